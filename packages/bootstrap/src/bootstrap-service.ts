@@ -1,0 +1,120 @@
+import 'reflect-metadata';
+import type { DynamicModule, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError } from '@platform/config';
+import type { ReadinessCheck } from '@platform/health';
+import { createLogger, type Logger, NestPinoLogger } from '@platform/logging';
+import { instrumentHttpServer, MetricsService } from '@platform/metrics';
+import type { RedisSettings } from '@platform/redis';
+import { RpcServerMetricsInterceptor } from '@platform/transport';
+import { LogController } from 'fastify';
+import { PlatformErrorFilter } from './error-filter.js';
+import type { LevelWithSilent } from 'pino';
+import { handleShutdownSignals } from './graceful-shutdown.js';
+import { platformModule } from './platform-module.js';
+import { logRequests } from './request-log.js';
+
+/** The env every service shares (see @platform/config commonEnv plus PORT). */
+export interface ServiceRuntimeConfig {
+  HOST: string;
+  PORT: number;
+  LOG_LEVEL: LevelWithSilent;
+  SHUTDOWN_DELAY_MS: number;
+  SHUTDOWN_TIMEOUT_MS: number;
+}
+
+export interface BootstrapOptions {
+  /** The service name: logs, metrics labels, Redis client names. */
+  name: string;
+  module: Type | DynamicModule;
+  config: ServiceRuntimeConfig;
+  redis: RedisSettings;
+  /** Transports this service listens on besides HTTP (Redis, TCP, ...). */
+  microservices?: MicroserviceOptions[];
+  readiness?: Array<Type<ReadinessCheck>>;
+  /** Fastify server options that differ per service. */
+  http?: { bodyLimit?: number; trustProxy?: boolean | string | string[] };
+  /** Runs after the app is created and before it listens (Fastify plugins, extra hooks). */
+  configure?: (app: NestFastifyApplication) => Promise<void> | void;
+}
+
+export interface RunningService {
+  app: NestFastifyApplication;
+  logger: Logger;
+}
+
+/**
+ * Starts a service the same way everywhere: pino logging, Fastify, the platform modules
+ * (Redis, health, metrics), the service's transports with their error filter and metrics,
+ * then HTTP, and graceful shutdown on SIGTERM/SIGINT.
+ */
+export async function bootstrapService(options: BootstrapOptions): Promise<RunningService> {
+  const { config } = options;
+  const logger = createLogger({ service: options.name, level: config.LOG_LEVEL });
+  handleProcessErrors(logger);
+
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // One line per request is written by logRequests, with the route template.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: options.http?.bodyLimit ?? 64 * 1024,
+    trustProxy: options.http?.trustProxy ?? false,
+    // A client that trickles a request must not hold a connection forever.
+    requestTimeout: 30_000,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    platformModule(options.module, { service: options.name, redis: options.redis, readiness: options.readiness }),
+    adapter,
+    { logger: new NestPinoLogger(logger), bufferLogs: true, abortOnError: false },
+  );
+  const metrics = app.get(MetricsService);
+  // Transports inherit these (see connectMicroservice below); each checks the context type.
+  app.useGlobalFilters(new PlatformErrorFilter());
+  app.useGlobalInterceptors(new RpcServerMetricsInterceptor(metrics));
+  const fastify = app.getHttpAdapter().getInstance();
+  instrumentHttpServer(fastify, metrics);
+  logRequests(fastify);
+
+  for (const microserviceOptions of options.microservices ?? []) {
+    app.connectMicroservice<MicroserviceOptions>(microserviceOptions, { inheritAppConfig: true });
+  }
+  await options.configure?.(app);
+
+  handleShutdownSignals(app, logger, { delayMs: config.SHUTDOWN_DELAY_MS, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  await app.startAllMicroservices();
+  await app.listen({ port: config.PORT, host: config.HOST });
+  logger.info({ port: config.PORT, transports: (options.microservices ?? []).map(describeTransport) }, `${options.name} is listening`);
+  return { app, logger };
+}
+
+function describeTransport(options: MicroserviceOptions): string {
+  return 'transport' in options && options.transport !== undefined ? (Transport[options.transport] ?? 'custom') : 'custom';
+}
+
+/**
+ * A library's stray rejected promise is logged and the service keeps serving; an uncaught
+ * exception leaves the process in an unknown state, so it exits and the orchestrator restarts it.
+ */
+function handleProcessErrors(logger: Logger): void {
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  process.on('uncaughtException', (error) => {
+    logger.fatal({ err: error }, 'uncaught exception: exiting');
+    logger.flush();
+    process.exit(1);
+  });
+}
+
+/**
+ * For `bootstrap().catch(exitOnStartupError)`: a bad config prints every bad key, anything
+ * else its stack, and the process exits 1 (the orchestrator shows it and restarts).
+ */
+export function exitOnStartupError(error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+  } else {
+    process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+}

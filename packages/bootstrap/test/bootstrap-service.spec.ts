@@ -1,0 +1,129 @@
+import { Body, Controller, Get, Module, NotFoundException, Post } from '@nestjs/common';
+import { MessagePattern } from '@nestjs/microservices';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { defineRpc } from '@platform/contracts';
+import { ZodValidationPipe } from '@platform/http';
+import { freePort, RedisServer } from '@platform/testing';
+import { RpcClient, serverOptions, TransportModule } from '@platform/transport';
+import { z } from 'zod';
+import { bootstrapService } from '../src/index.js';
+
+const Item = z.object({ name: z.string().min(1) }).strict();
+const lookup = defineRpc('catalog', 'spec-lookup', { request: z.object({ id: z.number() }), response: z.object({ id: z.number() }) });
+const explode = defineRpc('catalog', 'spec-explode', { request: z.object({}), response: z.object({}) });
+
+@Controller()
+class SpecRpcController {
+  @MessagePattern(lookup.pattern)
+  lookup({ id }: { id: number }) {
+    if (id === 404) throw new NotFoundException(`no item ${id}`);
+    return { id };
+  }
+
+  @MessagePattern(explode.pattern)
+  explode(): never {
+    throw new Error('secret internals');
+  }
+}
+
+@Controller()
+class SpecHttpController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Post('items')
+  create(@Body(new ZodValidationPipe(Item)) item: z.output<typeof Item>) {
+    return item;
+  }
+
+  @Get('boom')
+  boom(): never {
+    throw new Error('database password is hunter2');
+  }
+
+  @Get('lookup/404')
+  missing() {
+    return this.rpc.call(lookup, { id: 404 });
+  }
+
+  @Get('lookup/7')
+  found() {
+    return this.rpc.call(lookup, { id: 7 });
+  }
+
+  @Get('explode')
+  exploded() {
+    return this.rpc.call(explode, {});
+  }
+}
+
+describe('bootstrapService', () => {
+  let redis: RedisServer;
+  let app: NestFastifyApplication;
+  let base: string;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    const port = await freePort();
+    @Module({
+      imports: [TransportModule.forClients({ caller: 'spec', targets: { catalog: { kind: 'redis', redis: { url: redis.url } } }, timeoutMs: 2_000 })],
+      controllers: [SpecHttpController, SpecRpcController],
+    })
+    class SpecModule {}
+    ({ app } = await bootstrapService({
+      name: 'spec',
+      module: SpecModule,
+      config: { HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: 0, SHUTDOWN_TIMEOUT_MS: 5_000 },
+      redis: { url: redis.url },
+      microservices: [serverOptions({ kind: 'redis', redis: { url: redis.url } }, 'spec')],
+    }));
+    base = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await redis?.destroy();
+  });
+
+  const post = (body: string, contentType = 'application/json') =>
+    fetch(`${base}/items`, { method: 'POST', headers: { 'content-type': contentType }, body });
+
+  it('answers every kind of bad input with a JSON 4xx', async () => {
+    const cases: Array<[Response, number]> = [
+      [await post('{"name":'), 400],
+      [await post('{"name":""}'), 400],
+      [await post('{"name":"x","admin":true}'), 400],
+      [await post('<name>x</name>', 'application/xml'), 415],
+      [await post(JSON.stringify({ name: 'x'.repeat(100_000) })), 413],
+    ];
+    for (const [response, status] of cases) {
+      expect(response.status).toBe(status);
+      const body = await response.json();
+      expect(body).toEqual({ statusCode: status, error: expect.any(String), message: expect.any(String) });
+    }
+    expect((await post('{"name":"mug"}')).status).toBe(201);
+  });
+
+  it('hides unexpected errors behind a generic 500', async () => {
+    const response = await fetch(`${base}/boom`);
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
+  });
+
+  it('carries a handler refusal over the transport as the same status, and a failure as a 502', async () => {
+    expect(await (await fetch(`${base}/lookup/7`)).json()).toEqual({ id: 7 });
+    const missing = await fetch(`${base}/lookup/404`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ statusCode: 404, error: 'Not Found', message: 'no item 404' });
+    const exploded = await fetch(`${base}/explode`);
+    expect(exploded.status).toBe(502);
+    expect(JSON.stringify(await exploded.json())).not.toContain('secret');
+  });
+
+  it('serves readiness on the platform routes', async () => {
+    const ready = await fetch(`${base}/health/ready`);
+    expect(ready.status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(/rpc_server_duration_seconds_count\{service="spec",pattern="catalog.spec-lookup",kind="request",outcome="client_error"\} 1/);
+    expect(metrics).toMatch(/rpc_client_duration_seconds_count\{service="spec",target="catalog",pattern="catalog.spec-explode",outcome="server_error"\} 1/);
+  });
+});

@@ -1,0 +1,59 @@
+import { BadRequestException, type ExecutionContext, HttpException, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { z } from 'zod';
+import { AdminTokenGuard, toErrorBody, ZodValidationPipe } from './index.js';
+
+const contextWith = (authorization?: string) =>
+  ({ switchToHttp: () => ({ getRequest: () => ({ headers: { authorization } }) }) }) as unknown as ExecutionContext;
+
+describe('ZodValidationPipe', () => {
+  const pipe = new ZodValidationPipe(z.object({ name: z.string().min(1), price: z.number().positive() }).strict());
+
+  it('returns the parsed value', () => {
+    expect(pipe.transform({ name: 'mug', price: 3 })).toEqual({ name: 'mug', price: 3 });
+  });
+
+  it('answers 400 naming every bad field', () => {
+    let caught: unknown;
+    try {
+      pipe.transform({ name: '', price: 'x', extra: 1 });
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(BadRequestException);
+    const { message } = toErrorBody(caught as BadRequestException);
+    expect(message).toMatch(/name: /);
+    expect(message).toMatch(/price: /);
+    expect(message).toMatch(/extra/);
+  });
+});
+
+describe('AdminTokenGuard', () => {
+  const guard = new AdminTokenGuard('a-very-long-admin-token');
+
+  it('lets the right bearer token through', () => {
+    expect(guard.canActivate(contextWith('Bearer a-very-long-admin-token'))).toBe(true);
+  });
+
+  it.each([undefined, '', 'Bearer', 'Bearer wrong', 'Basic a-very-long-admin-token', 'Bearer a-very-long-admin-token-and-more'])(
+    'refuses %p with 401',
+    (header) => {
+      expect(() => guard.canActivate(contextWith(header))).toThrow(UnauthorizedException);
+    },
+  );
+
+  it('refuses everything when no token is configured', () => {
+    expect(() => new AdminTokenGuard(undefined).canActivate(contextWith('Bearer '))).toThrow(UnauthorizedException);
+    expect(() => new AdminTokenGuard(undefined).canActivate(contextWith('Bearer undefined'))).toThrow(UnauthorizedException);
+  });
+});
+
+describe('toErrorBody', () => {
+  it('normalises Nest exceptions to {statusCode, error, message}', () => {
+    expect(toErrorBody(new NotFoundException('product 7 does not exist'))).toEqual({
+      statusCode: 404,
+      error: 'Not Found',
+      message: 'product 7 does not exist',
+    });
+    expect(toErrorBody(new HttpException('slow down', 429))).toEqual({ statusCode: 429, error: 'Too Many Requests', message: 'slow down' });
+  });
+});

@@ -1,0 +1,3 @@
+export { createLogger, type LoggerSettings, REDACTED_PATHS } from './create-logger.js';
+export { NestPinoLogger } from './nest-logger.js';
+export type { Logger } from 'pino';

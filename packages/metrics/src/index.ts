@@ -1,0 +1,3 @@
+export { instrumentHttpServer } from './http-metrics.js';
+export { MetricsModule } from './metrics.module.js';
+export { LATENCY_BUCKETS, MetricsService } from './metrics.service.js';

@@ -1,0 +1,41 @@
+import { Redis } from 'ioredis';
+import { type RedisRole, type RedisSettings, redisOptions } from './redis-options.js';
+
+export interface CreateRedisOptions {
+  /** Called for connection errors; ioredis emits them on every failed reconnect. */
+  onError?: (error: Error) => void;
+  /** Start connecting only on the first command or on connect(). */
+  lazyConnect?: boolean;
+}
+
+/** A new ioredis connection for `role`; see RedisRole for what the role changes. */
+export function createRedis(
+  settings: RedisSettings,
+  role: RedisRole,
+  clientName: string,
+  { onError, lazyConnect = false }: CreateRedisOptions = {},
+): Redis {
+  const client = new Redis({ ...redisOptions(settings, role, clientName), lazyConnect });
+  // Without an 'error' listener ioredis logs every failed reconnect itself, unstructured.
+  client.on('error', onError ?? (() => undefined));
+  return client;
+}
+
+/** Whether the connection can take commands now (not connecting, reconnecting or closed). */
+export function isRedisReady(client: Redis): boolean {
+  return client.status === 'ready';
+}
+
+/** QUIT when connected (pending replies arrive first), otherwise just drop the socket. */
+export async function closeRedis(client: Redis): Promise<void> {
+  if (client.status === 'end') return;
+  if (client.status !== 'ready') {
+    client.disconnect();
+    return;
+  }
+  try {
+    await client.quit();
+  } catch {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,10 @@
+export { closeRedis, createRedis, type CreateRedisOptions, isRedisReady } from './create-redis.js';
+export {
+  connectionOptionsFromUrl,
+  reconnectDelay,
+  reconnectOnReadOnly,
+  type RedisRole,
+  type RedisSettings,
+  redisOptions,
+} from './redis-options.js';
+export { REDIS, RedisModule } from './redis.module.js';

@@ -1,0 +1,9 @@
+export { createClientProxy, type RpcClientProxy } from './client-factory.js';
+export { type NestRedisOptions, nestRedisOptions } from './nest-redis-options.js';
+export { RpcClient, type RpcClientOptions } from './rpc-client.js';
+export { RpcErrorFilter } from './rpc-error.filter.js';
+export { isRemoteError, type RemoteError, type RpcOutcome, toHttpException } from './rpc-errors.js';
+export { RpcServerMetricsInterceptor } from './rpc-server-metrics.interceptor.js';
+export { serverOptions } from './server-options.js';
+export type { EventTransportTarget, TransportKind, TransportTarget } from './targets.js';
+export { TransportModule, type TransportClientsOptions } from './transport.module.js';

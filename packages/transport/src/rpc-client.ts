@@ -1,0 +1,105 @@
+import { performance } from 'node:perf_hooks';
+import { BadGatewayException, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { EventContract, EventPayload, RpcContract, RpcRequest, RpcResponse, ServiceName } from '@platform/contracts';
+import type { MetricsService } from '@platform/metrics';
+import { firstValueFrom, timeout } from 'rxjs';
+import type { RpcClientProxy as ClientProxy } from './client-factory.js';
+import { type RpcOutcome, toHttpException } from './rpc-errors.js';
+
+export interface RpcClientOptions {
+  /** The calling service, for connection names and logs. */
+  caller: string;
+  /** One client per downstream service. */
+  clients: Partial<Record<ServiceName, ClientProxy>>;
+  /** The client domain events are published through. */
+  events?: ClientProxy | undefined;
+  /** The default deadline of a call. */
+  timeoutMs: number;
+  metrics?: MetricsService | undefined;
+}
+
+/**
+ * The one way a service calls another: `call(contract, payload)` routes to the client of
+ * the service that owns the contract, enforces a deadline, checks the reply against the
+ * contract and turns every failure into the HTTP error the caller should answer with.
+ */
+export class RpcClient implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(RpcClient.name);
+  private readonly duration;
+
+  constructor(private readonly options: RpcClientOptions) {
+    this.duration = options.metrics?.histogram({
+      name: 'rpc_client_duration_seconds',
+      help: 'Duration of calls to other services, by target service, pattern and outcome.',
+      labelNames: ['target', 'pattern', 'outcome'],
+    });
+  }
+
+  /** Connects in the background, so the first request does not pay for it. */
+  onModuleInit(): void {
+    for (const [service, client] of this.entries()) {
+      client.connect().catch((error: unknown) => {
+        this.logger.warn(`${service}: not connected yet (${error instanceof Error ? error.message : String(error)}); will retry on use`);
+      });
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.allSettled(this.entries().map(([, client]) => client.close()));
+  }
+
+  /** Sends a request and waits for its reply, at most `timeoutMs`. */
+  async call<C extends RpcContract>(
+    contract: C,
+    payload: RpcRequest<C>,
+    { timeoutMs = this.options.timeoutMs }: { timeoutMs?: number } = {},
+  ): Promise<RpcResponse<C>> {
+    const client = this.options.clients[contract.service];
+    if (!client) throw new Error(`no client is configured for ${contract.service} (${contract.pattern})`);
+    const started = performance.now();
+    let outcome: RpcOutcome = 'ok';
+    try {
+      const reply: unknown = await firstValueFrom(client.send(contract.pattern, payload).pipe(timeout(timeoutMs)));
+      const parsed = contract.response.safeParse(reply);
+      if (!parsed.success) {
+        outcome = 'server_error';
+        this.logger.error(`${contract.pattern}: reply does not match the contract: ${parsed.error.message}`);
+        throw new BadGatewayException(`${contract.service} answered ${contract.pattern} with an invalid reply`);
+      }
+      return parsed.data as RpcResponse<C>;
+    } catch (error) {
+      if (outcome !== 'ok') throw error;
+      const mapped = toHttpException(error, { service: contract.service, pattern: contract.pattern, timeoutMs });
+      outcome = mapped.outcome;
+      throw mapped.exception;
+    } finally {
+      this.duration?.observe(
+        { target: contract.service, pattern: contract.pattern, outcome },
+        (performance.now() - started) / 1_000,
+      );
+    }
+  }
+
+  /** Publishes a domain event; resolves once the transport accepted it. */
+  async emit<C extends EventContract>(event: C, payload: EventPayload<C>): Promise<void> {
+    const client = this.options.events;
+    if (!client) throw new Error(`no event transport is configured (publishing ${event.name})`);
+    try {
+      await firstValueFrom(client.emit(event.name, event.payload.parse(payload)).pipe(timeout(this.options.timeoutMs)), {
+        defaultValue: undefined,
+      });
+    } catch (error) {
+      throw toHttpException(error, { service: 'the event bus', pattern: event.name, timeoutMs: this.options.timeoutMs }).exception;
+    }
+  }
+
+  /** Every distinct client once, named by the first service that uses it. */
+  private entries(): Array<[string, ClientProxy]> {
+    const named = new Map<ClientProxy, string>();
+    for (const [service, client] of Object.entries(this.options.clients)) {
+      if (client && !named.has(client)) named.set(client, service);
+    }
+    if (this.options.events && !named.has(this.options.events)) named.set(this.options.events, 'events');
+    return [...named].map(([client, name]) => [name, client]);
+  }
+}

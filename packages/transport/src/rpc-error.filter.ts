@@ -1,0 +1,37 @@
+import { type ArgumentsHost, Catch, HttpException, Logger, type RpcExceptionFilter } from '@nestjs/common';
+import { RpcException } from '@nestjs/microservices';
+import { type Observable, throwError } from 'rxjs';
+import { isRemoteError, type RemoteError } from './rpc-errors.js';
+
+/**
+ * What a handler's failure travels back as: `{statusCode, error, message}`, so the caller
+ * can answer its own client with the same status (a 404 stays a 404). Unexpected errors are
+ * logged here and leave as a bare 500: their details stay in this service's log.
+ */
+@Catch()
+export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
+  private readonly logger = new Logger('RpcErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): Observable<never> {
+    return throwError(() => this.toRemoteError(exception, host));
+  }
+
+  private toRemoteError(exception: unknown, host: ArgumentsHost): RemoteError {
+    if (exception instanceof HttpException) {
+      const response = exception.getResponse();
+      const body = typeof response === 'object' && response !== null ? (response as Record<string, unknown>) : {};
+      const message = Array.isArray(body.message) ? body.message.join('; ') : (body.message ?? response);
+      return {
+        statusCode: exception.getStatus(),
+        error: typeof body.error === 'string' ? body.error : exception.name,
+        message: String(message),
+      };
+    }
+    if (exception instanceof RpcException && isRemoteError(exception.getError())) {
+      return exception.getError() as RemoteError;
+    }
+    const pattern = host.switchToRpc().getContext<{ getPattern?: () => string }>()?.getPattern?.();
+    this.logger.error(exception instanceof Error ? exception : String(exception), pattern ? `handling ${pattern}` : undefined);
+    return { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
+  }
+}

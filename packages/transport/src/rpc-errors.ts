@@ -1,0 +1,72 @@
+import {
+  BadGatewayException,
+  GatewayTimeoutException,
+  HttpException,
+  ServiceUnavailableException,
+} from '@nestjs/common';
+import { TimeoutError } from 'rxjs';
+
+/** The error payload a handler's failure travels as (see RpcErrorFilter). */
+export interface RemoteError {
+  statusCode: number;
+  error: string;
+  message: string;
+}
+
+export function isRemoteError(value: unknown): value is RemoteError {
+  const candidate = value as Partial<RemoteError> | null;
+  return (
+    typeof candidate === 'object' &&
+    candidate !== null &&
+    typeof candidate.statusCode === 'number' &&
+    typeof candidate.message === 'string'
+  );
+}
+
+export type RpcOutcome = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'unavailable';
+
+/**
+ * Turns a failed call into what the caller's own client should see:
+ * - the handler refused the request (4xx): the same status and message, e.g. a 404;
+ * - the handler failed (5xx): 502, without the remote details;
+ * - no answer in time: 504;
+ * - the transport could not deliver it (Redis down, connection refused): 503.
+ */
+export function toHttpException(
+  error: unknown,
+  call: { service: string; pattern: string; timeoutMs: number },
+): { exception: HttpException; outcome: RpcOutcome } {
+  if (error instanceof TimeoutError) {
+    return {
+      outcome: 'timeout',
+      exception: new GatewayTimeoutException(
+        `${call.service} did not answer ${call.pattern} within ${call.timeoutMs} ms`,
+      ),
+    };
+  }
+  if (isRemoteError(error)) {
+    if (error.statusCode < 500) {
+      return {
+        outcome: 'client_error',
+        exception: new HttpException({ statusCode: error.statusCode, error: error.error, message: error.message }, error.statusCode),
+      };
+    }
+    return { outcome: 'server_error', exception: new BadGatewayException(`${call.service} failed to handle ${call.pattern}`) };
+  }
+  if (typeof error === 'object' && error !== null && !(error instanceof Error)) {
+    // Nest's default payload for an unexpected handler error: {status: 'error', message}.
+    return { outcome: 'server_error', exception: new BadGatewayException(`${call.service} failed to handle ${call.pattern}`) };
+  }
+  return {
+    outcome: 'unavailable',
+    exception: new ServiceUnavailableException(`${call.service} is unavailable: ${describeTransportError(error)}`),
+  };
+}
+
+/** A short, address-free reason for a transport failure. */
+function describeTransportError(error: unknown): string {
+  const text = error instanceof Error ? `${(error as NodeJS.ErrnoException).code ?? ''} ${error.message}` : String(error);
+  if (/ECONNREFUSED|ECONNRESET|EPIPE|socket/i.test(text)) return 'connection refused or lost';
+  if (/Connection (lost|closed|is closed)|reconnect|max retries|writeable|Redis/i.test(text)) return 'Redis is unreachable';
+  return 'transport error';
+}

@@ -1,0 +1,29 @@
+import { hostname } from 'node:os';
+import { Controller, Logger } from '@nestjs/common';
+import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { type HelloReply, HelloRequest, SeedEvents, SeedPing, SeedRpc } from '@platform/contracts';
+import { ZodValidationPipe } from '@platform/http';
+import type { z } from 'zod';
+
+/** The seeds' `/test1` (request/response over Redis) and `/test2` (an event) for catalog. */
+@Controller()
+export class SeedController {
+  private readonly logger = new Logger(SeedController.name);
+  private readonly instance = `${hostname()}:${process.pid}`;
+
+  @MessagePattern(SeedRpc.catalogHello.pattern)
+  hello(@Payload(new ZodValidationPipe(HelloRequest)) request: z.output<typeof HelloRequest>): HelloReply {
+    return {
+      transport: 'redis',
+      service: 'catalog',
+      instance: this.instance,
+      message: `Hello ${request.from}, this is catalog answering over Redis`,
+      at: new Date().toISOString(),
+    };
+  }
+
+  @EventPattern<string>(SeedEvents.ping.name)
+  onPing(@Payload(new ZodValidationPipe(SeedPing)) event: SeedPing): void {
+    this.logger.log(`received ${SeedEvents.ping.name} ${event.id}`);
+  }
+}
