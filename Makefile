@@ -4,7 +4,7 @@ SHELL := /bin/bash
 export TURBO_TELEMETRY_DISABLED := 1
 export DO_NOT_TRACK := 1
 
-.PHONY: help install build dev test lint typecheck clean
+.PHONY: help install build dev monitor test lint typecheck clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -23,6 +23,9 @@ build: node_modules ## Compile every package and service
 
 dev: node_modules ## Run Redis and every service with reload on save (Ctrl-C stops all)
 	node scripts/dev.mjs
+
+monitor: node_modules ## Run Prometheus (and redis_exporter) against make dev, UI on :9090
+	node scripts/monitor.mjs
 
 test: node_modules ## Lint, typecheck and run every test (unit, integration, e2e) against real Redis
 	npx turbo run lint typecheck build

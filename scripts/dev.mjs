@@ -2,79 +2,17 @@
 // `make dev`: an embedded Redis (unless REDIS_URL is given), every service with reload on
 // save, one log stream prefixed by service. Ctrl-C stops everything, services first (they
 // drain), Redis last, and leaves no process behind.
-import { execFile, execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, watch } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { prettyFactory } from 'pino-pretty';
+import { hasBinary, say, start, state, stopAllOnSignals } from './lib/children.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICES = ['legacy', 'catalog', 'accounts', 'notifications', 'metrics-exporter', 'gateway'];
-const COLORS = [36, 33, 35, 32, 34, 31, 90];
 const DEV_REDIS_PORT = Number(process.env.DEV_REDIS_PORT ?? 6390);
 const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'dev-admin-token-change-me';
-
-const children = [];
-let stopping = false;
-const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: 'pid,hostname,service', translateTime: 'HH:MM:ss.l', singleLine: true });
-
-function say(message) {
-  process.stdout.write(`\u001b[1m[dev]\u001b[0m ${message}\n`);
-}
-
-/** Prefixes each line with the process name; JSON log lines are made readable. */
-function pipeLines(name, color, stream) {
-  const prefix = `\u001b[${color}m${name.padEnd(16)}\u001b[0m│ `;
-  createInterface({ input: stream }).on('line', (line) => {
-    const text = line.startsWith('{') ? pretty(line).trimEnd() : line;
-    process.stdout.write(`${prefix}${text}\n`);
-  });
-}
-
-/** Starts a child in its own process group, so Ctrl-C reaches it only through us, in order. */
-function start(name, command, args, options = {}) {
-  const child = spawn(command, args, { cwd: root, detached: true, stdio: ['ignore', 'pipe', 'pipe'], ...options });
-  const color = COLORS[children.length % COLORS.length];
-  pipeLines(name, color, child.stdout);
-  pipeLines(name, color, child.stderr);
-  const entry = { name, child, exited: new Promise((resolve) => child.once('exit', resolve)) };
-  child.once('exit', (code, signal) => {
-    if (!stopping) say(`${name} exited (${signal ?? `code ${code}`})`);
-  });
-  children.push(entry);
-  return entry;
-}
-
-function signalGroup(child, signal) {
-  try {
-    process.kill(-child.pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
-async function stopAll() {
-  if (stopping) return;
-  stopping = true;
-  say('stopping: services first, then Redis');
-  const redis = children.find((entry) => entry.name === 'redis');
-  const others = children.filter((entry) => entry !== redis);
-  await stopEntries(others, 15_000);
-  if (redis) await stopEntries([redis], 10_000);
-  say('everything stopped');
-  process.exit(0);
-}
-
-async function stopEntries(entries, timeoutMs) {
-  for (const { child } of entries) signalGroup(child, 'SIGTERM');
-  const timer = setTimeout(() => entries.forEach(({ child }) => signalGroup(child, 'SIGKILL')), timeoutMs);
-  await Promise.all(entries.map((entry) => entry.exited));
-  clearTimeout(timer);
-  // `node --watch` forwards the signal to the app; reap anything left in the groups.
-  for (const { child } of entries) signalGroup(child, 'SIGKILL');
-}
 
 function portIsFree(port) {
   return new Promise((resolve) => {
@@ -100,9 +38,7 @@ async function startRedis() {
     say(`using REDIS_URL from the environment (no embedded Redis)`);
     return process.env.REDIS_URL;
   }
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' });
-  } catch {
+  if (!(await hasBinary('redis-server'))) {
     console.error(
       'make dev needs redis-server on PATH (or REDIS_URL pointing at a Redis you run).\n' +
         '  Debian/Ubuntu: sudo apt-get install redis-server\n' +
@@ -178,7 +114,7 @@ async function waitUntilReady(services) {
   const ports = { gateway: 3000, legacy: 3001, catalog: 3002, accounts: 3003, notifications: 3004, 'metrics-exporter': 9400 };
   const deadline = Date.now() + 60_000;
   for (const service of services) {
-    while (Date.now() < deadline && !stopping) {
+    while (Date.now() < deadline && !state.stopping) {
       const ok = await fetch(`http://127.0.0.1:${ports[service]}/health/ready`).then((r) => r.ok, () => false);
       if (ok) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -187,12 +123,7 @@ async function waitUntilReady(services) {
 }
 
 async function main() {
-  // If whatever reads our output goes away (a closed pipe), keep going: cleanup must run.
-  process.stdout.on('error', () => undefined);
-  process.stderr.on('error', () => undefined);
-  process.on('SIGINT', stopAll);
-  process.on('SIGTERM', stopAll);
-  process.on('SIGHUP', stopAll);
+  stopAllOnSignals({ last: 'redis' });
 
   const redisUrl = await startRedis();
   say('building every workspace once');
@@ -221,5 +152,5 @@ async function main() {
 
 main().catch((error) => {
   console.error(error);
-  void stopAll();
+  process.kill(process.pid, 'SIGTERM');
 });

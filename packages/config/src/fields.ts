@@ -56,8 +56,12 @@ export const commonEnv = {
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** The most a graceful stop may take before the process exits anyway. */
   SHUTDOWN_TIMEOUT_MS: positiveInt().default(10_000),
-  /** How services reach each other over Redis, for requests and events. */
-  RPC_TRANSPORT: z.enum(['redis']).default('redis'),
+  /**
+   * How services reach each other over Redis, for requests and events: `redis-streams`
+   * (each request handled by one replica, durable events) or Nest's own `redis` pub/sub.
+   * Callers and the services they call must use the same one.
+   */
+  RPC_TRANSPORT: z.enum(['redis-streams', 'redis']).default('redis-streams'),
 };
 
 /** The Redis part of commonEnv, as @platform/redis' RedisSettings. */

@@ -9,3 +9,6 @@ export {
   type RpcResponse,
 } from './define.js';
 export { HelloReply, HelloRequest, SeedEvents, SeedPing, SeedRpc } from './seed.js';
+export { type PlatformCounter, PlatformCounters } from './counters.js';
+export { PLATFORM_CONFIG_DEFAULTS, PlatformConfig, type PlatformConfigKey } from './platform-config.js';
+export { BackInStockEmail, EmailJob, EmailJobs, PasswordResetEmail, type QueueName, Queues } from './queues.js';

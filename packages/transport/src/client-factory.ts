@@ -1,4 +1,5 @@
 import { type ClientProxy, ClientRedis, ClientTCP } from '@nestjs/microservices';
+import { StreamsClient } from '@platform/streams-transport';
 
 /** What callers use of a Nest client, whatever its transport (their status types differ). */
 export type RpcClientProxy = Pick<ClientProxy, 'connect' | 'close' | 'send' | 'emit'>;
@@ -12,5 +13,7 @@ export function createClientProxy(target: TransportTarget, callerName: string): 
       return new ClientTCP({ host: target.host, port: target.port });
     case 'redis':
       return new ClientRedis(nestRedisOptions(target.redis, `${callerName}:rpc-client`));
+    case 'redis-streams':
+      return new StreamsClient({ redis: target.redis, name: callerName });
   }
 }

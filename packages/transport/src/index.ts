@@ -5,5 +5,6 @@ export { RpcErrorFilter } from './rpc-error.filter.js';
 export { isRemoteError, type RemoteError, type RpcOutcome, toHttpException } from './rpc-errors.js';
 export { RpcServerMetricsInterceptor } from './rpc-server-metrics.interceptor.js';
 export { serverOptions } from './server-options.js';
+export { transportOf } from './transport-name.js';
 export type { EventTransportTarget, TransportKind, TransportTarget } from './targets.js';
 export { TransportModule, type TransportClientsOptions } from './transport.module.js';

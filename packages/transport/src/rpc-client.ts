@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { BadGatewayException, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { EventContract, EventPayload, RpcContract, RpcRequest, RpcResponse, ServiceName } from '@platform/contracts';
 import type { MetricsService } from '@platform/metrics';
+import { StreamsClient } from '@platform/streams-transport';
 import { firstValueFrom, timeout } from 'rxjs';
 import type { RpcClientProxy as ClientProxy } from './client-factory.js';
 import { type RpcOutcome, toHttpException } from './rpc-errors.js';
@@ -59,7 +60,10 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
     const started = performance.now();
     let outcome: RpcOutcome = 'ok';
     try {
-      const reply: unknown = await firstValueFrom(client.send(contract.pattern, payload).pipe(timeout(timeoutMs)));
+      // The Streams transport carries the deadline to the handler, which drops expired work.
+      const reply$ =
+        client instanceof StreamsClient ? client.send(contract.pattern, payload, { timeoutMs }) : client.send(contract.pattern, payload);
+      const reply: unknown = await firstValueFrom(reply$.pipe(timeout(timeoutMs)));
       const parsed = contract.response.safeParse(reply);
       if (!parsed.success) {
         outcome = 'server_error';

@@ -4,6 +4,7 @@ import {
   HttpException,
   ServiceUnavailableException,
 } from '@nestjs/common';
+import { isStreamsTransportError } from '@platform/streams-transport';
 import { TimeoutError } from 'rxjs';
 
 /** The error payload a handler's failure travels as (see RpcErrorFilter). */
@@ -36,7 +37,7 @@ export function toHttpException(
   error: unknown,
   call: { service: string; pattern: string; timeoutMs: number },
 ): { exception: HttpException; outcome: RpcOutcome } {
-  if (error instanceof TimeoutError) {
+  if (error instanceof TimeoutError || isStreamsTransportError(error, 'TIMEOUT')) {
     return {
       outcome: 'timeout',
       exception: new GatewayTimeoutException(

@@ -7,9 +7,12 @@ import type { RedisSettings } from '@platform/redis';
  */
 export type TransportTarget =
   | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'redis'; redis: RedisSettings };
+  /** Nest's own Redis transport: pub/sub, every replica handles every request. */
+  | { kind: 'redis'; redis: RedisSettings }
+  /** @platform/streams-transport: one replica per request, durable events. The default. */
+  | { kind: 'redis-streams'; redis: RedisSettings };
 
 export type TransportKind = TransportTarget['kind'];
 
 /** Transports that can carry domain events (TCP is point-to-point request/response only). */
-export type EventTransportTarget = Extract<TransportTarget, { kind: 'redis' }>;
+export type EventTransportTarget = Extract<TransportTarget, { kind: 'redis' | 'redis-streams' }>;

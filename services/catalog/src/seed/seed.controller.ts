@@ -1,8 +1,9 @@
 import { hostname } from 'node:os';
 import { Controller, Logger } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
 import { type HelloReply, HelloRequest, SeedEvents, SeedPing, SeedRpc } from '@platform/contracts';
 import { ZodValidationPipe } from '@platform/http';
+import { transportOf } from '@platform/transport';
 import type { z } from 'zod';
 
 /** The seeds' `/test1` (request/response over Redis) and `/test2` (an event) for catalog. */
@@ -12,12 +13,13 @@ export class SeedController {
   private readonly instance = `${hostname()}:${process.pid}`;
 
   @MessagePattern(SeedRpc.catalogHello.pattern)
-  hello(@Payload(new ZodValidationPipe(HelloRequest)) request: z.output<typeof HelloRequest>): HelloReply {
+  hello(@Payload(new ZodValidationPipe(HelloRequest)) request: z.output<typeof HelloRequest>, @Ctx() context: unknown): HelloReply {
+    const transport = transportOf(context);
     return {
-      transport: 'redis',
+      transport,
       service: 'catalog',
       instance: this.instance,
-      message: `Hello ${request.from}, this is catalog answering over Redis`,
+      message: `Hello ${request.from}, this is catalog answering over ${transport}`,
       at: new Date().toISOString(),
     };
   }

@@ -1,0 +1,53 @@
+import { decodeEvent, decodeReply, decodeRequest, encodeEvent, encodeReply, encodeRequest } from './envelope.js';
+import { isStreamsTransportError } from './errors.js';
+
+const INBOX = 'streams:inbox:';
+const request = { id: 'r1', replyTo: `${INBOX}caller-1`, deadline: 1_700_000_000_000, headers: { traceparent: 't' }, data: { a: [1, 'two'] } };
+
+function reasonOf(entry: string[], max = 10_000): string {
+  const decoded = decodeRequest(entry, max, INBOX);
+  return decoded.ok ? 'ok' : decoded.reason;
+}
+
+describe('stream entry codec', () => {
+  it('decodes what it encodes', () => {
+    expect(decodeRequest(encodeRequest(request, 10_000, 'request'), 10_000, INBOX)).toEqual({ ok: true, value: request });
+    const event = { headers: {}, data: 'text' };
+    expect(decodeEvent(encodeEvent(event, 10_000, 'event'), 10_000)).toEqual({ ok: true, value: event });
+    const reply = encodeReply('r1', { response: { ok: 1 }, isDisposed: true }, 10_000);
+    expect(decodeReply(reply, 10_000)).toEqual({ ok: true, value: { id: 'r1', packet: { response: { ok: 1 }, isDisposed: true } } });
+  });
+
+  it('names why an entry is malformed', () => {
+    const fields = encodeRequest(request, 10_000, 'request');
+    const replace = (name: string, value: string) => fields.map((part, i) => (fields[i - 1] === name ? value : part));
+    expect(reasonOf(replace('data', '{"a":'))).toBe('bad-json');
+    expect(reasonOf(replace('headers', '{"n":1}'))).toBe('wrong-shape');
+    expect(reasonOf(replace('deadline', 'soon'))).toBe('wrong-shape');
+    expect(reasonOf(replace('replyTo', 'streams:rpc:other'))).toBe('wrong-shape');
+    expect(reasonOf(replace('v', '2'))).toBe('wrong-shape');
+    expect(reasonOf([...fields, 'extra', 'field'])).toBe('wrong-shape');
+    expect(reasonOf(fields.slice(0, -1))).toBe('wrong-shape');
+    expect(reasonOf(fields, 50)).toBe('oversized');
+  });
+
+  it('refuses to encode a message over the limit', () => {
+    expect(() => encodeEvent({ headers: {}, data: 'x'.repeat(200) }, 100, 'event e')).toThrow(/event e is \d+ bytes encoded/);
+    let thrown: unknown;
+    try {
+      encodeRequest(request, 10, 'request');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(isStreamsTransportError(thrown, 'TOO_LARGE')).toBe(true);
+  });
+
+  it('turns a reply it cannot send into an error reply the caller still receives', () => {
+    const tooBig = decodeReply(encodeReply('r1', { response: 'x'.repeat(500), isDisposed: true }, 200), 10_000);
+    expect(tooBig.ok && tooBig.value.packet).toEqual({ err: { status: 'error', message: expect.stringMatching(/exceeds|limit/) }, isDisposed: true });
+    const unencodable = decodeReply(encodeReply('r1', { response: { n: 1n }, isDisposed: true }, 10_000), 10_000);
+    expect(unencodable.ok && unencodable.value.packet.err).toMatchObject({ status: 'error', message: expect.stringMatching(/JSON/) });
+    const thrown = decodeReply(encodeReply('r1', { err: new Error('kept') }, 10_000), 10_000);
+    expect(thrown.ok && thrown.value.packet.err).toEqual({ status: 'error', message: 'kept' });
+  });
+});

@@ -1,0 +1,244 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Logger } from '@nestjs/common';
+import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import { InvalidMessageException } from '@nestjs/microservices/errors/invalid-message.exception.js';
+import { closeRedis, isRedisReady } from '@platform/redis';
+import type { Redis } from 'ioredis';
+import { defer, mergeMap, Observable, throwError } from 'rxjs';
+import { type Connection, openConnection, type StreamsStatus } from './connections.js';
+import { encodeEvent, encodeRequest } from './envelope.js';
+import { StreamsTransportError } from './errors.js';
+import { InboxReader } from './inbox-reader.js';
+import { type StreamKeys, streamKeys } from './keys.js';
+import { type ResolvedClientOptions, resolveClientOptions, type StreamsClientOptions, trimArguments } from './options.js';
+import { withinTime } from './timers.js';
+import { outgoingHeaders } from './trace.js';
+
+/** Per-call options of StreamsClient.send. */
+export interface SendOptions {
+  /** The deadline of this call, instead of the client's requestTimeoutMs. */
+  timeoutMs?: number;
+}
+
+type Listener = (...args: unknown[]) => void;
+
+interface Connections {
+  command: Connection;
+  inboxReader: Connection;
+  inboxKey: string;
+  inbox: InboxReader;
+  /** Settles with the first connection attempt; later calls only look at the current state. */
+  firstAttempt: Promise<void>;
+}
+
+interface PendingCall {
+  callback: (packet: WritePacket) => void;
+  timer: NodeJS.Timeout;
+}
+
+/**
+ * The client proxy: `ClientsModule.register([{ name: CATALOG, customClass: StreamsClient, options }])`
+ * or `new StreamsClient(options)`. `send` appends to the pattern's request stream with a
+ * deadline and this instance's inbox as the reply address, and matches replies by id; `emit`
+ * appends to the pattern's event stream and resolves once Redis has stored the event.
+ * While Redis is unreachable both fail at once with UNAVAILABLE instead of waiting.
+ */
+export class StreamsClient extends ClientProxy<Record<string, Listener>, StreamsStatus> {
+  private readonly logger = new Logger(StreamsClient.name);
+  private readonly options: ResolvedClientOptions;
+  private readonly keys: StreamKeys;
+  private readonly calls = new Map<string, PendingCall>();
+  private readonly listeners: Array<[string, Listener]> = [];
+  private connections: Connections | undefined;
+
+  constructor(options: StreamsClientOptions) {
+    super();
+    this.options = resolveClientOptions(options);
+    this.keys = streamKeys(this.options.keyPrefix);
+  }
+
+  /** Opens the connections; rejects with UNAVAILABLE when Redis cannot be reached now. */
+  async connect(): Promise<void> {
+    this.connections ??= this.open();
+    const { command, firstAttempt } = this.connections;
+    if (isRedisReady(command.redis)) return;
+    await firstAttempt;
+    if (!isRedisReady(command.redis)) throw unavailable('cannot connect');
+  }
+
+  /** Fails the calls still waiting (CLOSED), removes the inbox and disconnects; connect() starts afresh. */
+  async close(): Promise<void> {
+    const connections = this.connections;
+    this.connections = undefined;
+    for (const id of this.calls.keys()) {
+      this.settle(id, { err: new StreamsTransportError('CLOSED', 'the client was closed before the reply arrived') });
+    }
+    if (!connections) return;
+    await connections.inbox.stop();
+    const command = connections.command.redis;
+    if (isRedisReady(command)) await withinTime(command.del(connections.inboxKey).catch(() => 0), 1_000);
+    await closeRedis(command);
+    this.setStatus('disconnected');
+  }
+
+  /** Registers a listener for events of both Redis connections (e.g. 'error', 'ready'). */
+  override on(event: string, callback: Listener): void {
+    this.listeners.push([event, callback]);
+    if (this.connections) {
+      this.connections.command.redis.on(event, callback);
+      this.connections.inboxReader.redis.on(event, callback);
+    }
+  }
+
+  /** `[command, inboxReader]`: the connection that sends and the one that reads replies. */
+  unwrap<T>(): T {
+    if (!this.connections) throw new Error('Not connected: call connect() first.');
+    return [this.connections.command.redis, this.connections.inboxReader.redis] as T;
+  }
+
+  /** Sends a request; the reply (or a handler's error object) arrives on the returned stream. */
+  override send<TResult = unknown, TInput = unknown>(pattern: unknown, data: TInput, options: SendOptions = {}): Observable<TResult> {
+    if (pattern === null || pattern === undefined || data === null || data === undefined) {
+      return throwError(() => new InvalidMessageException());
+    }
+    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    return defer(() => this.connect()).pipe(
+      mergeMap(
+        () =>
+          new Observable<TResult>((observer) =>
+            this.request(this.createPacket(pattern, data), this.createObserver(observer), timeoutMs),
+          ),
+      ),
+    );
+  }
+
+  protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
+    return this.request(packet, callback, this.options.requestTimeoutMs);
+  }
+
+  protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
+    const pattern = this.normalizePattern(packet.pattern);
+    const command = this.readyCommand(`event ${pattern}`);
+    const fields = encodeEvent(
+      { headers: outgoingHeaders(packet.metadata), data: packet.data },
+      this.options.maxEntryBytes,
+      `event ${pattern}`,
+    );
+    try {
+      await command.call('XADD', this.keys.event(pattern), ...trimArguments(this.options.trim), '*', ...fields);
+    } catch (error) {
+      throw unavailable(`event ${pattern} was not stored`, error);
+    }
+    return undefined as T;
+  }
+
+  private request(packet: ReadPacket, callback: (packet: WritePacket) => void, timeoutMs: number): () => void {
+    const pattern = this.normalizePattern(packet.pattern);
+    let command: Redis;
+    let fields: string[];
+    const id = randomUUID();
+    try {
+      command = this.readyCommand(`request ${pattern}`);
+      fields = encodeRequest(
+        {
+          id,
+          replyTo: this.connections!.inboxKey,
+          deadline: Date.now() + timeoutMs,
+          headers: outgoingHeaders(packet.metadata),
+          data: packet.data,
+        },
+        this.options.maxEntryBytes,
+        `request ${pattern}`,
+      );
+    } catch (error) {
+      callback({ err: error });
+      return () => undefined;
+    }
+    const timer = setTimeout(() => {
+      this.settle(id, { err: new StreamsTransportError('TIMEOUT', `no reply to ${pattern} within ${timeoutMs} ms (request ${id})`) });
+    }, timeoutMs);
+    this.calls.set(id, { callback, timer });
+    command.call('XADD', this.keys.request(pattern), ...trimArguments(this.options.trim), '*', ...fields).catch((error: unknown) => {
+      this.settle(id, { err: unavailable(`request ${pattern} was not sent`, error) });
+    });
+    // Unsubscribing (e.g. the caller's own timeout) forgets the call; a late reply is ignored.
+    return () => this.forget(id);
+  }
+
+  /** Hands a reply (or a transport failure) to its call; the last one also forgets the call. */
+  private settle(id: string, packet: WritePacket): void {
+    const call = this.calls.get(id);
+    if (!call) return;
+    if (packet.isDisposed || packet.err !== undefined) this.forget(id);
+    try {
+      call.callback(packet);
+    } catch (error) {
+      this.logger.error(`a reply callback threw: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private forget(id: string): void {
+    const call = this.calls.get(id);
+    if (!call) return;
+    clearTimeout(call.timer);
+    this.calls.delete(id);
+  }
+
+  private setStatus(status: StreamsStatus): void {
+    // oxlint-disable-next-line no-underscore-dangle -- Nest's name for the status subject
+    this._status$.next(status);
+  }
+
+  private readyCommand(what: string): Redis {
+    const command = this.connections?.command.redis;
+    if (!command) throw new StreamsTransportError('CLOSED', `${what} was not sent: the client is closed`);
+    if (!isRedisReady(command)) throw unavailable(`${what} was not sent`);
+    return command;
+  }
+
+  private open(): Connections {
+    const { redis, name } = this.options;
+    const purpose = `${name}:streams-client`;
+    // Role `command`: a send while Redis is down fails in milliseconds, not at the timeout.
+    const command = openConnection(redis, 'command', purpose, this.logger);
+    const inboxReader = openConnection(redis, 'blocking', `${purpose}-inbox`, this.logger);
+    const inboxKey = this.keys.inbox(`${name}:${hostname()}-${process.pid}:${randomBytes(6).toString('hex')}`);
+    const inbox = new InboxReader({
+      reader: inboxReader.redis,
+      command: command.redis,
+      key: inboxKey,
+      maxEntryBytes: this.options.maxEntryBytes,
+      onReply: (id, packet) => this.settle(id, packet),
+      logger: this.logger,
+    });
+    for (const [event, callback] of this.listeners) {
+      command.redis.on(event, callback);
+      inboxReader.redis.on(event, callback);
+    }
+    command.redis.on('ready', () => this.setStatus('connected'));
+    command.redis.on('reconnecting', () => this.setStatus('reconnecting'));
+    inbox.start();
+    return { command, inboxReader, inboxKey, inbox, firstAttempt: firstAttempt(command.redis) };
+  }
+}
+
+function unavailable(what: string, cause?: unknown): StreamsTransportError {
+  const reason = cause instanceof Error ? ` (${cause.message})` : '';
+  return new StreamsTransportError('UNAVAILABLE', `${what}: Redis is unavailable${reason}`, { cause });
+}
+
+/** Resolves on the first 'ready', or on the first failure (connect() then reports UNAVAILABLE). */
+function firstAttempt(redis: Redis): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const done = () => {
+      redis.off('ready', done);
+      redis.off('error', done);
+      redis.off('end', done);
+      resolve();
+    };
+    redis.on('ready', done);
+    redis.on('error', done);
+    redis.on('end', done);
+  });
+}

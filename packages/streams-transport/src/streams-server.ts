@@ -1,0 +1,331 @@
+import { Logger } from '@nestjs/common';
+import {
+  type CustomTransportStrategy,
+  type MessageHandler,
+  Server,
+  type WritePacket,
+} from '@nestjs/microservices';
+import { closeRedis } from '@platform/redis';
+import type { Redis } from 'ioredis';
+import { isObservable, lastValueFrom, type Observable, throwError } from 'rxjs';
+import { type Connection, openConnection, type StreamsStatus } from './connections.js';
+import { DeadLetters } from './dead-letters.js';
+import { decodeEvent, decodeRequest, encodeReply, type EventEnvelope, type RequestEnvelope } from './envelope.js';
+import { GroupReader, type GroupStream } from './group-reader.js';
+import { InFlight } from './in-flight.js';
+import { type StreamKeys, streamKeys } from './keys.js';
+import { type ResolvedServerOptions, resolveServerOptions, type StreamsServerOptions } from './options.js';
+import { Reclaimer } from './reclaimer.js';
+import { execResults, type StreamEntry } from './redis-replies.js';
+import { StreamsContext } from './streams-context.js';
+import { withinTime } from './timers.js';
+import { incomingContext, runInContext } from './trace.js';
+
+/** The transport id of this strategy, for `@MessagePattern(pattern, REDIS_STREAMS_TRANSPORT)`. */
+export const REDIS_STREAMS_TRANSPORT = Symbol.for('@platform/streams-transport');
+
+/** A client's inbox keeps about this many replies; it reads them as they come, so this is slack. */
+export const INBOX_MAX_LENGTH = 10_000;
+/** The longest listen() waits for Redis to create the consumer groups. */
+const LISTEN_WAIT_MS = 5_000;
+
+/** An inbox nobody reads any more (its client died) disappears this long after the last reply. */
+export const INBOX_TTL_MS = 5 * 60_000;
+
+interface Route {
+  kind: 'request' | 'event';
+  pattern: string;
+  handler: MessageHandler;
+}
+
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * The server strategy: `NestFactory.createMicroservice(AppModule, { strategy: new StreamsServer(options) })`.
+ * Each `@MessagePattern` reads the request stream of its pattern and each `@EventPattern` the
+ * event stream of its pattern, all in one consumer group named after the service, so every
+ * message is handled by one replica of the service. An entry is acknowledged only once it was
+ * answered or handled, set aside as malformed, or dropped as expired.
+ */
+export class StreamsServer extends Server<Record<string, Listener>, StreamsStatus> implements CustomTransportStrategy {
+  override transportId = REDIS_STREAMS_TRANSPORT;
+  /** Event handler failures are awaited and reported here (and retried), not left to Nest. */
+  override readonly propagatesEventHandlerErrors = true;
+  protected override readonly logger = new Logger(StreamsServer.name);
+
+  private readonly options: ResolvedServerOptions;
+  private readonly keys: StreamKeys;
+  private readonly inFlight: InFlight;
+  private readonly routes = new Map<string, Route>();
+  private readonly pendingListeners: Array<[string, Listener]> = [];
+  private reader: Connection | undefined;
+  private writer: Connection | undefined;
+  private groupReader: GroupReader | undefined;
+  private reclaimer: Reclaimer | undefined;
+  private deadLetters: DeadLetters | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(options: StreamsServerOptions) {
+    super();
+    this.options = resolveServerOptions(options);
+    this.keys = streamKeys(this.options.keyPrefix);
+    this.inFlight = new InFlight(this.options.maxInFlight);
+  }
+
+  /** Starts consuming; resolves once the consumer groups exist, or after 5 s while Redis is down. */
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  /** Stops reading, lets running handlers finish (up to drainTimeoutMs), then disconnects. */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  /** Registers a listener for events of both Redis connections (e.g. 'error', 'ready'). */
+  on(event: string, callback: Listener): void {
+    if (this.reader && this.writer) {
+      this.reader.redis.on(event, callback);
+      this.writer.redis.on(event, callback);
+    } else {
+      this.pendingListeners.push([event, callback]);
+    }
+  }
+
+  /** `[reader, writer]`: the blocking connection and the one for acks, replies and claims. */
+  unwrap<T>(): T {
+    if (!this.reader || !this.writer) throw new Error('Not listening yet: call listen() first.');
+    return [this.reader.redis, this.writer.redis] as T;
+  }
+
+  private async start(): Promise<void> {
+    const { redis, service, consumer } = this.options;
+    for (const [pattern, handler] of this.messageHandlers) {
+      const kind = handler.isEventHandler ? 'event' : 'request';
+      this.routes.set(kind === 'event' ? this.keys.event(pattern) : this.keys.request(pattern), { kind, pattern, handler });
+    }
+    if (this.routes.size === 0) {
+      this.logger.warn(`${service} has no @MessagePattern or @EventPattern handlers; nothing to consume`);
+      return;
+    }
+    const purpose = `${service}:${consumer}:streams`;
+    this.reader = openConnection(redis, 'blocking', `${purpose}-reader`, this.logger);
+    // Role `blocking` too: acks and replies wait for Redis to come back instead of failing.
+    this.writer = openConnection(redis, 'blocking', `${purpose}-writer`, this.logger);
+    for (const [event, callback] of this.pendingListeners.splice(0)) this.on(event, callback);
+    this.reportStatus(this.reader.redis);
+
+    const writer = this.writer.redis;
+    this.deadLetters = new DeadLetters(
+      writer, service, this.keys.deadLetter(service), this.options.deadLetterMaxLength, this.logger,
+    );
+    const streams: GroupStream[] = [...this.routes].map(([key, route]) => ({
+      key,
+      // A new group on a request stream takes what is queued (expired requests are dropped);
+      // on an event stream it starts where eventsFrom says.
+      startId: route.kind === 'request' || this.options.eventsFrom === 'all' ? '0' : '$',
+    }));
+    this.groupReader = new GroupReader({
+      reader: this.reader.redis,
+      readerName: this.reader.name,
+      writer,
+      group: service,
+      consumer,
+      streams,
+      blockMs: this.options.blockMs,
+      batchSize: this.options.batchSize,
+      inFlight: this.inFlight,
+      onEntry: (stream, entry) => this.accept(stream, entry, 1),
+      logger: this.logger,
+    });
+    this.reclaimer = new Reclaimer({
+      writer,
+      group: service,
+      consumer,
+      streams: streams.map((stream) => stream.key),
+      claimIdleMs: this.options.claimIdleMs,
+      batchSize: this.options.batchSize,
+      inFlight: this.inFlight,
+      onClaimed: (stream, entry, deliveries) => this.accept(stream, entry, deliveries),
+      logger: this.logger,
+    });
+    this.groupReader.start();
+    this.reclaimer.start();
+    const patterns = [...this.routes.values()].map((route) => route.pattern).join(', ');
+    // Waiting for the groups means a message sent once listen() resolved is not missed by a
+    // brand-new group. But a service must still boot (and report itself not ready) while
+    // Redis is down, so the wait is bounded; the loop creates the groups when Redis is back.
+    if (await withinTime(this.groupReader.ready.then(() => true), LISTEN_WAIT_MS)) {
+      this.logger.log(`${service}/${consumer} consuming ${streams.length} streams: ${patterns}`);
+    } else {
+      this.logger.warn(`${service}/${consumer}: Redis is not reachable yet; consuming ${patterns} starts once it is`);
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    this.reclaimer?.stopClaiming();
+    await this.groupReader?.stop();
+    const left = await this.inFlight.drain(this.options.drainTimeoutMs);
+    if (left > 0) {
+      this.logger.warn(
+        `${left} handlers still running after ${this.options.drainTimeoutMs} ms; ` +
+          'their entries stay pending and another replica takes them over',
+      );
+    }
+    this.reclaimer?.stop();
+    await Promise.all([this.reader, this.writer].map((connection) => connection && closeRedis(connection.redis)));
+    this.setStatus('disconnected');
+  }
+
+  private reportStatus(redis: Redis): void {
+    redis.on('ready', () => this.setStatus('connected'));
+    redis.on('reconnecting', () => this.setStatus('reconnecting'));
+  }
+
+  private setStatus(status: StreamsStatus): void {
+    // oxlint-disable-next-line no-underscore-dangle -- Nest's name for the status subject
+    this._status$.next(status);
+  }
+
+  /** Takes an entry read or claimed for this replica; ignores one it is already handling. */
+  private accept(stream: string, entry: StreamEntry, deliveries: number): void {
+    const route = this.routes.get(stream);
+    if (!route || this.inFlight.has(stream, entry.id)) return;
+    this.inFlight.run(stream, entry.id, () =>
+      this.process(stream, route, entry, deliveries).catch((error: unknown) => {
+        // Left unacknowledged: the entry stays pending and is retried after claimIdleMs.
+        this.logger.error(`${stream} ${entry.id}: ${describe(error)}`);
+      }),
+    );
+  }
+
+  private async process(stream: string, route: Route, entry: StreamEntry, deliveries: number): Promise<void> {
+    const { maxEntryBytes, maxDeliveries } = this.options;
+    const deadLetters = this.deadLetters!;
+    if (entry.fields === null) {
+      // Trimmed while pending: nothing left to handle.
+      await this.ack(stream, entry.id);
+      return;
+    }
+    // Retrying an entry that keeps failing (or crashing its replica) would block the group forever.
+    const poisoned = deliveries > maxDeliveries;
+    const giveUp = () => deadLetters.moveAside(stream, entry, 'max-deliveries', `delivered ${deliveries} times without success`);
+    if (route.kind === 'request') {
+      const request = decodeRequest(entry.fields, maxEntryBytes, this.keys.inboxPrefix);
+      if (!request.ok) return deadLetters.moveAside(stream, entry, request.reason, request.detail);
+      if (request.value.deadline <= Date.now()) {
+        // The caller has already given up: handling it now would only produce side effects nobody awaits.
+        this.logger.debug(`${stream} ${entry.id}: expired ${Date.now() - request.value.deadline} ms ago; dropped`);
+        await this.ack(stream, entry.id);
+        return;
+      }
+      if (poisoned) return giveUp();
+      await this.answer(stream, route, entry.id, request.value);
+    } else {
+      const event = decodeEvent(entry.fields, maxEntryBytes);
+      if (!event.ok) return deadLetters.moveAside(stream, entry, event.reason, event.detail);
+      if (poisoned) return giveUp();
+      await this.deliver(stream, route, entry.id, deliveries, event.value);
+    }
+  }
+
+  /** Runs a request handler and writes each reply to the caller's inbox; the last one with the XACK. */
+  private async answer(stream: string, route: Route, entryId: string, request: RequestEnvelope): Promise<void> {
+    const context = new StreamsContext([route.pattern, request.headers, stream, entryId]);
+    const writer = this.writer!.redis;
+    let finish!: () => void;
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    const respond = async (packet: WritePacket): Promise<void> => {
+      const last = packet.isDisposed === true || packet.err !== undefined;
+      try {
+        const reply = writer
+          .multi()
+          .call('XADD', request.replyTo, 'MAXLEN', '~', String(INBOX_MAX_LENGTH), '*', ...encodeReply(request.id, packet, this.options.maxEntryBytes))
+          .call('PEXPIRE', request.replyTo, String(INBOX_TTL_MS));
+        // Reply and ack in one transaction: an answered request is never redelivered.
+        if (last) reply.call('XACK', stream, this.options.service, entryId);
+        execResults(await reply.exec());
+      } finally {
+        if (last) finish();
+      }
+    };
+    const produce = async (): Promise<Observable<unknown>> => {
+      try {
+        return this.transformToObservable(await route.handler(request.data, context));
+      } catch (error) {
+        // Nest's exception layer turns handler errors into error streams; this is only for
+        // failures outside it, which must still answer the caller.
+        this.logger.error(`${route.pattern}: ${describe(error)}`);
+        return throwError(() => ({ status: 'error', message: 'Internal server error' }));
+      }
+    };
+    const started: unknown = runInContext(incomingContext(request.headers), () =>
+      this.handleRequest(context, produce, respond),
+    );
+    // A processing hook (instrumentation) may fail before any reply; the caller still gets one.
+    Promise.resolve(started).catch((error: unknown) => {
+      this.logger.error(`${route.pattern}: ${describe(error)}`);
+      respond({ err: { status: 'error', message: 'Internal server error' } }).catch(() => undefined);
+    });
+    await finished;
+  }
+
+  /** Runs the event handlers; acknowledges on success, leaves the entry pending (to be retried) on failure. */
+  private async deliver(stream: string, route: Route, entryId: string, deliveries: number, event: EventEnvelope): Promise<void> {
+    const context = new StreamsContext([route.pattern, event.headers, stream, entryId]);
+    try {
+      await runInContext(incomingContext(event.headers), () => this.runEventHandler(route.handler, event.data, context));
+    } catch (error) {
+      const next =
+        deliveries < this.options.maxDeliveries
+          ? `retried after ${this.options.claimIdleMs} ms`
+          : 'it goes to the dead-letter stream next';
+      this.logger.error(
+        `${route.pattern} ${entryId}: handler failed (delivery ${deliveries} of ${this.options.maxDeliveries}): ${describe(error)}; ${next}`,
+      );
+      return;
+    }
+    await this.ack(stream, entryId);
+  }
+
+  /** Resolves when the handler (and any stream it returned) finished; rejects when it failed. */
+  private runEventHandler(handler: MessageHandler, data: unknown, context: StreamsContext): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const started: unknown = this.runWithProcessingHooks(context, async (runEndHook) => {
+        try {
+          const result: unknown = await handler(data, context);
+          if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+          resolve();
+        } catch (error) {
+          reject(error);
+        } finally {
+          runEndHook();
+        }
+      });
+      // A processing hook (instrumentation) may itself fail; that must not escape as unhandled.
+      Promise.resolve(started).catch(reject);
+    });
+  }
+
+  private async ack(stream: string, entryId: string): Promise<void> {
+    await this.writer!.redis.call('XACK', stream, this.options.service, entryId);
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  if (typeof error === 'object' && error !== null) {
+    try {
+      return JSON.stringify(error);
+    } catch {
+      return String(error);
+    }
+  }
+  return String(error);
+}
