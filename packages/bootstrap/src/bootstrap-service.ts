@@ -4,17 +4,19 @@ import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@platform/config';
-import type { ReadinessCheck } from '@platform/health';
+import { type ReadinessCheck, ReadinessState } from '@platform/health';
 import { createLogger, type Logger, NestPinoLogger } from '@platform/logging';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
 import type { RedisSettings } from '@platform/redis';
+import { type Telemetry, traceRpcServer } from '@platform/telemetry';
 import { RpcServerMetricsInterceptor } from '@platform/transport';
 import { LogController } from 'fastify';
 import { PlatformErrorFilter } from './error-filter.js';
 import type { LevelWithSilent } from 'pino';
-import { handleShutdownSignals } from './graceful-shutdown.js';
+import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
 import { platformModule } from './platform-module.js';
 import { logRequests } from './request-log.js';
+import { recordRoutes } from './route-table.js';
 
 /** The env every service shares (see @platform/config commonEnv plus PORT). */
 export interface ServiceRuntimeConfig {
@@ -23,6 +25,7 @@ export interface ServiceRuntimeConfig {
   LOG_LEVEL: LevelWithSilent;
   SHUTDOWN_DELAY_MS: number;
   SHUTDOWN_TIMEOUT_MS: number;
+  METRICS_ENABLED?: boolean;
 }
 
 export interface BootstrapOptions {
@@ -36,6 +39,8 @@ export interface BootstrapOptions {
   readiness?: Array<Type<ReadinessCheck>>;
   /** Fastify server options that differ per service. */
   http?: { bodyLimit?: number; trustProxy?: boolean | string | string[] };
+  /** What startTelemetry returned in main.ts: logged, and flushed on shutdown. */
+  telemetry?: Telemetry;
   /** Runs after the app is created and before it listens (Fastify plugins, extra hooks). */
   configure?: (app: NestFastifyApplication) => Promise<void> | void;
 }
@@ -70,22 +75,35 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
     { logger: new NestPinoLogger(logger), bufferLogs: true, abortOnError: false },
   );
   const metrics = app.get(MetricsService);
+  const fastify = app.getHttpAdapter().getInstance();
   // Transports inherit these (see connectMicroservice below); each checks the context type.
   app.useGlobalFilters(new PlatformErrorFilter());
-  app.useGlobalInterceptors(new RpcServerMetricsInterceptor(metrics));
-  const fastify = app.getHttpAdapter().getInstance();
-  instrumentHttpServer(fastify, metrics);
+  if (config.METRICS_ENABLED !== false) {
+    app.useGlobalInterceptors(new RpcServerMetricsInterceptor(metrics));
+    instrumentHttpServer(fastify, metrics);
+  }
   logRequests(fastify);
+  closeConnectionsWhileDraining(fastify, app.get(ReadinessState));
+  const routes = recordRoutes(fastify);
 
   for (const microserviceOptions of options.microservices ?? []) {
-    app.connectMicroservice<MicroserviceOptions>(microserviceOptions, { inheritAppConfig: true });
+    // Each handled message runs in a SERVER/CONSUMER span continuing the caller's trace.
+    traceRpcServer(app.connectMicroservice<MicroserviceOptions>(microserviceOptions, { inheritAppConfig: true }));
   }
   await options.configure?.(app);
 
-  handleShutdownSignals(app, logger, { delayMs: config.SHUTDOWN_DELAY_MS, timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+  handleShutdownSignals(app, logger, {
+    delayMs: config.SHUTDOWN_DELAY_MS,
+    timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    afterClose: options.telemetry ? () => options.telemetry!.shutdown() : undefined,
+  });
   await app.startAllMicroservices();
   await app.listen({ port: config.PORT, host: config.HOST });
-  logger.info({ port: config.PORT, transports: (options.microservices ?? []).map(describeTransport) }, `${options.name} is listening`);
+  logger.info(
+    { port: config.PORT, transports: (options.microservices ?? []).map(describeTransport), tracing: options.telemetry?.description ?? 'off' },
+    `${options.name} is listening`,
+  );
+  logger.info({ routes: routes() }, 'http routes');
   return { app, logger };
 }
 

@@ -2,12 +2,15 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { INestApplication } from '@nestjs/common';
 import { ReadinessState } from '@platform/health';
 import type { Logger } from '@platform/logging';
+import type { FastifyInstance } from 'fastify';
 
 export interface ShutdownTimings {
   /** How long readiness stays off while the service still serves (endpoint removal). */
   delayMs: number;
   /** The most the drain may take; past it the process exits with 1. */
   timeoutMs: number;
+  /** Runs once the app is closed, e.g. to flush the last spans. */
+  afterClose?: (() => Promise<void>) | undefined;
 }
 
 /**
@@ -35,6 +38,7 @@ export function handleShutdownSignals(app: INestApplication, logger: Logger, tim
     try {
       await sleep(timings.delayMs);
       await app.close();
+      await timings.afterClose?.();
       logger.info({ durationMs: Date.now() - started }, 'stopped cleanly');
       process.exitCode = 0;
     } catch (error) {
@@ -48,4 +52,17 @@ export function handleShutdownSignals(app: INestApplication, logger: Logger, tim
   };
   process.on('SIGTERM', (signal) => void stop(signal));
   process.on('SIGINT', (signal) => void stop(signal));
+}
+
+/**
+ * While readiness is off, every answer carries `Connection: close`: a client holding a
+ * keep-alive connection (another pod, a proxy) then opens its next one, which the load
+ * balancer sends to a replica that is not stopping, instead of reusing this one until the
+ * server closes it under its feet.
+ */
+export function closeConnectionsWhileDraining(fastify: FastifyInstance, readiness: ReadinessState): void {
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (readiness.isDraining) reply.header('connection', 'close');
+    done(null, payload);
+  });
 }

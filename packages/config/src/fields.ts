@@ -52,6 +52,11 @@ export const commonEnv = {
   REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   /** A PEM bundle to trust for rediss:// (a private CA); the system roots otherwise. */
   REDIS_TLS_CA_FILE: z.string().min(1).optional(),
+  /**
+   * Per-request HTTP and RPC histograms (on by default). Off only to measure their cost:
+   * /metrics then serves the process metrics alone.
+   */
+  METRICS_ENABLED: bool().default(true),
   /** How long a stopping service keeps serving after readiness turns off (endpoints to drain). */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   /** The most a graceful stop may take before the process exits anyway. */

@@ -10,7 +10,9 @@ import type { Headers } from './envelope.js';
 /** Headers for an outgoing message: `metadata` (Nest's packet metadata) plus the active trace context. */
 export function outgoingHeaders(metadata: Readonly<Headers> | undefined): Headers {
   const headers: Headers = { ...metadata };
-  propagation.inject(context.active(), headers);
+  // A tracing client wrapper (traceRpcClient) already put its CLIENT span's context in the
+  // metadata; the active context here may be its parent, which would skip that span.
+  if (headers.traceparent === undefined) propagation.inject(context.active(), headers);
   return headers;
 }
 

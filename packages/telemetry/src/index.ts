@@ -1,0 +1,9 @@
+// Nothing here may import Nest, Fastify, ioredis or BullMQ at runtime: services import this
+// package before startTelemetry runs, and those modules must load after it (type imports only).
+export { bullmqTelemetry } from './bullmq-telemetry.js';
+export { injectTraceMetadata, extractTraceContext, type TraceMetadata } from './trace-metadata.js';
+export { traceRpcClient, type TraceRpcClientOptions } from './rpc-client-tracing.js';
+export { traceRpcServer, type TraceableMicroservice, type TraceRpcServerOptions } from './rpc-server-tracing.js';
+export { isTracingEnabled, startTelemetry, type Telemetry, type TelemetryOptions } from './start-telemetry.js';
+export { telemetrySettingsFromEnv, type TelemetrySettings } from './telemetry-settings.js';
+export { currentTraceIds, type TraceLogFields } from './trace-ids.js';

@@ -1,0 +1,107 @@
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { ClientProxy, ReadPacket } from '@nestjs/microservices';
+import { Observable } from 'rxjs';
+import { patternName, type RpcMessageKind, rpcAttributes, rpcSpanName } from './rpc-attributes.js';
+import { recordSpanError } from './span-errors.js';
+import { tracer } from './tracer.js';
+
+export interface TraceRpcClientOptions {
+  /** The `nestjs.transport` attribute; derived from the class (ClientRedis -> redis) if omitted. */
+  transport?: string;
+}
+
+/** The part of a ClientProxy this module touches (its `onDispatchHook` field is protected). */
+type TraceableClient = Pick<ClientProxy, 'send' | 'emit' | 'setOnDispatchHook'>;
+interface DispatchHookSlot {
+  onDispatchHook?: (packet: ReadPacket) => void;
+}
+
+const tracedClients = new WeakSet<object>();
+
+function transportOfClient(client: object): string {
+  const name = client.constructor.name.replace(/^Client/, '').toLowerCase();
+  return name || 'custom';
+}
+
+function startClientSpan(kind: RpcMessageKind, pattern: unknown, transport: string): Span {
+  const name = patternName(pattern);
+  return tracer().startSpan(rpcSpanName(kind, 'client', name), {
+    kind: kind === 'request' ? SpanKind.CLIENT : SpanKind.PRODUCER,
+    attributes: rpcAttributes(kind, 'client', name, transport),
+  });
+}
+
+/** Ends `span` once, marking it failed when `error` is given. */
+function spanFinisher(span: Span): (outcome?: { error: unknown }) => void {
+  let ended = false;
+  return (outcome) => {
+    if (ended) return;
+    ended = true;
+    if (outcome) recordSpanError(span, outcome.error);
+    span.end();
+  };
+}
+
+/**
+ * Traces a Nest ClientProxy (ClientRedis, ClientTCP, or any subclass that builds its packets
+ * with `createPacket`): `send` becomes a CLIENT span and `emit` a PRODUCER span, and every
+ * outgoing packet carries the span's context in `packet.metadata` (W3C traceparent), which
+ * the server side reads back (see traceRpcServer). Returns the same client, for factories.
+ */
+export function traceRpcClient<T extends TraceableClient>(client: T, options: TraceRpcClientOptions = {}): T {
+  if (tracedClients.has(client)) return client;
+  tracedClients.add(client);
+  const transport = options.transport ?? transportOfClient(client);
+
+  // Keep a hook someone installed before (Nest allows one); ours adds to what it set.
+  const previousHook = (client as unknown as DispatchHookSlot).onDispatchHook;
+  client.setOnDispatchHook((packet) => {
+    previousHook?.(packet);
+    const carrier: Record<string, string> = {};
+    propagation.inject(context.active(), carrier);
+    if (Object.keys(carrier).length > 0) packet.metadata = { ...packet.metadata, ...carrier };
+  });
+
+  const send = client.send.bind(client);
+  const emit = client.emit.bind(client);
+
+  // Cold, like Nest's: the span covers one subscription, from publish to the last reply.
+  client.send = <TResult, TInput>(pattern: unknown, data: TInput): Observable<TResult> =>
+    new Observable<TResult>((subscriber) => {
+      const span = startClientSpan('request', pattern, transport);
+      const finish = spanFinisher(span);
+      let replied = false;
+      const subscription = context.with(trace.setSpan(context.active(), span), () =>
+        send<TResult, TInput>(pattern, data).subscribe({
+          next: (value) => {
+            replied = true;
+            subscriber.next(value);
+          },
+          error: (error: unknown) => {
+            finish({ error });
+            subscriber.error(error);
+          },
+          complete: () => {
+            finish();
+            subscriber.complete();
+          },
+        }),
+      );
+      return () => {
+        subscription.unsubscribe();
+        // The caller gave up first (a deadline, usually): without a reply that is a failure.
+        if (!replied) span.setStatus({ code: SpanStatusCode.ERROR, message: 'no reply before the caller unsubscribed' });
+        finish();
+      };
+    });
+
+  // Hot, like Nest's: the event is published now even if nobody subscribes to the result.
+  client.emit = <TResult, TInput>(pattern: unknown, data: TInput): Observable<TResult> => {
+    const span = startClientSpan('event', pattern, transport);
+    const finish = spanFinisher(span);
+    const published = context.with(trace.setSpan(context.active(), span), () => emit<TResult, TInput>(pattern, data));
+    published.subscribe({ error: (error: unknown) => finish({ error }), complete: () => finish() });
+    return published;
+  };
+  return client;
+}
