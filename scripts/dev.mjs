@@ -13,6 +13,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICES = ['legacy', 'catalog', 'accounts', 'notifications', 'metrics-exporter', 'gateway'];
 const DEV_REDIS_PORT = Number(process.env.DEV_REDIS_PORT ?? 6390);
 const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'dev-admin-token-change-me';
+// Signs the gateway's session cookie; a fixed dev value keeps sessions across reloads.
+const SESSION_SECRET = process.env.SESSION_SECRET ?? 'dev-session-secret-change-me-0123456789';
 
 function portIsFree(port) {
   return new Promise((resolve) => {
@@ -135,6 +137,7 @@ async function main() {
     REDIS_URL: redisUrl,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     ADMIN_TOKEN,
+    SESSION_SECRET,
     DEV_ENDPOINTS: 'true',
     SHUTDOWN_TIMEOUT_MS: '5000',
   };

@@ -1,3 +1,3 @@
 export { type BootstrapOptions, bootstrapService, exitOnStartupError, type RunningService, type ServiceRuntimeConfig } from './bootstrap-service.js';
-export { handleShutdownSignals, type ShutdownTimings } from './graceful-shutdown.js';
+export { closeConnectionsWhileDraining, handleShutdownSignals, type ShutdownTimings } from './graceful-shutdown.js';
 export { platformModule, type PlatformModuleOptions } from './platform-module.js';

@@ -35,9 +35,10 @@ export function instrumentWorker(worker: WorkerLike, metrics: MetricsService): v
     buckets: JOB_BUCKETS,
   });
   worker.on('completed', (job) => duration.observe({ queue: worker.name, job: job.name, outcome: 'completed' }, seconds(job)));
-  worker.on('failed', (job) => {
+  worker.on('failed', (job, error) => {
     if (!job) return;
-    const exhausted = job.attemptsMade >= (job.opts.attempts ?? 1);
+    // BullMQ's UnrecoverableError skips the remaining attempts: the job is dead-lettered now.
+    const exhausted = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
     duration.observe({ queue: worker.name, job: job.name, outcome: exhausted ? 'failed' : 'retried' }, seconds(job));
   });
 }

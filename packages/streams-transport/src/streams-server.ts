@@ -222,7 +222,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
       if (request.value.deadline <= Date.now()) {
         // The caller has already given up: handling it now would only produce side effects nobody awaits.
         this.logger.debug(`${stream} ${entry.id}: expired ${Date.now() - request.value.deadline} ms ago; dropped`);
-        await this.ack(stream, entry.id);
+        await this.ackAndDelete(stream, entry.id);
         return;
       }
       if (poisoned) return giveUp();
@@ -248,8 +248,11 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
           .multi()
           .call('XADD', request.replyTo, 'MAXLEN', '~', String(INBOX_MAX_LENGTH), '*', ...encodeReply(request.id, packet, this.options.maxEntryBytes))
           .call('PEXPIRE', request.replyTo, String(INBOX_TTL_MS));
-        // Reply and ack in one transaction: an answered request is never redelivered.
-        if (last) reply.call('XACK', stream, this.options.service, entryId);
+        // Reply, ack and delete in one transaction: an answered request is never redelivered,
+        // and its payload (which may hold a password) does not linger until trimming. A request
+        // stream has a single consumer group (the service that owns the pattern), so nobody
+        // else needs the entry.
+        if (last) reply.call('XACK', stream, this.options.service, entryId).call('XDEL', stream, entryId);
         execResults(await reply.exec());
       } finally {
         if (last) finish();
@@ -315,6 +318,11 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
 
   private async ack(stream: string, entryId: string): Promise<void> {
     await this.writer!.redis.call('XACK', stream, this.options.service, entryId);
+  }
+
+  /** For requests only: event streams are shared by every subscribing group and keep entries. */
+  private async ackAndDelete(stream: string, entryId: string): Promise<void> {
+    execResults(await this.writer!.redis.multi().call('XACK', stream, this.options.service, entryId).call('XDEL', stream, entryId).exec());
   }
 }
 

@@ -52,6 +52,8 @@ describe('request/response over Redis Streams', () => {
     const [inbox] = await probe.keys('rr:inbox:caller:*');
     await waitFor('the inbox to be emptied', async () => (inbox ? (await probe.xlen(inbox)) === 0 : true));
     expect(await probe.xpending('rr:rpc:work.do', 'work')).toEqual([0, null, null, null]);
+    // ...and deleted: a request payload (a password, say) must not linger until trimming.
+    expect(await probe.xlen('rr:rpc:work.do')).toBe(0);
   });
 
   it('carries Nest packet metadata from a dispatch hook to the handler’s context', async () => {

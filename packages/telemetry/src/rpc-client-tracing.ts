@@ -62,17 +62,18 @@ export function traceRpcClient<T extends TraceableClient>(client: T, options: Tr
     if (Object.keys(carrier).length > 0) packet.metadata = { ...packet.metadata, ...carrier };
   });
 
-  const send = client.send.bind(client);
+  // Extra arguments pass through: StreamsClient.send takes per-call options (the deadline).
+  const send = client.send.bind(client) as <TResult, TInput>(pattern: unknown, data: TInput, ...rest: unknown[]) => Observable<TResult>;
   const emit = client.emit.bind(client);
 
   // Cold, like Nest's: the span covers one subscription, from publish to the last reply.
-  client.send = <TResult, TInput>(pattern: unknown, data: TInput): Observable<TResult> =>
+  client.send = <TResult, TInput>(pattern: unknown, data: TInput, ...rest: unknown[]): Observable<TResult> =>
     new Observable<TResult>((subscriber) => {
       const span = startClientSpan('request', pattern, transport);
       const finish = spanFinisher(span);
       let replied = false;
       const subscription = context.with(trace.setSpan(context.active(), span), () =>
-        send<TResult, TInput>(pattern, data).subscribe({
+        send<TResult, TInput>(pattern, data, ...rest).subscribe({
           next: (value) => {
             replied = true;
             subscriber.next(value);

@@ -1,7 +1,10 @@
 export { configProblems } from './config-problems.js';
+export { httpOutcome, type HttpOutcome, type LoadCall, type LoadOptions, LoadRun, tally } from './load.js';
 export { freePort, freePorts } from './ports.js';
 export { type Exit, ManagedProcess, OutputBuffer } from './processes.js';
 export { PrometheusServer, type PrometheusSample, RedisExporter } from './prometheus-server.js';
+export { SeededRandom } from './random.js';
 export { RedisServer, type RedisServerOptions } from './redis-server.js';
+export { type Sentinel, SentinelCluster, type SentinelClusterOptions } from './sentinel-cluster.js';
 export { repoRoot, ServiceGroup, ServiceProcess, type ServiceProcessOptions } from './service-process.js';
 export { waitFor } from './wait.js';

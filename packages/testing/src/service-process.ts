@@ -12,6 +12,8 @@ export interface ServiceProcessOptions {
   env?: Record<string, string | undefined>;
   /** The HTTP port; a free one when not given. Passed as PORT. */
   port?: number;
+  /** Extra node flags before the entry point, e.g. `['--import', '/abs/preload.js']`. */
+  nodeArgs?: readonly string[];
   /** What to wait for before resolving: the live or the ready health route. */
   waitFor?: 'live' | 'ready' | 'nothing';
   timeoutMs?: number;
@@ -35,13 +37,23 @@ export class ServiceProcess {
     const port = options.port ?? (await freePort());
     const { NODE_OPTIONS: _jestFlags, ...inherited } = process.env;
     const env = { ...inherited, HOST: '127.0.0.1', LOG_LEVEL: 'info', ...options.env, PORT: String(port) };
-    const child = ManagedProcess.spawn(process.execPath, ['--enable-source-maps', entry], {
+    const child = ManagedProcess.spawn(process.execPath, ['--enable-source-maps', ...(options.nodeArgs ?? []), entry], {
       cwd: `${repoRoot}services/${name}`,
       env,
     });
     const service = new ServiceProcess(name, port, child, options);
     const target = options.waitFor ?? 'ready';
-    if (target !== 'nothing') await service.waitUntil(target, options.timeoutMs ?? 20_000);
+    // Generous: on a busy 2-core machine (CI, parallel test files) a Nest service can take
+    // well over 20 s to load and connect.
+    if (target !== 'nothing') {
+      try {
+        await service.waitUntil(target, options.timeoutMs ?? 60_000);
+      } catch (error) {
+        // Nobody else holds this process yet: kill it, or it outlives the test.
+        await child.stop('SIGKILL');
+        throw error;
+      }
+    }
     return service;
   }
 
@@ -54,7 +66,7 @@ export class ServiceProcess {
     return this.process.output.text();
   }
 
-  async waitUntil(probe: 'live' | 'ready', timeoutMs = 20_000): Promise<void> {
+  async waitUntil(probe: 'live' | 'ready', timeoutMs = 60_000): Promise<void> {
     await waitFor(`${this.name} /health/${probe}`, async () => {
       if (this.process.hasExited) throw new Error(`${this.name} exited:\n${this.process.output.tail()}`);
       const response = await fetch(`${this.url}/health/${probe}`).catch(() => undefined);
@@ -77,6 +89,16 @@ export class ServiceProcess {
 
   kill(): Promise<Exit> {
     return this.process.stop('SIGKILL');
+  }
+
+  /** Freezes the process (SIGSTOP): it keeps its sockets but reads and answers nothing. */
+  pause(): void {
+    this.process.child.kill('SIGSTOP');
+  }
+
+  /** Thaws a paused process (SIGCONT). */
+  resume(): void {
+    this.process.child.kill('SIGCONT');
   }
 }
 

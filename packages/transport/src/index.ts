@@ -6,5 +6,6 @@ export { isRemoteError, type RemoteError, type RpcOutcome, toHttpException } fro
 export { RpcServerMetricsInterceptor } from './rpc-server-metrics.interceptor.js';
 export { serverOptions } from './server-options.js';
 export { transportOf } from './transport-name.js';
+export { TransportReadiness } from './transport-readiness.js';
 export type { EventTransportTarget, TransportKind, TransportTarget } from './targets.js';
 export { TransportModule, type TransportClientsOptions } from './transport.module.js';

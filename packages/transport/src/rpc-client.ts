@@ -49,6 +49,27 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
     await Promise.allSettled(this.entries().map(([, client]) => client.close()));
   }
 
+  /** Whether each downstream connection is up now (connecting if needed, within `timeoutMs`). */
+  async connectionStates(timeoutMs: number): Promise<Record<string, 'connected' | 'unreachable'>> {
+    const states = await Promise.all(
+      this.entries().map(async ([name, client]) => {
+        let timer: NodeJS.Timeout | undefined;
+        const deadline = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+        });
+        try {
+          await Promise.race([client.connect(), deadline]);
+          return [name, 'connected'] as const;
+        } catch {
+          return [name, 'unreachable'] as const;
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    return Object.fromEntries(states);
+  }
+
   /** Sends a request and waits for its reply, at most `timeoutMs`. */
   async call<C extends RpcContract>(
     contract: C,

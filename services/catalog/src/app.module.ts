@@ -1,5 +1,25 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import { TransportModule } from '@platform/transport';
+import type { CatalogConfig } from './config.js';
+import { ProductsModule } from './products/products.module.js';
 import { SeedModule } from './seed/seed.module.js';
 
-@Module({ imports: [SeedModule] })
-export class AppModule {}
+@Module({})
+export class AppModule {
+  static forRoot(config: CatalogConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        // catalog calls no one; it publishes stock.updated.
+        TransportModule.forClients({
+          caller: 'catalog',
+          targets: {},
+          events: { kind: config.RPC_TRANSPORT, redis: config.redis },
+          timeoutMs: config.EVENT_PUBLISH_TIMEOUT_MS,
+        }),
+        SeedModule,
+        ProductsModule,
+      ],
+    };
+  }
+}

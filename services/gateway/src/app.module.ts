@@ -1,8 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ADMIN_TOKEN } from '@platform/http';
 import { TransportModule } from '@platform/transport';
+import { AdminConfigModule } from './admin-config/admin-config.module.js';
+import { AuthModule } from './auth/auth.module.js';
+import { AdminModule } from './admin/admin.module.js';
 import type { GatewayConfig } from './config.js';
+import { DevModule } from './dev/dev.module.js';
 import { GATEWAY_CONFIG } from './gateway.constants.js';
+import { ProductsModule } from './products/products.module.js';
 import { SeedModule } from './seed/seed.module.js';
 
 @Module({})
@@ -19,6 +24,12 @@ export class AppModule {
           timeoutMs: config.RPC_TIMEOUT_MS,
         }),
         SeedModule,
+        AuthModule,
+        AdminConfigModule,
+        ProductsModule,
+        AdminModule,
+        // Development-only routes exist only when asked for: off, they are a plain 404.
+        ...(config.DEV_ENDPOINTS ? [DevModule] : []),
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

@@ -1,9 +1,12 @@
 import { configProblems } from '@platform/testing';
 import { loadGatewayConfig } from './config.js';
 
+const SESSION_SECRET = 'a-session-secret-of-at-least-32-chars';
+const trust = (TRUST_PROXY: string) => loadGatewayConfig({ REDIS_URL: 'redis://h', SESSION_SECRET, TRUST_PROXY }).TRUST_PROXY;
+
 describe('gateway config', () => {
   it('reaches legacy over TCP and the others over the configured Redis transport', () => {
-    const config = loadGatewayConfig({ REDIS_URL: 'redis://:pw@10.0.0.5:6379', LEGACY_TCP_HOST: 'legacy', LEGACY_TCP_PORT: '4100' });
+    const config = loadGatewayConfig({ REDIS_URL: 'redis://:pw@10.0.0.5:6379', LEGACY_TCP_HOST: 'legacy', LEGACY_TCP_PORT: '4100', SESSION_SECRET });
     expect(config.targets.legacy).toEqual({ kind: 'tcp', host: 'legacy', port: 4100 });
     expect(config.targets.catalog).toEqual({ kind: 'redis-streams', redis: expect.objectContaining({ url: 'redis://:pw@10.0.0.5:6379' }) });
     expect(config.RPC_TIMEOUT_MS).toBe(3_000);
@@ -12,9 +15,28 @@ describe('gateway config', () => {
   });
 
   it('refuses a short admin token and an out-of-range timeout', () => {
-    expect(configProblems(() => loadGatewayConfig({ REDIS_URL: 'redis://h', ADMIN_TOKEN: 'short', RPC_TIMEOUT_MS: '0' }))).toEqual([
+    expect(configProblems(() => loadGatewayConfig({ REDIS_URL: 'redis://h', ADMIN_TOKEN: 'short', RPC_TIMEOUT_MS: '0', SESSION_SECRET }))).toEqual([
       'RPC_TIMEOUT_MS: Too small: expected number to be >0',
       'ADMIN_TOKEN: must be at least 16 characters',
+    ]);
+  });
+
+  it('requires a long session secret, and keeps sessions and cookies safe by default', () => {
+    expect(configProblems(() => loadGatewayConfig({ REDIS_URL: 'redis://h' }))).toEqual(['SESSION_SECRET: is required']);
+    expect(configProblems(() => loadGatewayConfig({ REDIS_URL: 'redis://h', SESSION_SECRET: 'short' }))).toEqual([
+      'SESSION_SECRET: must be at least 32 characters',
+    ]);
+    const config = loadGatewayConfig({ REDIS_URL: 'redis://h', SESSION_SECRET });
+    expect(config).toMatchObject({ SESSION_MAX_AGE_SECONDS: 86_400, COOKIE_SECURE: false, TRUST_PROXY: false });
+  });
+
+  it('trusts X-Forwarded-For only from the proxies named in TRUST_PROXY', () => {
+    expect(trust('false')).toBe(false);
+    expect(trust('true')).toBe(true);
+    expect(trust('10.0.0.0/8, loopback,2001:db8::1')).toEqual(['10.0.0.0/8', 'loopback', '2001:db8::1']);
+    expect(configProblems(() => trust('10.0.0.0/33,proxy.internal'))).toEqual([
+      'TRUST_PROXY: "10.0.0.0/33" is not an address, a CIDR or one of loopback, linklocal, uniquelocal',
+      'TRUST_PROXY: "proxy.internal" is not an address, a CIDR or one of loopback, linklocal, uniquelocal',
     ]);
   });
 });

@@ -1,6 +1,32 @@
-import { bool, commonEnv, loadConfig, port, positiveInt, redisSettingsFromEnv } from '@platform/config';
+import { isIP } from 'node:net';
+import { bool, commonEnv, loadConfig, port, positiveInt, redisSettingsFromEnv, redisUrl } from '@platform/config';
 import type { TransportTarget } from '@platform/transport';
 import { z } from 'zod';
+
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY besides addresses and CIDRs. */
+const RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/**
+ * TRUST_PROXY: which peers may tell the client's address in X-Forwarded-For (Fastify's
+ * trustProxy). `false` (default): nobody, the socket's address is the client's. A list of
+ * addresses, CIDRs or range names (`10.0.0.0/8,loopback`): only those proxies. `true`:
+ * every peer, only safe when nothing but the proxy can reach the gateway.
+ */
+const trustProxy = () =>
+  z.string().transform((raw, ctx): boolean | string[] => {
+    const value = raw.trim().toLowerCase();
+    if (value === 'false' || value === '') return false;
+    if (value === 'true') return true;
+    const entries = value.split(',').map((entry) => entry.trim()).filter(Boolean);
+    for (const entry of entries) {
+      const [address = '', bits, ...rest] = entry.split('/');
+      const validBits = bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (isIP(address) === 4 ? 32 : 128));
+      if (!(RANGE_NAMES.has(entry) || (isIP(address) !== 0 && validBits && rest.length === 0))) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not an address, a CIDR or one of loopback, linklocal, uniquelocal` });
+      }
+    }
+    return entries;
+  });
 
 const GatewayEnv = z.object({
   ...commonEnv,
@@ -14,6 +40,19 @@ const GatewayEnv = z.object({
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Development-only routes (the email outbox). Never on in production. */
   DEV_ENDPOINTS: bool().default(false),
+  /** Signs the session cookie (HMAC). A long random string; changing it logs everybody out. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
+  /** The longest a session lives after login, however active (the cookie's Max-Age and the Redis TTL). */
+  SESSION_MAX_AGE_SECONDS: positiveInt().max(30 * 86_400).default(86_400),
+  /** Send the session cookie over HTTPS only (`Secure`, `__Host-` name). Set it wherever clients use HTTPS. */
+  COOKIE_SECURE: bool().default(false),
+  TRUST_PROXY: trustProxy().default(false),
+  /**
+   * The product cache's own Redis (`maxmemory-policy allkeys-lru`), so eviction can never
+   * touch queue keys; unset, the cache shares REDIS_URL (which must then stay `noeviction`).
+   * A secret when it carries a password: may be given as CACHE_REDIS_URL_FILE.
+   */
+  CACHE_REDIS_URL: redisUrl().optional(),
 });
 
 /** The gateway's configuration, validated once at start. */
@@ -32,6 +71,8 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
       notifications: viaRedis,
     } satisfies Record<string, TransportTarget>,
     events: { kind: values.RPC_TRANSPORT, redis } as const,
+    /** Where the product cache lives: its own Redis when CACHE_REDIS_URL is set. */
+    cacheRedis: values.CACHE_REDIS_URL ? { url: values.CACHE_REDIS_URL, tlsCaFile: values.REDIS_TLS_CA_FILE } : undefined,
   };
 }
 

@@ -1,16 +1,4 @@
-import { bootstrapService, exitOnStartupError } from '@platform/bootstrap';
-import { AppModule } from './app.module.js';
-import { loadGatewayConfig } from './config.js';
+import { launchService } from '@platform/telemetry';
 
-async function bootstrap(): Promise<void> {
-  const config = loadGatewayConfig();
-  const { logger } = await bootstrapService({
-    name: 'gateway',
-    module: AppModule.forRoot(config),
-    config,
-    redis: config.redis,
-  });
-  if (!config.ADMIN_TOKEN) logger.warn('ADMIN_TOKEN is not set: every admin route answers 401');
-}
-
-bootstrap().catch(exitOnStartupError);
+// Tracing starts first; the app (Nest, Fastify, ioredis) is imported only after it.
+await launchService('gateway', () => import('./bootstrap.js'));

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ExporterModule } from './exporter/exporter.module.js';
 
-/** The platform-wide counters and queue gauges are added by the accounts/config issue. */
-@Module({})
+@Module({ imports: [ExporterModule] })
 export class AppModule {}

@@ -1,10 +1,4 @@
-import { bootstrapService, exitOnStartupError } from '@platform/bootstrap';
-import { AppModule } from './app.module.js';
-import { loadMetricsExporterConfig } from './config.js';
+import { launchService } from '@platform/telemetry';
 
-async function bootstrap(): Promise<void> {
-  const config = loadMetricsExporterConfig();
-  await bootstrapService({ name: 'metrics-exporter', module: AppModule, config, redis: config.redis });
-}
-
-bootstrap().catch(exitOnStartupError);
+// Tracing starts first; the app (Nest, Fastify, ioredis) is imported only after it.
+await launchService('metrics-exporter', () => import('./bootstrap.js'));

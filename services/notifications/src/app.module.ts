@@ -1,5 +1,19 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { NotificationsConfig } from './config.js';
+import { EmailModule } from './email/email.module.js';
+import { NOTIFICATIONS_CONFIG } from './notifications.constants.js';
 import { SeedModule } from './seed/seed.module.js';
+import { WatchersModule } from './watchers/watchers.module.js';
 
-@Module({ imports: [SeedModule] })
-export class AppModule {}
+@Module({})
+export class AppModule {
+  static forRoot(config: NotificationsConfig): DynamicModule {
+    return {
+      module: AppModule,
+      global: true,
+      imports: [SeedModule, EmailModule, WatchersModule],
+      providers: [{ provide: NOTIFICATIONS_CONFIG, useValue: config }],
+      exports: [NOTIFICATIONS_CONFIG],
+    };
+  }
+}

@@ -1,9 +1,23 @@
-import { commonEnv, loadConfig, port, redisSettingsFromEnv } from '@platform/config';
+import { commonEnv, loadConfig, port, positiveInt, redisSettingsFromEnv } from '@platform/config';
+import { EMAIL_JOB_POLICY } from '@platform/contracts';
 import { z } from 'zod';
 
 const NotificationsEnv = z.object({
   ...commonEnv,
   PORT: port().default(3004),
+  /**
+   * `smtp://[user:password@]host:port` (STARTTLS when the server offers it) or `smtps://` (TLS
+   * from the start). A secret: may be given as SMTP_URL_FILE. Unset: emails go to the dev
+   * outbox in Redis instead, readable at the gateway's `GET /dev/outbox`.
+   */
+  SMTP_URL: z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional(),
+  /** The From header of every email. */
+  MAIL_FROM: z.string().trim().min(3).max(320).default('Platform <no-reply@platform.local>'),
+  /** Attempts of the email jobs notifications enqueues, and the first retry's delay (it doubles). */
+  EMAIL_ATTEMPTS: positiveInt().max(50).default(EMAIL_JOB_POLICY.attempts),
+  EMAIL_BACKOFF_MS: positiveInt().max(3_600_000).default(EMAIL_JOB_POLICY.backoffDelayMs),
+  /** How many emails the dev outbox keeps (newest first; older ones are dropped). */
+  OUTBOX_MAX_EMAILS: positiveInt().max(10_000).default(100),
 });
 
 /** notifications' configuration, validated once at start. */

@@ -1,17 +1,4 @@
-import { bootstrapService, exitOnStartupError } from '@platform/bootstrap';
-import { serverOptions } from '@platform/transport';
-import { AppModule } from './app.module.js';
-import { loadNotificationsConfig } from './config.js';
+import { launchService } from '@platform/telemetry';
 
-async function bootstrap(): Promise<void> {
-  const config = loadNotificationsConfig();
-  await bootstrapService({
-    name: 'notifications',
-    module: AppModule,
-    config,
-    redis: config.redis,
-    microservices: [serverOptions({ kind: config.RPC_TRANSPORT, redis: config.redis }, 'notifications')],
-  });
-}
-
-bootstrap().catch(exitOnStartupError);
+// Tracing starts first; the app (Nest, Fastify, ioredis, BullMQ) is imported only after it.
+await launchService('notifications', () => import('./bootstrap.js'));

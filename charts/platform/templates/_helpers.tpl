@@ -1,0 +1,213 @@
+{{/*
+Shared named templates. Every service folder (templates/<service>/) holds one-line files that
+call the `platform.<kind>` templates below with (list $ "<service>"), so all six services are
+rendered by the same code from their entry in .Values.services merged over .Values.common.
+*/}}
+
+{{- define "platform.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* `<release>-platform`, or the release name when it already contains the chart name. */}}
+{{- define "platform.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "platform.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* The name of one service's objects: (list $ "gateway") -> <fullname>-gateway. */}}
+{{- define "platform.componentFullname" -}}
+{{- $root := index . 0 -}}
+{{- printf "%s-%s" (include "platform.fullname" $root) (index . 1) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Selector labels: name, instance and component only, so they never change on upgrade. */}}
+{{- define "platform.selectorLabels" -}}
+{{- $root := index . 0 -}}
+app.kubernetes.io/name: {{ include "platform.name" $root }}
+app.kubernetes.io/instance: {{ $root.Release.Name }}
+app.kubernetes.io/component: {{ index . 1 }}
+{{- end }}
+
+{{- define "platform.labels" -}}
+{{- $root := index . 0 -}}
+helm.sh/chart: {{ include "platform.chart" $root }}
+{{ include "platform.selectorLabels" . }}
+app.kubernetes.io/part-of: nest-redis-platform
+app.kubernetes.io/version: {{ include "platform.imageTag" $root | quote }}
+app.kubernetes.io/managed-by: {{ $root.Release.Service }}
+{{- end }}
+
+{{- define "platform.imageTag" -}}
+{{- .Values.image.tag | default .Chart.AppVersion }}
+{{- end }}
+
+{{- define "platform.image" -}}
+{{- $root := index . 0 -}}
+{{- $repository := printf "%s/%s" $root.Values.image.repository (index . 1) }}
+{{- with $root.Values.image.registry }}{{ $repository = printf "%s/%s" . $repository }}{{ end }}
+{{- printf "%s:%s" $repository (include "platform.imageTag" $root) }}
+{{- end }}
+
+{{/*
+One service's settings as YAML: .Values.common, then every key of .Values.services.<name> on
+top; where both sides are maps, they are merged one level down. (Sprig's merge functions skip
+false and 0, so `pdb: {enabled: false}` would be lost; this does not.)
+*/}}
+{{- define "platform.settings" -}}
+{{- $root := index . 0 -}}
+{{- $name := index . 1 }}
+{{- $settings := deepCopy $root.Values.common }}
+{{- range $key, $value := index $root.Values.services $name }}
+{{- $base := get $settings $key }}
+{{- if and (kindIs "map" $value) (kindIs "map" $base) }}
+{{- $merged := deepCopy $base }}
+{{- range $innerKey, $innerValue := $value }}
+{{- $_ := set $merged $innerKey $innerValue }}
+{{- end }}
+{{- $_ := set $settings $key $merged }}
+{{- else }}
+{{- $_ := set $settings $key $value }}
+{{- end }}
+{{- end }}
+{{- $_ := set $settings "name" $name }}
+{{- toYaml $settings }}
+{{- end }}
+
+{{/* The port of a service's extra port: (list $ "legacy" "tcp") -> 4000. */}}
+{{- define "platform.extraPort" -}}
+{{- $settings := include "platform.settings" (list (index . 0) (index . 1)) | fromYaml }}
+{{- $found := "" }}
+{{- range $settings.extraPorts }}
+{{- if eq .name (index $ 2) }}{{ $found = .port }}{{ end }}
+{{- end }}
+{{- if not $found }}{{ fail (printf "services.%s has no extra port named %s" (index . 1) (index . 2)) }}{{ end }}
+{{- $found }}
+{{- end }}
+
+{{/* Pods this long after deletion: preStop, the drain delay, the stop itself, and 5 s to spare. */}}
+{{- define "platform.terminationGracePeriod" -}}
+{{- $shutdown := .shutdown }}
+{{- add (int $shutdown.preStopSeconds) (div (add (int $shutdown.delayMs) (int $shutdown.timeoutMs) 999) 1000) 5 }}
+{{- end }}
+
+{{/* The platform Secret: secrets.existingSecret or `<release>-secrets` (the Redis chart reads it too). */}}
+{{- define "platform.secretName" -}}
+{{- .Values.secrets.existingSecret | default (printf "%s-secrets" .Release.Name) }}
+{{- end }}
+
+{{- define "platform.redisUrlKey" -}}
+{{- $root := index . 0 -}}
+{{- if $root.Values.redisAcl.enabled }}{{ printf "redis-url-%s" (index . 1) }}{{ else }}redis-url{{ end }}
+{{- end }}
+
+{{/* The Redis chart's full name, computed as that chart does it. */}}
+{{- define "platform.redisFullname" -}}
+{{- $redis := .Values.redis }}
+{{- if $redis.fullnameOverride }}
+{{- $redis.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default "redis" $redis.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Where Redis is, as a dict: host, port, tls, sentinels, sentinelName, caSecret. */}}
+{{- define "platform.redisEndpoint" -}}
+{{- if .Values.redis.enabled }}
+{{- $sentinel := and (dig "sentinel" "enabled" false .Values.redis) (eq (dig "architecture" "standalone" .Values.redis) "replication") }}
+{{- $tls := dig "tls" "enabled" false .Values.redis }}
+{{- $replication := eq (dig "architecture" "standalone" .Values.redis) "replication" }}
+{{- /* Replication without Sentinel: only pod 0 (the primary) takes writes, so clients go there. */}}
+{{- $host := include "platform.redisFullname" . }}
+{{- if and $replication (not $sentinel) }}{{ $host = printf "%s-0.%s-headless" $host $host }}{{ end }}
+host: {{ $host }}
+port: {{ dig "service" "port" 6379 .Values.redis }}
+tls: {{ $tls }}
+caSecret: {{ ternary (dig "tls" "existingSecret" "" .Values.redis) "" $tls | quote }}
+sentinels: {{ ternary (printf "%s:%v" (include "platform.redisFullname" .) (dig "sentinel" "port" 26379 .Values.redis)) "" $sentinel | quote }}
+sentinelName: {{ dig "sentinel" "masterSet" "mymaster" .Values.redis | quote }}
+{{- else }}
+host: {{ required "externalRedis.host is required when redis.enabled is false" .Values.externalRedis.host }}
+port: {{ .Values.externalRedis.port }}
+tls: {{ .Values.externalRedis.tls }}
+caSecret: {{ .Values.externalRedis.caSecret | quote }}
+sentinels: {{ .Values.externalRedis.sentinels | quote }}
+sentinelName: {{ .Values.externalRedis.sentinelName | quote }}
+{{- end }}
+{{- end }}
+
+{{/* The services that are enabled, as a YAML list of names. */}}
+{{- define "platform.enabledServices" -}}
+{{- range $name, $service := .Values.services }}
+{{- if $service.enabled }}
+- {{ $name }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The Secret keys a service mounts: Redis URL, Sentinel password, its own secretEnv. */}}
+{{- define "platform.secretFiles" -}}
+{{- $root := index . 0 -}}
+{{- $settings := index . 1 }}
+{{- $endpoint := include "platform.redisEndpoint" $root | fromYaml }}
+- env: REDIS_URL
+  key: {{ include "platform.redisUrlKey" (list $root $settings.name) }}
+{{- if $endpoint.sentinels }}
+- env: REDIS_SENTINEL_PASSWORD
+  key: redis-password
+{{- end }}
+{{- range $settings.secretEnv }}
+{{- if or (not .optional) (include "platform.hasOptionalKey" (list $root .key)) }}
+- env: {{ .env }}
+  key: {{ .key }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* Whether an optional Secret key will exist: a chart value is set, or the existing Secret lists it. */}}
+{{- define "platform.hasOptionalKey" -}}
+{{- $root := index . 0 -}}
+{{- $key := index . 1 }}
+{{- if $root.Values.secrets.existingSecret }}
+{{- if has $key $root.Values.secrets.existingSecretOptionalKeys }}true{{ end }}
+{{- else if and (eq $key "smtp-url") $root.Values.secrets.smtpUrl }}true
+{{- end }}
+{{- end }}
+
+{{/* Fails the render on combinations that cannot work, with a message that says what to change. */}}
+{{- define "platform.validate" -}}
+{{- if and .Values.secrets.existingSecret .Values.redis.enabled (dig "auth" "enabled" true .Values.redis) (eq .Values.redis.auth.existingSecret "{{ .Release.Name }}-secrets") }}
+{{- fail "secrets.existingSecret is set: set redis.auth.existingSecret to the same Secret (it must hold redis-password)" }}
+{{- end }}
+{{- if and .Values.redis.enabled (ne (dig "config" "maxmemoryPolicy" "noeviction" .Values.redis) "noeviction") }}
+{{- fail "redis.config.maxmemoryPolicy must stay noeviction: BullMQ queues, sessions and counters must never be evicted" }}
+{{- end }}
+{{- if and .Values.redisAcl.enabled .Values.redis.enabled }}
+{{- $users := list }}
+{{- range (dig "auth" "acl" "users" list .Values.redis) }}{{ $users = append $users (printf "%s/%s" .name .passwordKey) }}{{ end }}
+{{- range $name := include "platform.enabledServices" . | fromYamlArray }}
+{{- if not (has (printf "%s/redis-acl-%s" $name $name) $users) }}
+{{- fail (printf "redisAcl.enabled: add {name: %s, passwordKey: redis-acl-%s} to redis.auth.acl.users" $name $name) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (not .Values.redis.enabled) .Values.redisAcl.enabled (not .Values.secrets.existingSecret) }}
+{{- fail "redisAcl.enabled with an external Redis needs secrets.existingSecret holding redis-url-<service>" }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,80 @@
+#!/bin/sh
+# Writes /etc/redis-run/redis.conf (and sentinel.conf) for this pod: the static part from the
+# ConfigMap, the passwords from the Secret, and, with Sentinel, who the primary is.
+set -eu
+# The directories are fixed in the pod; tests point them elsewhere.
+config_dir="${CONFIG_DIR:-/opt/redis/config}"
+secrets_dir="${SECRETS_DIR:-/opt/redis/secrets}"
+run="${RUN_DIR:-/etc/redis-run}"
+conf="$run/redis.conf"
+cp "$config_dir/redis.conf" "$conf"
+
+password=""
+if [ "$AUTH" = "true" ]; then
+  password="$(cat "$secrets_dir/$PASSWORD_KEY")"
+  printf 'requirepass "%s"\nmasterauth "%s"\n' "$password" "$password" >> "$conf"
+  while read -r name key rules; do
+    [ -n "$name" ] || continue
+    printf 'user %s on >%s %s\n' "$name" "$(cat "$secrets_dir/$key")" "$rules" >> "$conf"
+  done < "$config_dir/acl-users"
+fi
+
+# Standalone: nothing more. Replication: announce this pod's stable name, and follow the primary.
+[ "$REPLICAS" -gt 1 ] || exit 0
+
+tls_args=""
+if [ "$TLS" = "true" ]; then
+  tls_args="--tls --cacert /opt/redis/tls/ca.crt --cert /opt/redis/tls/tls.crt --key /opt/redis/tls/tls.key"
+fi
+domain="$HEADLESS.$NAMESPACE.svc.$CLUSTER_DOMAIN"
+self="$POD_NAME.$domain"
+
+# With Sentinel, ask the other pods' Sentinels for the current primary (it may have failed
+# over); when none answers (first start), or without Sentinel, pod 0 is the primary.
+primary=""
+i=0
+while [ "$SENTINEL" = "true" ] && [ "$i" -lt "$REPLICAS" ]; do
+  host="$FULLNAME-$i.$domain"
+  if [ "$host" != "$self" ]; then
+    # shellcheck disable=SC2086
+    answer="$(REDISCLI_AUTH="$password" timeout 3 redis-cli $tls_args -h "$host" -p "$SENTINEL_PORT" \
+      sentinel get-master-addr-by-name "$MASTER_SET" 2>/dev/null | head -n 1 || true)"
+    case "$answer" in
+      ""|*ERR*|*NOAUTH*) ;;
+      *) primary="$answer"; break ;;
+    esac
+  fi
+  i=$((i + 1))
+done
+[ -n "$primary" ] || primary="$FULLNAME-0.$domain"
+echo "primary: $primary (this pod: $self)"
+
+printf 'replica-announce-ip %s\n' "$self" >> "$conf"
+if [ "$primary" != "$self" ]; then
+  printf 'replicaof %s %s\n' "$primary" "$REDIS_PORT" >> "$conf"
+fi
+
+[ "$SENTINEL" = "true" ] || exit 0
+
+sentinel="$run/sentinel.conf"
+if [ "$TLS" = "true" ]; then
+  printf 'port 0\ntls-port %s\ntls-cert-file /opt/redis/tls/tls.crt\ntls-key-file /opt/redis/tls/tls.key\ntls-ca-cert-file /opt/redis/tls/ca.crt\ntls-replication yes\n' "$SENTINEL_PORT" > "$sentinel"
+else
+  printf 'port %s\n' "$SENTINEL_PORT" > "$sentinel"
+fi
+cat >> "$sentinel" <<CONF
+bind * -::*
+protected-mode no
+dir /tmp
+sentinel resolve-hostnames yes
+sentinel announce-hostnames yes
+sentinel announce-ip $self
+sentinel monitor $MASTER_SET $primary $REDIS_PORT $QUORUM
+sentinel down-after-milliseconds $MASTER_SET $DOWN_AFTER_MS
+sentinel failover-timeout $MASTER_SET $FAILOVER_TIMEOUT_MS
+sentinel parallel-syncs $MASTER_SET 1
+CONF
+if [ -n "$password" ]; then
+  printf 'requirepass "%s"\nsentinel auth-pass %s "%s"\nsentinel sentinel-pass "%s"\n' \
+    "$password" "$MASTER_SET" "$password" "$password" >> "$sentinel"
+fi

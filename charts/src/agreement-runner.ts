@@ -1,0 +1,105 @@
+// Runs a chart-and-code agreement plan (see agreement.ts): node dist/agreement-runner.js <plan.json>.
+// Started inside a private network namespace, so the chart's ports are used as declared.
+// Writes the outcome to plan.resultFile; every process it starts is stopped before it exits.
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ManagedProcess, RedisServer } from '@platform/testing';
+import type { AgreementPlan, AgreementResult, ProbeTarget, ServiceOutcome, ServicePlan } from './agreement.js';
+
+/** How long a pod may stay unready before a rollout would be stuck (kubectl's default progress deadline is 600 s). */
+const READY_WITHIN_MS = 60_000;
+
+async function status(target: ProbeTarget): Promise<number> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${target.port}${target.path}`, { signal: AbortSignal.timeout(2_000) });
+    await response.arrayBuffer();
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+/** Polls a probe until it answers 200 (a kubelet counts 200-399 as success; our routes answer 200). */
+async function until(target: ProbeTarget, withinMs: number, child: ManagedProcess): Promise<number | undefined> {
+  const start = Date.now();
+  while (Date.now() - start < withinMs) {
+    if (child.hasExited) return undefined;
+    if ((await status(target)) === 200) return Date.now() - start;
+    await sleep(100);
+  }
+  return undefined;
+}
+
+async function exercise(plan: ServicePlan, child: ManagedProcess, outcome: ServiceOutcome, started: number): Promise<void> {
+  // The kubelet restarts a container whose startup probe fails failureThreshold times in a row.
+  const startupBudget = plan.startup.periodSeconds * plan.startup.failureThreshold * 1000;
+  const live = await until(plan.startup, startupBudget, child);
+  if (live === undefined) {
+    outcome.error = `startup probe ${plan.startup.path} on port ${plan.startup.port} did not answer 200 within ${startupBudget} ms`;
+    return;
+  }
+  outcome.startedAfterMs = Date.now() - started;
+  const ready = await until(plan.readiness, READY_WITHIN_MS, child);
+  if (ready === undefined) {
+    outcome.error = `readiness probe ${plan.readiness.path} on port ${plan.readiness.port} did not answer 200 within ${READY_WITHIN_MS} ms`;
+  } else {
+    outcome.readyAfterMs = Date.now() - started;
+  }
+  outcome.live = await status(plan.liveness);
+  outcome.ready = await status(plan.readiness);
+}
+
+async function stop(plan: ServicePlan, child: ManagedProcess, outcome: ServiceOutcome): Promise<void> {
+  if (child.hasExited) {
+    outcome.exit = await child.exited;
+    return;
+  }
+  const start = Date.now();
+  const exited = child.stop('SIGTERM', plan.stopWithinMs + 5_000);
+  if (plan.drainMs > 0) {
+    // Halfway through the drain, endpoints must already see the pod as not ready.
+    await sleep(Math.min(plan.drainMs / 2, 1_000));
+    outcome.readyWhileDraining = await status(plan.readiness);
+  }
+  const exit = await exited;
+  outcome.stopMs = Date.now() - start;
+  outcome.exit = { code: exit.code, signal: exit.signal };
+}
+
+async function main(): Promise<void> {
+  const plan = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as AgreementPlan;
+  const result: AgreementResult = { redisProbes: {}, services: [] };
+  let redis: RedisServer | undefined;
+  const children: ManagedProcess[] = [];
+  try {
+    redis = await RedisServer.start({ port: plan.redis.port, args: plan.redis.args });
+    // The chart's own probe scripts, against the Redis its own config made.
+    for (const probe of plan.redis.probes) {
+      const run = spawnSync(probe.command[0]!, probe.command.slice(1), { env: probe.env, timeout: 10_000, encoding: 'utf8' });
+      result.redisProbes[probe.kind] = run.status;
+    }
+    const started = Date.now();
+    const running = plan.services.map((service) => {
+      const child = ManagedProcess.spawn(process.execPath, ['--enable-source-maps', service.entry], {
+        cwd: service.cwd,
+        env: service.env,
+      });
+      children.push(child);
+      const outcome: ServiceOutcome = { deployment: service.deployment, logTail: '' };
+      result.services.push(outcome);
+      return { service, child, outcome };
+    });
+    await Promise.all(running.map(({ service, child, outcome }) => exercise(service, child, outcome, started)));
+    await Promise.all(running.map(({ service, child, outcome }) => stop(service, child, outcome)));
+    for (const { child, outcome } of running) outcome.logTail = child.output.tail(30);
+  } catch (error) {
+    result.error = (error as Error).stack ?? String(error);
+  } finally {
+    await Promise.all(children.map((child) => child.stop('SIGKILL')));
+    await redis?.destroy();
+    writeFileSync(plan.resultFile, JSON.stringify(result, null, 2));
+  }
+}
+
+await main();

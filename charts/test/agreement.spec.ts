@@ -1,0 +1,65 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { agreementPlan, type AgreementPlan, type AgreementResult, runAgreement } from '../src/agreement.js';
+import { copyCharts, type ChartsCopy } from '../src/helm.js';
+import { repoPath } from '../src/repo.js';
+import { NAMESPACE, renderPlatform } from './scenarios.js';
+
+/**
+ * Chart and code agree: each rendered Deployment's service is started from services/<name>/dist
+ * with the env and secret files the chart gives it (cluster names pointed at 127.0.0.1, Redis
+ * configured by the Redis chart's own init script), in a private network namespace so the
+ * chart's ports are used as declared. Then its probes must answer where the chart looks, its
+ * readiness must turn off while it drains, and it must stop within the grace period.
+ */
+let charts: ChartsCopy;
+const workDirs: string[] = [];
+beforeAll(() => {
+  charts = copyCharts();
+});
+afterAll(() => {
+  charts.remove();
+  for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+async function run(set: string[], scenario: 'default' | 'ha'): Promise<{ plan: AgreementPlan; result: AgreementResult; output: string }> {
+  const objects = renderPlatform(charts, scenario, { set });
+  const dir = mkdtempSync(join(tmpdir(), 'agreement-'));
+  workDirs.push(dir);
+  const plan = agreementPlan(objects, NAMESPACE, dir);
+  // One Deployment per service folder, each running that service's image.
+  expect(plan.services.map((service) => service.service).sort()).toEqual(readdirSync(repoPath('services')).sort());
+  const { result, output } = await runAgreement(plan, 150_000);
+  return { plan, result, output };
+}
+
+function expectAgreement(plan: AgreementPlan, result: AgreementResult, output: string): void {
+  if (result.error) throw new Error(`the runner failed: ${result.error}\n${output}`);
+  expect(result.redisProbes).toEqual({ startupProbe: 0, livenessProbe: 0, readinessProbe: 0 });
+  for (const service of plan.services) {
+    const outcome = result.services.find((candidate) => candidate.deployment === service.deployment)!;
+    const context = `${service.deployment}: ${outcome.error ?? ''}\n${outcome.logTail}`;
+    expect({ context, error: outcome.error }).toEqual({ context, error: undefined });
+    expect({ context, live: outcome.live, ready: outcome.ready }).toEqual({ context, live: 200, ready: 200 });
+    // The chart drains (SHUTDOWN_DELAY_MS > 0): halfway through, readiness must already be off.
+    expect(service.drainMs).toBeGreaterThan(0);
+    expect({ context, readyWhileDraining: outcome.readyWhileDraining }).toEqual({ context, readyWhileDraining: 503 });
+    expect({ context, exit: outcome.exit }).toEqual({ context, exit: { code: 0, signal: null } });
+    expect(outcome.stopMs).toBeLessThan(service.stopWithinMs);
+  }
+}
+
+describe('chart and code agree', () => {
+  it('ci/default-values.yaml: every service starts from the chart env, answers its probes, drains and stops in time', async () => {
+    const { plan, result, output } = await run([], 'default');
+    expect(plan.services).toHaveLength(6);
+    expectAgreement(plan, result, output);
+  }, 180_000);
+
+  it('ci/ha-values.yaml with ACL users (Sentinel off): every service works as its own Redis user', async () => {
+    const { plan, result, output } = await run(['redis.sentinel.enabled=false'], 'ha');
+    expect(plan.redis.args).toEqual(expect.arrayContaining(['--user', 'gateway']));
+    expectAgreement(plan, result, output);
+  }, 180_000);
+});

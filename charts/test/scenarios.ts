@@ -1,0 +1,35 @@
+import { join } from 'node:path';
+import { type ChartsCopy, PROMETHEUS_OPERATOR_APIS, render } from '../src/helm.js';
+import type { KubeObject } from '../src/manifests.js';
+
+/** The ci/*-values.yaml scenarios every chart ships. */
+export const SCENARIOS = ['default', 'ha', 'minimal'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export const NAMESPACE = 'platform-ci';
+
+/** The platform chart (with its Redis) for one scenario, on a cluster with or without the Prometheus Operator. */
+export function renderPlatform(
+  charts: ChartsCopy,
+  scenario: Scenario,
+  options: { operator?: boolean; set?: string[] } = {},
+): KubeObject[] {
+  return render({
+    chart: charts.platform,
+    valuesFiles: [join(charts.platform, 'ci', `${scenario}-values.yaml`)],
+    set: options.set,
+    apiVersions: options.operator ? PROMETHEUS_OPERATOR_APIS : [],
+    namespace: NAMESPACE,
+  });
+}
+
+/** The Redis chart alone for one scenario. */
+export function renderRedis(charts: ChartsCopy, scenario: Scenario, operator = false): KubeObject[] {
+  return render({
+    chart: charts.redis,
+    release: 'cache',
+    valuesFiles: [join(charts.redis, 'ci', `${scenario}-values.yaml`)],
+    apiVersions: operator ? PROMETHEUS_OPERATOR_APIS : [],
+    namespace: NAMESPACE,
+  });
+}

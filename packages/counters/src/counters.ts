@@ -1,0 +1,108 @@
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import type { PlatformCounter } from '@platform/contracts';
+import { REDIS } from '@platform/redis';
+import type { Redis } from 'ioredis';
+import { type CounterLabels, counterKey, encodeLabels } from './counter-keys.js';
+import { COUNTERS_OPTIONS, type CountersOptions, DEFAULT_FLUSH_INTERVAL_MS } from './counters.constants.js';
+
+/** Increments not yet in Redis: hash key -> field -> amount. */
+type Pending = Map<string, Map<string, number>>;
+
+/**
+ * Business counters kept in Redis (see counter-keys.ts for the layout), so they count across
+ * every replica and survive restarts; metrics-exporter exports them once for the platform.
+ *
+ * `increment` never touches Redis: it adds to an in-memory table that is flushed every
+ * `flushIntervalMs` as one MULTI of HINCRBYs (one round trip, all or nothing), and once
+ * more at shutdown. While Redis is unreachable the table keeps accumulating (its size is
+ * bounded by the number of label sets, not by traffic) and the next flush sends it all.
+ * A crash loses at most one interval of increments.
+ */
+@Injectable()
+export class Counters implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger(Counters.name);
+  private pending: Pending = new Map();
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private lastError = '';
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(COUNTERS_OPTIONS) private readonly options: CountersOptions,
+  ) {}
+
+  /** Adds `by` to `counter` for this label set; synchronous, no I/O. */
+  increment<C extends PlatformCounter>(counter: C, labels?: CounterLabels<C>, by = 1): void {
+    if (!Number.isInteger(by) || by < 0) throw new RangeError(`${counter.name}: a counter only grows by whole amounts, got ${by}`);
+    if (by === 0) return;
+    const key = counterKey(counter);
+    const field = encodeLabels(counter, labels ?? {});
+    let fields = this.pending.get(key);
+    if (!fields) this.pending.set(key, (fields = new Map()));
+    fields.set(field, (fields.get(field) ?? 0) + by);
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.flush(), this.options.flushIntervalMs ?? DEFAULT_FLUSH_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  /**
+   * Called after the HTTP server and transports stopped (no more increments) and before
+   * REDIS closes: CountersModule is imported after RedisModule, and Nest runs the shutdown
+   * hooks of global modules in reverse import order.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    await this.flush();
+    if (this.pending.size > 0) this.logger.warn(`${this.pendingTotal()} counter increments could not be written to Redis before stopping`);
+  }
+
+  /** Writes every pending increment now; resolves when Redis has them (or they were kept for later). */
+  async flush(): Promise<void> {
+    // One flush at a time: a second caller waits for the running one, then sends what is left.
+    while (this.flushing) await this.flushing;
+    if (this.pending.size === 0) return;
+    const batch = this.pending;
+    this.pending = new Map();
+    this.flushing = this.send(batch).finally(() => {
+      this.flushing = undefined;
+    });
+    await this.flushing;
+  }
+
+  private async send(batch: Pending): Promise<void> {
+    const multi = this.redis.multi();
+    for (const [key, fields] of batch) {
+      for (const [field, amount] of fields) multi.hincrby(key, field, amount);
+    }
+    try {
+      const replies = await multi.exec();
+      // exec() yields null when the transaction was discarded; errors come per command.
+      const failed = replies === null ? new Error('transaction discarded') : replies.find(([error]) => error)?.[0];
+      if (failed) throw failed;
+      if (this.lastError) this.logger.log('counters are written to Redis again');
+      this.lastError = '';
+    } catch (error) {
+      // MULTI is all or nothing: nothing of this batch was applied, so it is sent again.
+      this.restore(batch);
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== this.lastError) this.logger.warn(`cannot write counters to Redis (${message}); keeping them for the next flush`);
+      this.lastError = message;
+    }
+  }
+
+  private restore(batch: Pending): void {
+    for (const [key, fields] of batch) {
+      let current = this.pending.get(key);
+      if (!current) this.pending.set(key, (current = new Map()));
+      for (const [field, amount] of fields) current.set(field, (current.get(field) ?? 0) + amount);
+    }
+  }
+
+  private pendingTotal(): number {
+    let total = 0;
+    for (const fields of this.pending.values()) for (const amount of fields.values()) total += amount;
+    return total;
+  }
+}

@@ -1,0 +1,5 @@
+export { ALL_COUNTERS, COUNTER_KEY_PREFIX, type CounterLabels, counterKey, decodeLabels, encodeLabels } from './counter-keys.js';
+export { type CountersOptions, DEFAULT_FLUSH_INTERVAL_MS } from './counters.constants.js';
+export { Counters } from './counters.js';
+export { CountersModule } from './counters.module.js';
+export { type CounterTotals, readCounters } from './read-counters.js';

@@ -1,0 +1,113 @@
+import { type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { PlatformCounters } from '@platform/contracts';
+import { RedisModule } from '@platform/redis';
+import { RedisServer, waitFor } from '@platform/testing';
+import type { Redis } from 'ioredis';
+import { Counters, CountersModule, readCounters } from '../src/index.js';
+
+async function startService(redis: RedisServer, flushIntervalMs: number): Promise<INestApplicationContext> {
+  @Module({
+    imports: [
+      RedisModule.forRoot({ settings: { url: redis.url }, clientName: 'counters-spec' }),
+      CountersModule.forRoot({ service: 'counters-spec', flushIntervalMs }),
+    ],
+  })
+  class ServiceModule {}
+  const app = await NestFactory.createApplicationContext(ServiceModule, { logger: false });
+  await app.init();
+  return app;
+}
+
+/** How many times Redis ran `command` (INFO commandstats). */
+async function calls(client: Redis, command: string): Promise<number> {
+  const info = await client.info('commandstats');
+  return Number(new RegExp(`cmdstat_${command}:calls=(\\d+)`).exec(info)?.[1] ?? 0);
+}
+
+describe('counters against a real Redis', () => {
+  let redis: RedisServer;
+  let client: Redis;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    client = redis.client();
+  });
+
+  afterEach(async () => {
+    await client.flushall();
+    await client.config('RESETSTAT');
+  });
+
+  afterAll(async () => {
+    client?.disconnect();
+    await redis?.destroy();
+  });
+
+  it('aggregates increments in memory and writes them in one batch per interval', async () => {
+    const app = await startService(redis, 200);
+    const counters = app.get(Counters);
+    for (let i = 0; i < 1_000; i++) counters.increment(PlatformCounters.logins, { result: i % 10 === 0 ? 'failure' : 'success' });
+    counters.increment(PlatformCounters.productViews, {}, 5);
+    counters.increment(PlatformCounters.productViews);
+    // Nothing went to Redis on the "request path".
+    expect(await calls(client, 'hincrby')).toBe(0);
+
+    await waitFor('the flush', async () => (await client.hget('platform:counters:platform_logins_total', 'result=success')) === '900');
+    expect(await client.hgetall('platform:counters:platform_logins_total')).toEqual({ 'result=success': '900', 'result=failure': '100' });
+    expect(await client.hget('platform:counters:platform_product_views_total', '')).toBe('6');
+    // One HINCRBY per label set, in one transaction.
+    expect(await calls(client, 'hincrby')).toBe(3);
+    expect(await calls(client, 'exec')).toBe(1);
+    await app.close();
+  });
+
+  it('flushes what is pending when the app stops, before the Redis connection closes', async () => {
+    const app = await startService(redis, 60_000);
+    const counters = app.get(Counters);
+    counters.increment(PlatformCounters.emails, { status: 'sent' }, 3);
+    counters.increment(PlatformCounters.events, { event: 'stock.updated' });
+    await app.close();
+    const totals = await readCounters(client);
+    expect(totals.find((t) => t.counter === PlatformCounters.emails)?.samples).toEqual([{ labels: { status: 'sent' }, value: 3 }]);
+    expect(totals.find((t) => t.counter === PlatformCounters.events)?.samples).toEqual([{ labels: { event: 'stock.updated' }, value: 1 }]);
+    expect(totals.find((t) => t.counter === PlatformCounters.logins)?.samples).toEqual([]);
+  });
+
+  it('adds up across replicas', async () => {
+    const replicas = await Promise.all([startService(redis, 100), startService(redis, 100)]);
+    replicas.forEach((app, i) => app.get(Counters).increment(PlatformCounters.cacheRequests, { result: 'hit' }, i + 1));
+    await Promise.all(replicas.map((app) => app.close()));
+    expect(await client.hget('platform:counters:platform_cache_requests_total', 'result=hit')).toBe('3');
+  });
+
+  it('keeps increments through a Redis outage and writes them once Redis is back', async () => {
+    const app = await startService(redis, 100);
+    const counters = app.get(Counters);
+    counters.increment(PlatformCounters.logins, { result: 'success' });
+    await waitFor('the first flush', async () => (await client.hget('platform:counters:platform_logins_total', 'result=success')) === '1');
+    client.disconnect();
+
+    await redis.kill();
+    for (let i = 0; i < 5; i++) counters.increment(PlatformCounters.logins, { result: 'success' });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await redis.start();
+
+    client = redis.client();
+    // The server lost its data (no AOF): only what was pending during the outage arrives.
+    await waitFor('the increments kept during the outage', async () => (await client.hget('platform:counters:platform_logins_total', 'result=success')) === '5', {
+      timeoutMs: 8_000,
+    });
+    await app.close();
+    // Sent once: a later flush does not repeat it.
+    expect(await client.hget('platform:counters:platform_logins_total', 'result=success')).toBe('5');
+  });
+
+  it('refuses a label set the counter does not declare', async () => {
+    const app = await startService(redis, 60_000);
+    const counters = app.get(Counters);
+    expect(() => counters.increment(PlatformCounters.logins, { outcome: 'x' } as never)).toThrow(TypeError);
+    expect(() => counters.increment(PlatformCounters.logins, { result: 'x' }, -1)).toThrow(RangeError);
+    await app.close();
+  });
+});

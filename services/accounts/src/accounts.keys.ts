@@ -1,0 +1,24 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Every Redis key accounts owns. Persisted: renaming one loses its data, so rename only with
+ * a migration. Emails never appear in key names (they are hashed): key names show up in
+ * SCAN output, slow logs and monitoring tools that values do not.
+ */
+export const AccountsKeys = {
+  /** Hash: id, email, passwordHash, createdAt. */
+  user: (id: string) => `accounts:user:${id}`,
+  /** String: the id of the account with this email (the uniqueness guard). */
+  userIdByEmail: (email: string) => `accounts:user-by-email:${digest(email)}`,
+  /** String counter with a TTL: recent login failures for one email. */
+  loginFailuresByEmail: (email: string) => `accounts:login-failures:email:${digest(email)}`,
+  /** String counter with a TTL: recent login failures from one client address (or IPv6 /64). */
+  loginFailuresByAddress: (address: string) => `accounts:login-failures:address:${address}`,
+  /** String with a TTL: the account id a reset token is for, keyed by the token's SHA-256. */
+  resetToken: (tokenHash: string) => `accounts:reset-token:${tokenHash}`,
+} as const;
+
+/** SHA-256, hex: for key names derived from emails and tokens. */
+export function digest(value: string): string {
+  return createHash('sha256').update(value).digest('hex');
+}

@@ -1,0 +1,18 @@
+import { bootstrapService } from '@platform/bootstrap';
+import type { Telemetry } from '@platform/telemetry';
+import { serverOptions } from '@platform/transport';
+import { AppModule } from './app.module.js';
+import { loadAccountsConfig } from './config.js';
+
+/** Starts accounts: users, credentials, login limits and reset tokens, answering over Redis. */
+export async function bootstrap(telemetry: Telemetry): Promise<void> {
+  const config = loadAccountsConfig();
+  await bootstrapService({
+    name: 'accounts',
+    module: AppModule,
+    config,
+    redis: config.redis,
+    telemetry,
+    microservices: [serverOptions({ kind: config.RPC_TRANSPORT, redis: config.redis }, 'accounts')],
+  });
+}

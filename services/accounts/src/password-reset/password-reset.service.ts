@@ -1,0 +1,54 @@
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { emailJobId, type PasswordResetConfirmation } from '@platform/contracts';
+import { LiveConfig } from '@platform/live-config';
+import { LoginLimiter } from '../auth/login-limiter.js';
+import { PasswordHasher } from '../users/password-hasher.js';
+import { UserRepository } from '../users/user.repository.js';
+import { EmailQueue } from './email-queue.js';
+import { ResetTokens } from './reset-tokens.js';
+
+/**
+ * Password reset by email. A request for an unknown email does the same visible thing as
+ * one for a real account (the caller always gets 202), so the route cannot be used to find
+ * out who has an account.
+ */
+@Injectable()
+export class PasswordResetService {
+  private readonly logger = new Logger(PasswordResetService.name);
+
+  constructor(
+    private readonly users: UserRepository,
+    private readonly hasher: PasswordHasher,
+    private readonly tokens: ResetTokens,
+    private readonly emails: EmailQueue,
+    private readonly limiter: LoginLimiter,
+    private readonly config: LiveConfig,
+  ) {}
+
+  async request(email: string): Promise<void> {
+    const user = await this.users.findByEmail(email);
+    if (!user) {
+      this.logger.debug('password reset requested for an unknown email: nothing sent');
+      return;
+    }
+    const { token, tokenHash, expiresAt } = await this.tokens.issue(user.id, this.config.get('auth.resetTokenTtlSeconds'));
+    // The job id comes from the token: one email per token, however often this add is retried.
+    await this.emails.add(
+      { template: 'password-reset', to: user.email, data: { token, expiresAt: expiresAt.toISOString() } },
+      emailJobId('password-reset', tokenHash),
+      { carriesSecret: true },
+    );
+    this.logger.log(`password reset email queued for account ${user.id}`);
+  }
+
+  async confirm({ token, password }: PasswordResetConfirmation): Promise<void> {
+    // Consumed first: a token is spent by the first confirm that presents it, whatever follows.
+    const accountId = await this.tokens.consume(token);
+    const user = accountId ? await this.users.findById(accountId) : undefined;
+    if (!user) throw new BadRequestException('the reset token is invalid, expired or already used');
+    await this.users.setPasswordHash(user.id, await this.hasher.hash(password));
+    // Whoever holds the mailbox may log in now, even if someone else tripped the email's limit.
+    await this.limiter.forgetEmail(user.email);
+    this.logger.log(`password reset for account ${user.id}`);
+  }
+}

@@ -1,0 +1,263 @@
+import { BadRequestException, ConflictException, type INestApplicationContext, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { Queues } from '@platform/contracts';
+import { Counters, CountersModule } from '@platform/counters';
+import { LiveConfigModule, LiveConfigStore } from '@platform/live-config';
+import { RedisModule } from '@platform/redis';
+import { RedisServer, waitFor } from '@platform/testing';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { AuthModule } from '../src/auth/auth.module.js';
+import { AuthService } from '../src/auth/auth.service.js';
+import { PasswordResetModule } from '../src/password-reset/password-reset.module.js';
+import { PasswordResetService } from '../src/password-reset/password-reset.service.js';
+
+const PASSWORD = 'correct horse battery staple';
+
+describe('accounts against a real Redis (the modules, without transport)', () => {
+  let redis: RedisServer;
+  let client: Redis;
+  let app: INestApplicationContext;
+  let auth: AuthService;
+  let resets: PasswordResetService;
+  let config: LiveConfigStore;
+  let emails: Queue;
+  let addressSeq = 0;
+  /** A fresh client address per test, so address limits of one test do not leak into another. */
+  const nextAddress = () => `198.51.100.${++addressSeq}`;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    client = redis.client();
+    const settings = { url: redis.url };
+    @Module({
+      imports: [
+        RedisModule.forRoot({ settings, clientName: 'accounts-spec' }),
+        LiveConfigModule.forRoot({ service: 'accounts-spec', redis: settings }),
+        CountersModule.forRoot({ service: 'accounts-spec', flushIntervalMs: 50 }),
+        AuthModule,
+        PasswordResetModule,
+      ],
+    })
+    class SpecModule {}
+    app = await NestFactory.createApplicationContext(SpecModule, { logger: false });
+    await app.init();
+    auth = app.get(AuthService);
+    resets = app.get(PasswordResetService);
+    config = app.get(LiveConfigStore);
+    emails = new Queue(Queues.email, { connection: { host: '127.0.0.1', port: redis.port } });
+  });
+
+  afterAll(async () => {
+    await emails?.close();
+    await app?.close();
+    client?.disconnect();
+    await redis?.destroy();
+  });
+
+  describe('register', () => {
+    it('creates an account and stores only a hash of the password', async () => {
+      const account = await auth.register({ email: 'ada@example.com', password: PASSWORD });
+      expect(account).toEqual({ id: expect.any(String), email: 'ada@example.com' });
+      const stored = await client.hgetall(`accounts:user:${account.id}`);
+      expect(stored.passwordHash).toMatch(/^scrypt\$/);
+      expect(await everythingInRedis()).not.toContain(PASSWORD);
+    });
+
+    it('refuses a taken email, also when many register it at once', async () => {
+      await expect(auth.register({ email: 'ada@example.com', password: PASSWORD })).rejects.toBeInstanceOf(ConflictException);
+      const results = await Promise.allSettled(Array.from({ length: 8 }, () => auth.register({ email: 'race@example.com', password: PASSWORD })));
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual(
+        Array.from({ length: 7 }, () => expect.any(ConflictException)),
+      );
+      expect(await client.keys('accounts:user:*')).toHaveLength(2);
+    });
+  });
+
+  describe('login limits', () => {
+    beforeAll(async () => {
+      await auth.register({ email: 'grace@example.com', password: PASSWORD });
+    });
+
+    afterEach(async () => {
+      await config.replace({});
+      for (const key of await client.keys('accounts:login-failures:*')) await client.del(key);
+    });
+
+    it('logs in with the right password and refuses a wrong one', async () => {
+      const address = nextAddress();
+      expect(await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).toEqual({
+        outcome: 'success',
+        account: { id: expect.any(String), email: 'grace@example.com' },
+      });
+      expect(await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })).toEqual({ outcome: 'failure' });
+      expect(await auth.login({ email: 'nobody@example.com', password: PASSWORD, clientAddress: address })).toEqual({ outcome: 'failure' });
+    });
+
+    it('locks an email after 5 failures, even for the right password, until the window ends', async () => {
+      const window = 4;
+      await config.update({ 'auth.loginWindowSeconds': window });
+      await waitForConfig(window);
+      const started = Date.now();
+      // One burst: the window starts with the first failure, and the machine may be slow.
+      const failures = await Promise.all(
+        Array.from({ length: 5 }, () => auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: nextAddress() })),
+      );
+      expect(failures.map((result) => result.outcome)).toEqual(Array(5).fill('failure'));
+      const locked = await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: nextAddress() });
+      expect(locked).toEqual({ outcome: 'locked', retryAfterSeconds: expect.any(Number) });
+      expect(locked.outcome === 'locked' && locked.retryAfterSeconds).toBeLessThanOrEqual(window);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + window * 1_000 + 50 - Date.now())));
+      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('success');
+    });
+
+    it('locks an address after 5 failures whatever the emails', async () => {
+      const address = nextAddress();
+      for (let i = 0; i < 5; i++) await auth.login({ email: `guess${i}@example.com`, password: 'wrong', clientAddress: address });
+      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('locked');
+      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('success');
+    });
+
+    it('counts an IPv6 /64 as one address', async () => {
+      for (let i = 1; i <= 5; i++) await auth.login({ email: `v6-${i}@example.com`, password: 'wrong', clientAddress: `2001:db8:aa:bb::${i}` });
+      expect((await auth.login({ email: 'other@example.com', password: 'x', clientAddress: '2001:db8:aa:bb:ffff::9' })).outcome).toBe('locked');
+    });
+
+    it('lets exactly the limit of 20 concurrent wrong guesses be checked', async () => {
+      const address = nextAddress();
+      const results = await Promise.all(
+        Array.from({ length: 20 }, () => auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })),
+      );
+      expect(results.filter((r) => r.outcome === 'failure')).toHaveLength(5);
+      expect(results.filter((r) => r.outcome === 'locked')).toHaveLength(15);
+    });
+
+    it('counts failures only: a success gives its attempt back', async () => {
+      const address = nextAddress();
+      for (let i = 0; i < 4; i++) await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address });
+      for (let i = 0; i < 3; i++) expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('success');
+      expect((await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })).outcome).toBe('failure');
+      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('locked');
+    });
+
+    it('applies a new limit from live config to the very next attempt', async () => {
+      const address = nextAddress();
+      for (let i = 0; i < 2; i++) await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address });
+      await config.update({ 'auth.loginMaxAttempts': 2 });
+      await waitForConfig(undefined, 2);
+      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('locked');
+      await config.update({ 'auth.loginMaxAttempts': 3 });
+      await waitForConfig(undefined, 3);
+      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('success');
+    });
+
+    it('counts every outcome in the Redis-kept counter', async () => {
+      await app.get(Counters).flush();
+      const before = await client.hgetall('platform:counters:platform_logins_total');
+      const address = nextAddress();
+      await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address });
+      for (let i = 0; i < 6; i++) await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address });
+      const delta = (result: string, after: Record<string, string>) => Number(after[`result=${result}`] ?? 0) - Number(before[`result=${result}`] ?? 0);
+      await app.get(Counters).flush();
+      const after = await client.hgetall('platform:counters:platform_logins_total');
+      expect({ success: delta('success', after), failure: delta('failure', after), locked: delta('locked', after) }).toEqual({
+        success: 1,
+        failure: 5,
+        locked: 1,
+      });
+    });
+  });
+
+  describe('password reset', () => {
+    let accountId: string;
+
+    beforeAll(async () => {
+      accountId = (await auth.register({ email: 'linus@example.com', password: PASSWORD })).id;
+    });
+
+    afterEach(async () => {
+      await config.replace({});
+    });
+
+
+    it('queues one email with a single-use token, stored only as its hash', async () => {
+      const token = await requestToken();
+      expect(token).toMatch(/^[\w-]{43}$/);
+      expect(await everythingInRedis({ skipQueues: true })).not.toContain(token);
+      const ttl = await client.ttl((await client.keys('accounts:reset-token:*'))[0]!);
+      expect(ttl).toBeGreaterThan(890);
+      expect(ttl).toBeLessThanOrEqual(900);
+
+      await resets.confirm({ token, password: 'a brand new password' });
+      expect((await auth.login({ email: 'linus@example.com', password: 'a brand new password', clientAddress: nextAddress() })).outcome).toBe('success');
+      expect((await auth.login({ email: 'linus@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('failure');
+      await expect(resets.confirm({ token, password: 'another new password' })).rejects.toBeInstanceOf(BadRequestException);
+      expect(await client.hget(`accounts:user:${accountId}`, 'passwordHash')).toBeDefined();
+    });
+
+    it('sends nothing for an unknown email, and answers the same', async () => {
+      const before = await emails.count();
+      await expect(resets.request('nobody@example.com')).resolves.toBeUndefined();
+      expect(await emails.count()).toBe(before);
+    });
+
+    it('lets exactly one of two concurrent confirms through', async () => {
+      const token = await requestToken();
+      const results = await Promise.allSettled([
+        resets.confirm({ token, password: 'first new password' }),
+        resets.confirm({ token, password: 'second new password' }),
+      ]);
+      expect(results.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    });
+
+    it('refuses an expired token (TTL from live config)', async () => {
+      await config.update({ 'auth.resetTokenTtlSeconds': 1 });
+      await waitForConfig(undefined, undefined, 1);
+      const token = await requestToken();
+      await new Promise((resolve) => setTimeout(resolve, 1_100));
+      await expect(resets.confirm({ token, password: 'too late password' })).rejects.toThrow('the reset token is invalid, expired or already used');
+      await expect(resets.confirm({ token: 'A'.repeat(43), password: 'unknown token pw' })).rejects.toBeInstanceOf(BadRequestException);
+    });
+  });
+
+  /** Asks for a reset of linus@example.com and returns the token from the queued email. */
+  async function requestToken(): Promise<string> {
+    const before = new Set((await emails.getJobs(['waiting'])).map((job) => job.id));
+    await resets.request('linus@example.com');
+    const job = (await emails.getJobs(['waiting'])).find((candidate) => !before.has(candidate.id));
+    expect(job?.data).toMatchObject({ template: 'password-reset', to: 'linus@example.com' });
+    expect(job?.opts).toMatchObject({ attempts: 5, backoff: { type: 'exponential' }, removeOnComplete: true });
+    return job!.data.data.token as string;
+  }
+
+  /** Waits until this app's LiveConfig has applied the given values. */
+  async function waitForConfig(window?: number, attempts?: number, resetTtl?: number) {
+    const { LiveConfig } = await import('@platform/live-config');
+    const live = app.get(LiveConfig);
+    await waitFor('the config change', () =>
+      (window === undefined || live.get('auth.loginWindowSeconds') === window) &&
+      (attempts === undefined || live.get('auth.loginMaxAttempts') === attempts) &&
+      (resetTtl === undefined || live.get('auth.resetTokenTtlSeconds') === resetTtl),
+    );
+  }
+
+  /** Every key and value in Redis as one string (streams and hashes included). */
+  async function everythingInRedis({ skipQueues = false } = {}): Promise<string> {
+    const parts: string[] = [];
+    for (const key of await client.keys('*')) {
+      if (skipQueues && key.startsWith('bull:')) continue;
+      const type = await client.type(key);
+      const value =
+        type === 'string' ? await client.get(key)
+        : type === 'hash' ? await client.hgetall(key)
+        : type === 'list' ? await client.lrange(key, 0, -1)
+        : type === 'set' ? await client.smembers(key)
+        : type === 'zset' ? await client.zrange(key, '0', '-1')
+        : type === 'stream' ? await client.xrange(key, '-', '+')
+        : null;
+      parts.push(key, JSON.stringify(value));
+    }
+    return parts.join('\n');
+  }
+});

@@ -1,0 +1,34 @@
+import type { ExecutionContext } from '@nestjs/common';
+import type { AdminTokenGuard } from '@platform/http';
+
+/**
+ * The admin token a request presents: `Authorization: Bearer <token>` (curl, scripts), or
+ * HTTP Basic with the token as the password (any user name), which is what a browser can
+ * send when it opens Bull Board and asks for credentials.
+ */
+export function presentedAdminToken(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  if (bearer) return bearer[1];
+  const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
+  if (!basic) return undefined;
+  const credentials = Buffer.from(basic[1]!, 'base64').toString('utf8');
+  const colon = credentials.indexOf(':');
+  return colon >= 0 ? credentials.slice(colon + 1) : undefined;
+}
+
+/**
+ * Whether the request carries the admin token, decided by AdminTokenGuard itself (one
+ * constant-time comparison for Nest routes and for the Fastify routes of Bull Board alike).
+ */
+export function isAdmin(guard: AdminTokenGuard, header: string | string[] | undefined): boolean {
+  const token = presentedAdminToken(header);
+  if (token === undefined) return false;
+  // The guard reads only the request's headers.
+  const context = { switchToHttp: () => ({ getRequest: () => ({ headers: { authorization: `Bearer ${token}` } }) }) };
+  try {
+    return guard.canActivate(context as unknown as ExecutionContext);
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,81 @@
+import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Credentials, PasswordResetConfirmation, PasswordResetRequest, Registration } from '@platform/contracts';
+import { ZodValidationPipe } from '@platform/http';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { z } from 'zod';
+import type { GatewayConfig } from '../config.js';
+import { GATEWAY_CONFIG } from '../gateway.constants.js';
+import { AuthService, LoginLockedException } from './auth.service.js';
+import { CurrentUser } from './current-user.decorator.js';
+import { SessionGuard } from './session.guard.js';
+import { sessionCookieName } from './sessions.js';
+import type { SessionUser } from './session-user.js';
+
+/** `/auth/*`: accounts and sessions (see the product contract). */
+@Controller('auth')
+export class AuthController {
+  private readonly cookieName: string;
+
+  constructor(
+    private readonly auth: AuthService,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.cookieName = sessionCookieName(config.COOKIE_SECURE);
+  }
+
+  @Post('register')
+  register(@Body(new ZodValidationPipe(Registration)) registration: Registration) {
+    return this.auth.register(registration);
+  }
+
+  /**
+   * A new session id on every login (regenerate: the old one is deleted from Redis), so a
+   * session id planted before login (session fixation) is worthless after it.
+   */
+  @Post('login')
+  @HttpCode(HttpStatus.OK)
+  async login(
+    @Body(new ZodValidationPipe(Credentials)) credentials: Credentials,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    try {
+      // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
+      const account = await this.auth.login(credentials, request.ip);
+      await request.session.regenerate();
+      request.session.set('user', account);
+      return { email: account.email };
+    } catch (error) {
+      if (error instanceof LoginLockedException) void reply.header('Retry-After', String(error.retryAfterSeconds));
+      throw error;
+    }
+  }
+
+  @Get('me')
+  @UseGuards(SessionGuard)
+  me(@CurrentUser() user: SessionUser) {
+    return { email: user.email };
+  }
+
+  /** Deletes the session from Redis and clears the cookie; 204 with or without a session. */
+  @Post('logout')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    await request.session.destroy();
+    void reply.clearCookie(this.cookieName, { path: '/' });
+  }
+
+  /** 202 whether or not the account exists: the answer never tells who has an account. */
+  @Post('password-reset')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async requestPasswordReset(@Body(new ZodValidationPipe(PasswordResetRequest)) { email }: z.output<typeof PasswordResetRequest>) {
+    await this.auth.requestPasswordReset(email);
+    return { message: 'if an account exists for this email, a reset link is on its way' };
+  }
+
+  @Post('password-reset/confirm')
+  @HttpCode(HttpStatus.NO_CONTENT)
+  async confirmPasswordReset(@Body(new ZodValidationPipe(PasswordResetConfirmation)) confirmation: PasswordResetConfirmation): Promise<void> {
+    await this.auth.confirmPasswordReset(confirmation);
+  }
+}

@@ -1,0 +1,8 @@
+import { Module } from '@nestjs/common';
+import { AuthController } from './auth.controller.js';
+import { AuthService } from './auth.service.js';
+import { SessionGuard } from './session.guard.js';
+
+/** `/auth/*`. SessionGuard is exported for routes of other modules that need a login. */
+@Module({ controllers: [AuthController], providers: [AuthService, SessionGuard], exports: [SessionGuard] })
+export class AuthModule {}

@@ -1,0 +1,11 @@
+import type { Account } from '@platform/contracts';
+
+/** Who is logged in, as kept in the session (set at login, read by SessionGuard). */
+export type SessionUser = Account;
+
+declare module 'fastify' {
+  interface Session {
+    /** Present once the session belongs to a logged-in account. */
+    user?: SessionUser;
+  }
+}

@@ -1,0 +1,52 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifySession from '@fastify/session';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { REDIS } from '@platform/redis';
+import type { Redis } from 'ioredis';
+import type { GatewayConfig } from '../config.js';
+import { RedisSessionStore } from './redis-session.store.js';
+
+/** The session cookie's name: `__Host-` makes browsers insist on Secure, Path=/ and no Domain. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? '__Host-sid' : 'sid';
+}
+
+/**
+ * Sessions for the whole gateway (@fastify/session, kept in Redis by RedisSessionStore):
+ * - a cookie that is HttpOnly, SameSite=Lax and, with COOKIE_SECURE, Secure;
+ * - an absolute lifetime (SESSION_MAX_AGE_SECONDS from login; not extended by activity);
+ * - nothing stored for anonymous requests (saveUninitialized: false);
+ * - the id is rotated at login (the auth controller calls session.regenerate()).
+ * Registered through bootstrapService's `configure`, before the app listens.
+ */
+export async function registerSessions(app: NestFastifyApplication, config: GatewayConfig): Promise<void> {
+  const maxAgeSeconds = config.SESSION_MAX_AGE_SECONDS;
+  const cookieName = sessionCookieName(config.COOKIE_SECURE);
+  await app.register(fastifyCookie);
+  // Between the cookie parser and the session plugin (hooks run in the order they are added):
+  // probes and scrapes never load a session, so a stray cookie cannot make /health/live
+  // depend on Redis, and they cost no Redis round trip.
+  app.getHttpAdapter().getInstance().addHook('onRequest', (request, _reply, done) => {
+    if (isPlatformRoute(request.url)) delete request.cookies[cookieName];
+    done();
+  });
+  await app.register(fastifySession, {
+    secret: config.SESSION_SECRET,
+    cookieName,
+    store: new RedisSessionStore(app.get<symbol, Redis>(REDIS), maxAgeSeconds),
+    saveUninitialized: false,
+    rolling: false,
+    cookie: {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.COOKIE_SECURE,
+      maxAge: maxAgeSeconds * 1_000,
+    },
+  });
+}
+
+function isPlatformRoute(url: string): boolean {
+  const path = url.split('?', 1)[0]!;
+  return path === '/metrics' || path.startsWith('/health/');
+}

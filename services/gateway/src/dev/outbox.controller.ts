@@ -1,0 +1,19 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { NotificationsRpc, OutboxQuery } from '@platform/contracts';
+import { ZodValidationPipe } from '@platform/http';
+import { RpcClient } from '@platform/transport';
+import type { z } from 'zod';
+
+/**
+ * `GET /dev/outbox`: the emails notifications delivered to its dev outbox (no SMTP_URL),
+ * newest first. Exists only with DEV_ENDPOINTS=true: the outbox holds reset tokens.
+ */
+@Controller('dev')
+export class OutboxController {
+  constructor(private readonly rpc: RpcClient) {}
+
+  @Get('outbox')
+  outbox(@Query(new ZodValidationPipe(OutboxQuery)) { limit }: z.output<typeof OutboxQuery>) {
+    return this.rpc.call(NotificationsRpc.outbox, { limit });
+  }
+}

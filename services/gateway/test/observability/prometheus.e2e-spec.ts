@@ -1,0 +1,145 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { PrometheusServer, RedisExporter, repoRoot, waitFor } from '@platform/testing';
+import { parse, stringify } from 'yaml';
+import { type Platform, startPlatform } from '../platform.js';
+import { ADMIN, ADMIN_TOKEN, createProduct, JSON_BODY, loginAs, setStock, watch } from '../shop.js';
+
+interface ScrapeConfig {
+  job_name: string;
+  static_configs: Array<{ targets: string[] }>;
+}
+
+const dashboardsDir = `${repoRoot}charts/platform/files/dashboards`;
+const panels = readdirSync(dashboardsDir)
+  .filter((file) => file.endsWith('.json'))
+  .flatMap((file) => {
+    const dashboard = JSON.parse(readFileSync(`${dashboardsDir}/${file}`, 'utf8')) as {
+      panels: Array<{ title: string; targets: Array<{ expr: string }> }>;
+    };
+    return dashboard.panels.flatMap((panel) => panel.targets.map((target) => ({ dashboard: file, panel: panel.title, expr: target.expr })));
+  });
+
+/** What Grafana substitutes before querying; the test scrapes every second. */
+const grafanaQuery = (expr: string) => expr.replaceAll('$__rate_interval', '1m');
+
+// The repository's own scrape config and dashboards against Debian's Prometheus, scraping
+// every service of a running platform (two accounts replicas) and redis_exporter: every
+// panel must show data, and the Redis-kept counters, summed over every target, must equal
+// what was done — each counted once, however many replicas did it.
+describe('dashboards and counters against a real Prometheus', () => {
+  let platform: Platform;
+  let exporter: RedisExporter;
+  let prometheus: PrometheusServer;
+  /** The single value of an aggregating query (0 when it has no series). */
+  const total = async (expr: string) => Number((await prometheus.query(expr))[0]?.value[1] ?? 0);
+  const done = { loginSuccess: 0, loginFailure: 0, loginLocked: 0, cacheHit: 0, cacheMiss: 0, views: 0, emailsSent: 0, stockEvents: 0 };
+
+  beforeAll(async () => {
+    platform = await startPlatform({ replicas: { accounts: 2 }, gatewayEnv: { ADMIN_TOKEN, DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' } });
+    exporter = await RedisExporter.start(platform.redis.url);
+    const config = parse(readFileSync(`${repoRoot}monitoring/prometheus.yml`, 'utf8')) as {
+      global: Record<string, string>;
+      rule_files: string[];
+      scrape_configs: ScrapeConfig[];
+    };
+    const targets: Record<string, string[]> = {
+      redis: [exporter.target],
+      accounts: [platform.services.get('accounts').url, platform.services.get('accounts-2').url],
+    };
+    for (const config of ['gateway', 'legacy', 'catalog', 'notifications', 'metrics-exporter']) targets[config] = [platform.services.get(config).url];
+    config.global = { scrape_interval: '1s', evaluation_interval: '1s' };
+    config.rule_files = [`${repoRoot}charts/platform/files/prometheus/alerts.yml`];
+    for (const job of config.scrape_configs) {
+      const urls = targets[job.job_name];
+      if (!urls) throw new Error(`monitoring/prometheus.yml has a job this test does not know: ${job.job_name}`);
+      job.static_configs = [{ targets: urls.map((url) => url.replace(/^https?:\/\//, '')) }];
+    }
+    prometheus = await PrometheusServer.start(stringify(config));
+    await waitFor('every target to be scraped', async () => {
+      const all = await prometheus.targets();
+      return all.length === 8 && all.every((target) => target.health === 'up');
+    }, { timeoutMs: 20_000, intervalMs: 250 });
+  }, 120_000);
+
+  afterAll(async () => {
+    await prometheus?.destroy();
+    await exporter?.destroy();
+    await platform?.stop();
+  });
+
+  it('drives traffic through every route', async () => {
+    for (const path of ['/test', '/test1', '/test2', '/does-not-exist']) expect((await platform.request(path)).status).toBeLessThan(500);
+
+    const product = await createProduct(platform, { name: 'Observed mug', price: 9.5, stock: 0 });
+    expect((await platform.request(`/products/${product.id}`)).headers.get('x-cache')).toBe('miss');
+    expect((await platform.request(`/products/${product.id}`)).headers.get('x-cache')).toBe('hit');
+    Object.assign(done, { cacheMiss: 1, cacheHit: 1, views: 2 });
+    expect((await platform.request('/products/top?limit=5')).status).toBe(200);
+
+    const cookie = await loginAs(platform, 'observer@example.com');
+    done.loginSuccess += 1;
+    expect((await watch(platform, product.id, cookie)).status).toBe(204);
+    expect((await setStock(platform, product.id, 3)).status).toBe(200);
+    Object.assign(done, { stockEvents: 1, emailsSent: 1 });
+    expect((await platform.request('/auth/me', { headers: { cookie } })).status).toBe(200);
+    expect((await platform.request('/auth/logout', { method: 'POST', headers: { cookie } })).status).toBe(204);
+
+    const wrong = JSON.stringify({ email: 'observer@example.com', password: 'not the password at all' });
+    for (let attempt = 0; attempt < 6; attempt++) {
+      const { status } = await platform.request('/auth/login', { method: 'POST', headers: JSON_BODY, body: wrong });
+      if (status === 401) done.loginFailure += 1;
+      else if (status === 429) done.loginLocked += 1;
+      else throw new Error(`unexpected login answer ${status}`);
+    }
+    expect(done.loginLocked).toBeGreaterThan(0);
+    const reset = JSON.stringify({ email: 'observer@example.com' });
+    expect((await platform.request('/auth/password-reset', { method: 'POST', headers: JSON_BODY, body: reset })).status).toBe(202);
+    done.emailsSent += 1;
+
+    expect((await platform.request('/admin/config', { headers: ADMIN })).status).toBe(200);
+    const change = JSON.stringify({ 'catalog.cacheTtlSeconds': 30 });
+    expect((await platform.request('/admin/config', { method: 'PUT', headers: { ...ADMIN, ...JSON_BODY }, body: change })).status).toBe(200);
+    await waitFor('both emails in the outbox', async () => {
+      const outbox = await platform.request('/dev/outbox', { headers: ADMIN });
+      return outbox.status === 200 && JSON.stringify(outbox.body).split('"to"').length - 1 >= 2;
+    });
+    expect((await platform.request('/admin/queues', { headers: ADMIN })).status).toBeLessThan(400);
+  });
+
+  it('counts each action once over every scraped target, with two accounts replicas', async () => {
+    const expected: Array<[string, number]> = [
+      ['sum(platform_logins_total{result="success"})', done.loginSuccess],
+      ['sum(platform_logins_total{result="failure"})', done.loginFailure],
+      ['sum(platform_logins_total{result="locked"})', done.loginLocked],
+      ['sum(platform_cache_requests_total{result="hit"})', done.cacheHit],
+      ['sum(platform_cache_requests_total{result="miss"})', done.cacheMiss],
+      ['sum(platform_product_views_total)', done.views],
+      ['sum(platform_emails_total{status="sent"})', done.emailsSent],
+      ['sum(platform_events_total{event="stock.updated"})', done.stockEvents],
+    ];
+    await waitFor('Prometheus to have scraped every counter', async () => {
+      for (const [expr, value] of expected) if ((await total(expr)) !== value) return false;
+      return true;
+    }, { timeoutMs: 20_000, intervalMs: 500 }).catch(async (error: Error) => {
+      const seen = await Promise.all(expected.map(async ([expr, value]) => `${expr} = ${await total(expr)} (expected ${value})`));
+      throw new Error(`${error.message}\n${seen.join('\n')}`);
+    });
+    // Both accounts replicas did logins, yet the counters come from metrics-exporter alone.
+    expect(await total('count(count by (instance) (rpc_server_duration_seconds_count{service="accounts",pattern="accounts.login"}))')).toBe(2);
+    expect(await total('count(count by (job) (platform_logins_total))')).toBe(1);
+  });
+
+  it('gives every dashboard panel data', async () => {
+    let empty: string[] = [];
+    await waitFor('every panel to have data', async () => {
+      empty = [];
+      for (const { dashboard, panel, expr } of panels) {
+        if ((await prometheus.query(grafanaQuery(expr))).length === 0) empty.push(`${dashboard} · ${panel}: ${expr}`);
+      }
+      return empty.length === 0;
+    }, { timeoutMs: 30_000, intervalMs: 1_000 }).catch((error: Error) => {
+      throw new Error(`${error.message}\npanels without data:\n${empty.join('\n')}`);
+    });
+    expect(panels.length).toBeGreaterThan(25);
+  }, 60_000);
+});

@@ -1,0 +1,32 @@
+import { Logger, Module } from '@nestjs/common';
+import { createRedis } from '@platform/redis';
+import type { NotificationsConfig } from '../config.js';
+import { NOTIFICATIONS_CONFIG } from '../notifications.constants.js';
+import { EMAIL_WORKER_REDIS } from './email.constants.js';
+
+/**
+ * The worker's connection, role `blocking`: BullMQ requires `maxRetriesPerRequest: null` for
+ * workers, and its commands (locks, completions, the "sent" marker) should wait for Redis
+ * through an outage rather than fail the job. BullMQ duplicates it for its blocking fetch.
+ * Closed by EmailProcessor once the worker has stopped.
+ */
+@Module({
+  providers: [
+    {
+      provide: EMAIL_WORKER_REDIS,
+      inject: [NOTIFICATIONS_CONFIG],
+      useFactory: (config: NotificationsConfig) => {
+        const logger = new Logger('EmailWorkerRedis');
+        let lastError = '';
+        return createRedis(config.redis, 'blocking', 'notifications:email-worker', {
+          onError: (error) => {
+            if (error.message !== lastError) logger.warn(`email worker connection: ${error.message}`);
+            lastError = error.message;
+          },
+        });
+      },
+    },
+  ],
+  exports: [EMAIL_WORKER_REDIS],
+})
+export class EmailConnectionModule {}

@@ -1,0 +1,50 @@
+import { BullModule } from '@nestjs/bullmq';
+import { Global, Module } from '@nestjs/common';
+import { Queues } from '@platform/contracts';
+import { bullmqTelemetry } from '@platform/telemetry';
+import type { Redis } from 'ioredis';
+import type { NotificationsConfig } from '../config.js';
+import { NOTIFICATIONS_CONFIG } from '../notifications.constants.js';
+import { EMAIL_WORKER_REDIS, EmailKeys, MAIL_TRANSPORT } from './email.constants.js';
+import { EmailConnectionModule } from './email-connection.module.js';
+import { EmailDelivery } from './email-delivery.service.js';
+import { EmailProcessor } from './email.processor.js';
+import { EmailQueue } from './email-queue.js';
+import { type MailTransport, OutboxMailTransport, SmtpMailTransport } from './mail-transport.js';
+import { OutboxController } from './outbox.controller.js';
+
+/**
+ * The email queue: its producer (EmailQueue), its worker (EmailProcessor) and how emails
+ * leave (MAIL_TRANSPORT). Global because readiness checks are resolved from the platform's
+ * health module, which sees only global providers.
+ */
+@Global()
+@Module({
+  imports: [
+    EmailConnectionModule,
+    // Registered for the worker: @nestjs/bullmq creates EmailProcessor's worker with the
+    // registered queue's connection, which must be the blocking one. Jobs are added through
+    // EmailQueue instead, on a connection that fails fast.
+    BullModule.registerQueueAsync({
+      name: Queues.email,
+      imports: [EmailConnectionModule],
+      inject: [EMAIL_WORKER_REDIS],
+      // Jobs are traced from the producer's span into the worker's when tracing is on.
+      useFactory: (connection: Redis) => ({ connection, telemetry: bullmqTelemetry() }),
+    }),
+  ],
+  controllers: [OutboxController],
+  providers: [
+    {
+      provide: MAIL_TRANSPORT,
+      inject: [NOTIFICATIONS_CONFIG, EMAIL_WORKER_REDIS],
+      useFactory: (config: NotificationsConfig, redis: Redis): MailTransport =>
+        config.SMTP_URL ? new SmtpMailTransport(config.SMTP_URL, redis) : new OutboxMailTransport(redis, EmailKeys.outbox, config.OUTBOX_MAX_EMAILS),
+    },
+    EmailDelivery,
+    EmailProcessor,
+    EmailQueue,
+  ],
+  exports: [EmailConnectionModule, EmailProcessor, EmailQueue],
+})
+export class EmailModule {}

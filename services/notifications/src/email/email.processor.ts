@@ -1,0 +1,78 @@
+import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { describeIssues } from '@platform/http';
+import { EmailJob, EmailJobs, PlatformCounters, Queues } from '@platform/contracts';
+import { Counters } from '@platform/counters';
+import { instrumentWorker, MetricsService } from '@platform/metrics';
+import { closeRedis } from '@platform/redis';
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { EMAIL_WORKER_CONCURRENCY, EMAIL_WORKER_REDIS, MAIL_TRANSPORT } from './email.constants.js';
+import { type DeliveryOutcome, EmailDelivery } from './email-delivery.service.js';
+import type { MailTransport } from './mail-transport.js';
+
+/** A failed job with no attempt left: it stays in the queue's failed set, the dead letters. */
+function isDeadLettered(job: Job, error: Error): boolean {
+  return error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
+/**
+ * The email queue's worker. Transport glue only: validate the job, hand it to EmailDelivery.
+ * Retries, backoff and retention come with each job (EMAIL_JOB_POLICY); a job that keeps
+ * failing ends in the failed set, replayable from the gateway's admin routes or Bull Board.
+ */
+@Processor(Queues.email, { concurrency: EMAIL_WORKER_CONCURRENCY })
+export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(EmailProcessor.name);
+
+  constructor(
+    private readonly delivery: EmailDelivery,
+    private readonly counters: Counters,
+    private readonly metrics: MetricsService,
+    @Inject(EMAIL_WORKER_REDIS) private readonly connection: Redis,
+    @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
+  ) {
+    super();
+  }
+
+  async process(job: Job): Promise<DeliveryOutcome> {
+    if (job.name !== EmailJobs.send) throw new UnrecoverableError(`no handler for job "${job.name}" on the ${Queues.email} queue`);
+    const email = EmailJob.safeParse(job.data);
+    if (!email.success) throw new UnrecoverableError(`invalid email job: ${describeIssues(email.error)}`);
+    return this.delivery.deliver(job.id!, email.data);
+  }
+
+  @OnWorkerEvent('completed')
+  onCompleted(job: Job, outcome: DeliveryOutcome): void {
+    if (outcome === 'sent') this.counters.increment(PlatformCounters.emails, { status: 'sent' });
+    this.logger.log(`email job ${job.id} (${job.data?.template}): ${outcome}`);
+  }
+
+  @OnWorkerEvent('failed')
+  onFailed(job: Job | undefined, error: Error): void {
+    if (!job) return;
+    if (isDeadLettered(job, error)) {
+      this.counters.increment(PlatformCounters.emails, { status: 'failed' });
+      this.logger.error(`email job ${job.id} dead-lettered after ${job.attemptsMade} attempt(s): ${error.message}`);
+    } else {
+      this.logger.warn(`email job ${job.id} attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1} failed, will retry: ${error.message}`);
+    }
+  }
+
+  /** After every module's init: the worker exists by then (BullModule creates it on init). */
+  onApplicationBootstrap(): void {
+    instrumentWorker(this.worker, this.metrics);
+  }
+
+  /**
+   * Stops taking jobs and waits for the running ones (BullMQ's graceful close), then closes
+   * what they used: the mail transport and the worker's connection, which BullMQ does not
+   * own. In this order and in one place, because Nest runs a module's shutdown hooks
+   * concurrently. Closing the worker twice is harmless: BullModule closes it on shutdown too.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await this.worker.close();
+    await this.transport.close();
+    await closeRedis(this.connection);
+  }
+}

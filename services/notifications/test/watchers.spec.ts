@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { emailJobId, Queues } from '@platform/contracts';
+import { RedisServer } from '@platform/testing';
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { loadNotificationsConfig } from '../src/config.js';
+import { EmailQueue } from '../src/email/email-queue.js';
+import { WatchersService } from '../src/watchers/watchers.service.js';
+
+describe('WatchersService (real Redis, real BullMQ queue)', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  let emails: EmailQueue;
+  let queue: Queue;
+  let queueConnection: Redis;
+  let watchers: WatchersService;
+
+  beforeAll(async () => {
+    server = await RedisServer.start();
+    redis = server.client();
+    emails = new EmailQueue(loadNotificationsConfig({ REDIS_URL: server.url }));
+    queueConnection = server.client();
+    queue = new Queue(Queues.email, { connection: queueConnection });
+    watchers = new WatchersService(redis, emails);
+  });
+
+  afterAll(async () => {
+    await emails?.onApplicationShutdown();
+    await queue?.close();
+    queueConnection?.disconnect();
+    redis?.disconnect();
+    await server?.destroy();
+  });
+
+  const restock = (productId: string, previousStock: number, stock: number, version: number) =>
+    watchers.onStockUpdated({ productId, productName: 'Teapot', previousStock, stock, version, updatedAt: new Date().toISOString() });
+
+  it('enqueues one job per watcher on a restock, once even when the event comes twice, and forgets the watchers', async () => {
+    const productId = randomUUID();
+    const addresses = Array.from({ length: 1_200 }, (_, i) => `w${i}@example.com`);
+    for (const address of addresses) await watchers.watch(productId, address);
+    await watchers.watch(productId, addresses[0]!);
+
+    await restock(productId, 3, 0, 2);
+    await restock(productId, 0, 0, 3);
+    expect(await queue.count()).toBe(0);
+
+    await restock(productId, 0, 5, 4);
+    await restock(productId, 0, 5, 4); // redelivered, or handled by a second replica
+    expect(await queue.count()).toBe(addresses.length);
+    const job = await queue.getJob(emailJobId('back-in-stock', `${productId}/4/${addresses[7]}`));
+    expect(job?.data).toEqual({ template: 'back-in-stock', to: addresses[7], data: { productId, productName: 'Teapot', stock: 5 } });
+    expect(job?.opts).toMatchObject({ attempts: 5, backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 } });
+    expect(await redis.exists(`notifications:watchers:${productId}`)).toBe(0);
+
+    // Watching again after a restock waits for the next one.
+    await watchers.watch(productId, 'late@example.com');
+    await restock(productId, 5, 8, 5);
+    expect(await queue.count()).toBe(addresses.length);
+    await restock(productId, 0, 1, 7);
+    expect(await queue.count()).toBe(addresses.length + 1);
+  });
+});
