@@ -3,7 +3,6 @@ import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError } from '@platform/config';
 import { type ReadinessCheck, ReadinessState } from '@platform/health';
 import { createLogger, type Logger, NestPinoLogger } from '@platform/logging';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
@@ -122,17 +121,4 @@ function handleProcessErrors(logger: Logger): void {
     logger.flush();
     process.exit(1);
   });
-}
-
-/**
- * For `bootstrap().catch(exitOnStartupError)`: a bad config prints every bad key, anything
- * else its stack, and the process exits 1 (the orchestrator shows it and restarts).
- */
-export function exitOnStartupError(error: unknown): never {
-  if (error instanceof ConfigError) {
-    process.stderr.write(`${error.message}\n`);
-  } else {
-    process.stderr.write(`failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  }
-  process.exit(1);
 }

@@ -1,3 +1,3 @@
-export { type BootstrapOptions, bootstrapService, exitOnStartupError, type RunningService, type ServiceRuntimeConfig } from './bootstrap-service.js';
+export { type BootstrapOptions, bootstrapService, type RunningService, type ServiceRuntimeConfig } from './bootstrap-service.js';
 export { closeConnectionsWhileDraining, handleShutdownSignals, type ShutdownTimings } from './graceful-shutdown.js';
 export { platformModule, type PlatformModuleOptions } from './platform-module.js';
