@@ -4,7 +4,7 @@ import type { MalformedReason } from './envelope.js';
 import { execResults, type StreamEntry } from './redis-replies.js';
 
 /** Why an entry went to the dead-letter stream. */
-export type DeadLetterReason = MalformedReason | 'max-deliveries';
+export type DeadLetterReason = MalformedReason | 'max-deliveries' | 'rejected';
 
 /** A dead letter keeps at most this much of the original entry: enough to see what it was. */
 const MAX_COPIED_BYTES = 8 * 1024;

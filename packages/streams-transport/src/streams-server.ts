@@ -231,7 +231,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
       const event = decodeEvent(entry.fields, maxEntryBytes);
       if (!event.ok) return deadLetters.moveAside(stream, entry, event.reason, event.detail);
       if (poisoned) return giveUp();
-      await this.deliver(stream, route, entry.id, deliveries, event.value);
+      await this.deliver(stream, route, entry, deliveries, event.value);
     }
   }
 
@@ -280,11 +280,17 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
   }
 
   /** Runs the event handlers; acknowledges on success, leaves the entry pending (to be retried) on failure. */
-  private async deliver(stream: string, route: Route, entryId: string, deliveries: number, event: EventEnvelope): Promise<void> {
+  private async deliver(stream: string, route: Route, entry: StreamEntry, deliveries: number, event: EventEnvelope): Promise<void> {
+    const entryId = entry.id;
     const context = new StreamsContext([route.pattern, event.headers, stream, entryId]);
     try {
       await runInContext(incomingContext(event.headers), () => this.runEventHandler(route.handler, event.data, context));
     } catch (error) {
+      // The handler refused the payload itself (a 4xx: it fails validation): another delivery
+      // would be refused the same way, so it is set aside now instead of retried.
+      if (isClientError(error)) {
+        return this.deadLetters!.moveAside(stream, entry, 'rejected', describe(error));
+      }
       const next =
         deliveries < this.options.maxDeliveries
           ? `retried after ${this.options.claimIdleMs} ms`
@@ -324,6 +330,14 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
   private async ackAndDelete(stream: string, entryId: string): Promise<void> {
     execResults(await this.writer!.redis.multi().call('XACK', stream, this.options.service, entryId).call('XDEL', stream, entryId).exec());
   }
+}
+
+/** A Nest HttpException (or its RPC form) with a 4xx status. */
+function isClientError(error: unknown): boolean {
+  const candidate = error as { getStatus?: () => number; statusCode?: unknown; status?: unknown } | null;
+  const status =
+    typeof candidate?.getStatus === 'function' ? candidate.getStatus() : typeof candidate?.statusCode === 'number' ? candidate.statusCode : candidate?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 function describe(error: unknown): string {

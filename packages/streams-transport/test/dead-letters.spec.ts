@@ -1,5 +1,5 @@
 import { Controller, type INestMicroservice } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { EventPattern, Payload, RpcException } from '@nestjs/microservices';
 import { RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
@@ -17,6 +17,13 @@ class FlakyController {
     const attempt = (FlakyController.attempts.get(event.id) ?? 0) + 1;
     FlakyController.attempts.set(event.id, attempt);
     if (attempt <= event.failTimes) throw new Error(`attempt ${attempt} of ${event.id} fails`);
+  }
+
+  /** Refuses its payload, as a validation pipe does (a 4xx). */
+  @EventPattern('work.refused')
+  refused(@Payload() event: { id: string }): void {
+    FlakyController.attempts.set(event.id, (FlakyController.attempts.get(event.id) ?? 0) + 1);
+    throw new RpcException({ statusCode: 400, error: 'Bad Request', message: 'stock: expected a number' });
   }
 }
 
@@ -110,5 +117,17 @@ describe('entries a group cannot handle', () => {
     expect(poison).toHaveLength(1);
     expect(poison[0]).toMatchObject({ reason: 'max-deliveries' });
     expect(poison[0]!.fields).toContain('never');
+  });
+
+  it('sets an event its handler refuses (a 4xx) aside at once, without retrying it', async () => {
+    await lastValueFrom(client.emit('work.refused', { id: 'invalid' }), { defaultValue: undefined });
+    await waitFor('the refused event to be set aside', async () =>
+      (await deadLetters(probe)).some((letter) => letter.stream === 'streams:event:work.refused'),
+    );
+    const [letter] = (await deadLetters(probe)).filter((entry) => entry.stream === 'streams:event:work.refused');
+    expect(letter).toMatchObject({ reason: 'rejected' });
+    expect(letter!.detail).toContain('stock: expected a number');
+    expect(FlakyController.attempts.get('invalid')).toBe(1);
+    expect((await probe.xpending('streams:event:work.refused', 'work'))[0]).toBe(0);
   });
 });

@@ -43,6 +43,19 @@ export class BullBoard implements OnModuleInit {
             .header('www-authenticate', 'Basic realm="admin", charset="UTF-8"')
             .send({ statusCode: 401, error: 'Unauthorized', message: 'a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)' });
         });
+        // Bull Board's API takes JSON objects; anything else (a bare string, an array) made
+        // its handlers throw and answer 500. Bad input must get a 400 and change nothing.
+        board.addHook('preValidation', async (request, reply) => {
+          const body: unknown = request.body;
+          if (body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body))) return;
+          return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the body must be a JSON object' });
+        });
+        board.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
+          // A JSON.parse inside the board's handlers (e.g. of a job's data) is the client's input.
+          const status = error instanceof SyntaxError ? 400 : (error.statusCode ?? 500);
+          if (status >= 500) throw error;
+          return reply.code(status).send({ statusCode: status, error: status === 400 ? 'Bad Request' : 'Error', message: error.message });
+        });
         await board.register(serverAdapter.registerPlugin());
       },
       { prefix: BULL_BOARD_PATH },
