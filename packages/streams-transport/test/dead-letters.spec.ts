@@ -124,7 +124,7 @@ describe('entries a group cannot handle', () => {
     await waitFor('the refused event to be set aside', async () =>
       (await deadLetters(probe)).some((letter) => letter.stream === 'streams:event:work.refused'),
     );
-    const [letter] = (await deadLetters(probe)).filter((entry) => entry.stream === 'streams:event:work.refused');
+    const letter = (await deadLetters(probe)).find((entry) => entry.stream === 'streams:event:work.refused');
     expect(letter).toMatchObject({ reason: 'rejected' });
     expect(letter!.detail).toContain('stock: expected a number');
     expect(FlakyController.attempts.get('invalid')).toBe(1);
