@@ -37,6 +37,11 @@ lint: node_modules ## Lint every workspace
 typecheck: node_modules ## Typecheck every workspace, tests included
 	npx turbo run typecheck
 
+.PHONY: bench
+bench: node_modules ## Benchmarks (~15 min): bench/RESULTS.md + results.json; BENCH_QUICK=1 for 1-2 min, see bench/README.md
+	npx turbo run build --filter='./services/*...' --filter='@platform/bench...'
+	cd bench && npm run --silent bench
+
 clean: ## Remove build output and the dev Redis data
 	rm -rf packages/*/dist services/*/dist .turbo .dev
 

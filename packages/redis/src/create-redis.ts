@@ -6,6 +6,11 @@ export interface CreateRedisOptions {
   onError?: (error: Error) => void;
   /** Start connecting only on the first command or on connect(). */
   lazyConnect?: boolean;
+  /**
+   * Send the commands issued in one tick as one socket write (ioredis auto-pipelining). For
+   * connections that fire many independent commands at once; never for blocking ones.
+   */
+  autoPipelining?: boolean;
 }
 
 /** A new ioredis connection for `role`; see RedisRole for what the role changes. */
@@ -13,9 +18,9 @@ export function createRedis(
   settings: RedisSettings,
   role: RedisRole,
   clientName: string,
-  { onError, lazyConnect = false }: CreateRedisOptions = {},
+  { onError, lazyConnect = false, autoPipelining = false }: CreateRedisOptions = {},
 ): Redis {
-  const client = new Redis({ ...redisOptions(settings, role, clientName), lazyConnect });
+  const client = new Redis({ ...redisOptions(settings, role, clientName), lazyConnect, enableAutoPipelining: autoPipelining });
   // Without an 'error' listener ioredis logs every failed reconnect itself, unstructured.
   client.on('error', onError ?? (() => undefined));
   return client;

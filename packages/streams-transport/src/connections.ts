@@ -21,11 +21,13 @@ export function openConnection(
   role: RedisRole,
   purpose: string,
   logger: LoggerService,
+  { autoPipelining = false }: { autoPipelining?: boolean } = {},
 ): Connection {
   // A random tag keeps names unique when one process runs several servers or clients.
   const clientName = `${purpose}:${randomBytes(3).toString('hex')}`;
   let lastLogged = 0;
   const redis = createRedis(settings, role, clientName, {
+    autoPipelining,
     onError: (error) => {
       const now = Date.now();
       if (now - lastLogged < ERROR_LOG_INTERVAL_MS) return;

@@ -201,7 +201,9 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     const { redis, name } = this.options;
     const purpose = `${name}:streams-client`;
     // Role `command`: a send while Redis is down fails in milliseconds, not at the timeout.
-    const command = openConnection(redis, 'command', purpose, this.logger);
+    // Under load many XADDs are issued in one tick (every caller woken by one inbox read):
+    // auto-pipelining sends them as one socket write.
+    const command = openConnection(redis, 'command', purpose, this.logger, { autoPipelining: true });
     const inboxReader = openConnection(redis, 'blocking', `${purpose}-inbox`, this.logger);
     const inboxKey = this.keys.inbox(`${name}:${hostname()}-${process.pid}:${randomBytes(6).toString('hex')}`);
     const inbox = new InboxReader({

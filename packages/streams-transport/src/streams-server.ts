@@ -17,6 +17,7 @@ import { type StreamKeys, streamKeys } from './keys.js';
 import { type ResolvedServerOptions, resolveServerOptions, type StreamsServerOptions } from './options.js';
 import { Reclaimer } from './reclaimer.js';
 import { execResults, type StreamEntry } from './redis-replies.js';
+import { type RedisCommand, ReplyWriter } from './reply-writer.js';
 import { StreamsContext } from './streams-context.js';
 import { withinTime } from './timers.js';
 import { incomingContext, runInContext } from './trace.js';
@@ -60,6 +61,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
   private readonly pendingListeners: Array<[string, Listener]> = [];
   private reader: Connection | undefined;
   private writer: Connection | undefined;
+  private replies: ReplyWriter | undefined;
   private groupReader: GroupReader | undefined;
   private reclaimer: Reclaimer | undefined;
   private deadLetters: DeadLetters | undefined;
@@ -122,6 +124,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     this.reportStatus(this.reader.redis);
 
     const writer = this.writer.redis;
+    this.replies = new ReplyWriter(writer);
     this.deadLetters = new DeadLetters(
       writer, service, this.keys.deadLetter(service), this.options.deadLetterMaxLength, this.logger,
     );
@@ -238,22 +241,21 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
   /** Runs a request handler and writes each reply to the caller's inbox; the last one with the XACK. */
   private async answer(stream: string, route: Route, entryId: string, request: RequestEnvelope): Promise<void> {
     const context = new StreamsContext([route.pattern, request.headers, stream, entryId]);
-    const writer = this.writer!.redis;
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
     const respond = async (packet: WritePacket): Promise<void> => {
       const last = packet.isDisposed === true || packet.err !== undefined;
       try {
-        const reply = writer
-          .multi()
-          .call('XADD', request.replyTo, 'MAXLEN', '~', String(INBOX_MAX_LENGTH), '*', ...encodeReply(request.id, packet, this.options.maxEntryBytes))
-          .call('PEXPIRE', request.replyTo, String(INBOX_TTL_MS));
+        const commands: RedisCommand[] = [
+          ['XADD', request.replyTo, 'MAXLEN', '~', String(INBOX_MAX_LENGTH), '*', ...encodeReply(request.id, packet, this.options.maxEntryBytes)],
+          ['PEXPIRE', request.replyTo, String(INBOX_TTL_MS)],
+        ];
         // Reply, ack and delete in one transaction: an answered request is never redelivered,
         // and its payload (which may hold a password) does not linger until trimming. A request
         // stream has a single consumer group (the service that owns the pattern), so nobody
         // else needs the entry.
-        if (last) reply.call('XACK', stream, this.options.service, entryId).call('XDEL', stream, entryId);
-        execResults(await reply.exec());
+        if (last) commands.push(['XACK', stream, this.options.service, entryId], ['XDEL', stream, entryId]);
+        await this.replies!.write(commands);
       } finally {
         if (last) finish();
       }

@@ -1,0 +1,27 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+/** bench/ (this file is bench/{src,dist}/paths.*). */
+export const benchDir = fileURLToPath(new URL('../', import.meta.url));
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+/** The compiled bench (dist/), where fixtures and preloads run from. */
+export const distDir = fileURLToPath(new URL('../dist/', import.meta.url));
+
+/** A compiled fixture's entry (dist/fixtures/<name>.js). */
+export function fixtureEntry(name: string): string {
+  return `${distDir}fixtures/${name}.js`;
+}
+
+/** `--import <url>` for a compiled preload (dist/preload/<name>.js), for NODE_OPTIONS. */
+export function preloadFlag(name: string): string {
+  return `--import=${pathToFileURL(`${distDir}preload/${name}.js`).href}`;
+}
+
+/** A file of a service's build, e.g. `serviceDist('notifications', 'email/mail-transport.js')`. */
+export function serviceDist(service: string, file: string): string {
+  return `${repoRoot}services/${service}/dist/${file}`;
+}
+
+export function serviceBuilt(service: string): boolean {
+  return existsSync(serviceDist(service, 'main.js'));
+}

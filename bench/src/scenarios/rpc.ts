@@ -1,0 +1,118 @@
+import type { Fixture } from '../fixture-process.js';
+import { ms, rate, Recorder, rotation, type TargetCheck, times } from '../results.js';
+import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario.js';
+import { ratio } from '../stats.js';
+import { type LatencyFigures, prime, startEchoes, stopEchoes, type ThroughputFigures, TRANSPORTS } from './rpc-fixtures.js';
+
+/**
+ * Issue 8 §1: one echo server and one caller per transport, in separate processes, all
+ * running the whole time; each round measures every transport at 1 in flight (latency) and
+ * at `concurrency` in flight (throughput), in a rotated order.
+ */
+export const rpcScenario: Scenario = {
+  id: 'rpc',
+  title: 'RPC request/response, one replica',
+  async run(context: ScenarioContext): Promise<ScenarioOutcome> {
+    const { settings } = context;
+    const redisUrl = `${context.redis.url}/${context.allocateDb()}`;
+    let echoes = new Map<string, { servers: Fixture[]; client: Fixture }>();
+    const recorder = new Recorder();
+    const errors: Record<string, number> = {};
+    try {
+      const clients = new Map<string, Fixture>();
+      const cpuPids = new Map<string, number[]>();
+      echoes = await startEchoes(TRANSPORTS, { redisUrl, service: 'echo1', replicas: 1 });
+      for (const [id, echo] of echoes) {
+        clients.set(id, echo.client);
+        // TCP does not touch Redis, but an idle redis-server costs next to nothing either way.
+        cpuPids.set(id, [...echo.servers.map((server) => server.pid), context.redisPid]);
+      }
+      for (const variant of TRANSPORTS) await prime(clients.get(variant.id)!, settings);
+      for (let round = 0; round < settings.rounds; round++) {
+        for (const variant of rotation(TRANSPORTS, round)) {
+          const figures = await clients.get(variant.id)!.call<LatencyFigures>('latency', {
+            warmupMs: settings.warmupMs,
+            measureMs: settings.measureMs,
+            tag: `latency-${round}`,
+          });
+          recorder.add(variant.id, 'p50', figures.p50, 'ms');
+          recorder.add(variant.id, 'p99', figures.p99, 'ms');
+          errors[variant.id] = (errors[variant.id] ?? 0) + figures.errors;
+        }
+        for (const variant of rotation(TRANSPORTS, round + 1)) {
+          const figures = await clients.get(variant.id)!.call<ThroughputFigures>('throughput', {
+            warmupMs: settings.warmupMs,
+            measureMs: settings.measureMs,
+            concurrency: settings.concurrency,
+            tag: `throughput-${round}`,
+            cpuPids: cpuPids.get(variant.id),
+          });
+          recorder.add(variant.id, 'rps', figures.rps, 'req/s');
+          recorder.add(variant.id, 'cpuUsPerRequest', figures.cpuUsPerRequest, 'µs');
+          errors[variant.id] = (errors[variant.id] ?? 0) + figures.errors;
+        }
+        context.log(`rpc: round ${round + 1}/${settings.rounds} done`);
+      }
+    } finally {
+      await stopEchoes(echoes);
+    }
+
+    const p50 = (id: string) => recorder.median(id, 'p50');
+    const rps = (id: string) => recorder.median(id, 'rps');
+    const targets: TargetCheck[] = [
+      {
+        target: 'Streams p50 at 1 in flight ≤ 2x the raw pub/sub ping-pong',
+        measured: `${ms(p50('streams'))} ms vs ${ms(p50('raw'))} ms = ${times(ratio(p50('streams'), p50('raw')))}`,
+        met: ratio(p50('streams'), p50('raw')) <= 2,
+      },
+      {
+        target: "Streams p50 at 1 in flight lower than Nest's Redis transport",
+        measured: `${ms(p50('streams'))} ms vs ${ms(p50('nest-redis'))} ms`,
+        met: p50('streams') < p50('nest-redis'),
+      },
+      {
+        target: `Streams throughput at ${settings.concurrency} in flight ≥ Nest's Redis transport (1 replica)`,
+        measured: `${rate(rps('streams'))} vs ${rate(rps('nest-redis'))} req/s = ${times(ratio(rps('streams'), rps('nest-redis')))}`,
+        met: rps('streams') >= rps('nest-redis'),
+      },
+    ];
+    const figures = recorder.figures();
+    return {
+      status: 'ok',
+      figures,
+      extra: { errors },
+      tables: [
+        {
+          columns: [
+            'transport',
+            'p50 (ms)',
+            'p99 (ms)',
+            'p50 vs floor',
+            `req/s at ${settings.concurrency} in flight`,
+            'vs Nest Redis',
+            'CPU per request (µs)',
+            'errors',
+          ],
+          rows: TRANSPORTS.map((variant) => [
+            variant.label,
+            ms(p50(variant.id)),
+            ms(recorder.median(variant.id, 'p99')),
+            times(ratio(p50(variant.id), p50('raw'))),
+            rate(rps(variant.id)),
+            times(ratio(rps(variant.id), rps('nest-redis'))),
+            rate(recorder.median(variant.id, 'cpuUsPerRequest')),
+            String(errors[variant.id] ?? 0),
+          ]),
+        },
+      ],
+      notes: [
+        'p50/p99: one call in flight, client-side, medians over rounds of each round’s percentile. ' +
+          'Every variant crosses two processes; the three Redis ones also cross redis-server (the run’s own).',
+        'CPU per request: user+system CPU time of caller, server and redis-server during the throughput window, ' +
+          'divided by the requests completed. Other work on the machine steals wall time, not CPU time, so this ' +
+          'is the steadiest figure here; on a dedicated machine, throughput is bounded by cores / CPU per request.',
+      ],
+      targets,
+    };
+  },
+};
