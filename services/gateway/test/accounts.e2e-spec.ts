@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { ServiceProcess, waitFor } from '@platform/testing';
+import { ServiceProcess, waitFor, scrapeMetric } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { type Platform, scrapeSample, startPlatform } from './platform.js';
+import { type Platform, startPlatform } from './platform.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const PASSWORD = 'correct horse battery staple';
@@ -123,7 +123,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
       `both accounts replicas to apply config version ${version}`,
       async () => {
         const versions = await Promise.all(
-          [platform.services.get('accounts'), accounts2].map((service) => scrapeSample(service.url, 'live_config_version', {})),
+          [platform.services.get('accounts'), accounts2].map((service) => scrapeMetric(service.url, 'live_config_version', {})),
         );
         return versions.every((applied) => applied === version);
       },
@@ -428,7 +428,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
     it('match every login answered in this suite, exported once by metrics-exporter, with both accounts replicas at work', async () => {
       const handled = await Promise.all(
         [platform.services.get('accounts'), accounts2].map((service) =>
-          scrapeSample(service.url, 'rpc_server_duration_seconds_count', { pattern: 'accounts.login', outcome: 'ok' }),
+          scrapeMetric(service.url, 'rpc_server_duration_seconds_count', { pattern: 'accounts.login', outcome: 'ok' }),
         ),
       );
       expect(handled.every((count) => count > 0)).toBe(true);
@@ -437,14 +437,14 @@ describe('accounts, sessions, login limits, password reset and live config throu
       const exporter = platform.services.get('metrics-exporter').url;
       await waitFor('metrics-exporter to show every login', async () => {
         const exported = await Promise.all(
-          (['success', 'failure', 'locked'] as const).map(async (result) => [result, await scrapeSample(exporter, 'platform_logins_total', { result })] as const),
+          (['success', 'failure', 'locked'] as const).map(async (result) => [result, await scrapeMetric(exporter, 'platform_logins_total', { result })] as const),
         );
         return exported.every(([result, value]) => value === loginTally[result]);
       });
       // Each gateway replica counts the attempts it passed on, in its own prom-client counter.
       const perGateway = await Promise.all(
         [gateway, gateway2.url, secureGateway.url].map(async (url) =>
-          Promise.all((['success', 'failure', 'locked'] as const).map((result) => scrapeSample(url, 'auth_login_attempts_total', { result }))),
+          Promise.all((['success', 'failure', 'locked'] as const).map((result) => scrapeMetric(url, 'auth_login_attempts_total', { result }))),
         ),
       );
       expect(perGateway.flat().reduce((sum, value) => sum + value, 0)).toBe(loginTally.success + loginTally.failure + loginTally.locked);

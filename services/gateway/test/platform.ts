@@ -1,4 +1,4 @@
-import { RedisServer, type RedisServerOptions, ServiceGroup, type ServiceProcess, freePort } from '@platform/testing';
+import { fetchJson, freePort, RedisServer, type RedisServerOptions, ServiceGroup, type ServiceProcess } from '@platform/testing';
 
 /** The gateway's session-cookie key in tests (SESSION_SECRET must be at least 32 characters). */
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef';
@@ -80,31 +80,10 @@ export async function startPlatform({ env = {}, gatewayEnv = {}, serviceEnv = {}
     gateway,
     env: common,
     gatewayEnv: fullGatewayEnv,
-    async request(path, init) {
-      const response = await fetch(`${gateway.url}${path}`, init);
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: response.status, body, headers: response.headers };
-    },
+    request: (path, init) => fetchJson(`${gateway.url}${path}`, init),
     async stop() {
       await services.stop();
       if (ownsRedis) await redis.destroy();
     },
   };
-}
-
-/** The value of one sample in a Prometheus text exposition, or 0 when absent. */
-export async function scrapeSample(baseUrl: string, metric: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const wanted = Object.entries(labels);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
-    if (wanted.every(([key, value]) => line.includes(`${key}="${value}"`))) return Number(line.split(' ').at(-1));
-  }
-  return 0;
 }

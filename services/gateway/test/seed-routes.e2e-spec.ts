@@ -1,5 +1,5 @@
-import { waitFor } from '@platform/testing';
-import { type Platform, scrapeSample, startPlatform } from './platform.js';
+import { waitFor, scrapeMetric } from '@platform/testing';
+import { type Platform, startPlatform } from './platform.js';
 
 const RPC_TIMEOUT_MS = 1_500;
 
@@ -109,7 +109,7 @@ describe.each(['redis-streams', 'redis'])('seed routes through the gateway over 
   });
 
   function receivedPings(name: string): Promise<number> {
-    return scrapeSample(platform.services.get(name).url, 'rpc_server_duration_seconds_count', {
+    return scrapeMetric(platform.services.get(name).url, 'rpc_server_duration_seconds_count', {
       pattern: 'seed.ping',
       kind: 'event',
       outcome: 'ok',

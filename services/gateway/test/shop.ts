@@ -1,7 +1,8 @@
+import { scrapeMetric } from '@platform/testing';
 import { firstValueFrom } from 'rxjs';
 import type { RpcContract, RpcRequest, RpcResponse } from '@platform/contracts';
 import { createClientProxy } from '@platform/transport';
-import { type Platform, scrapeSample } from './platform.js';
+import type { Platform } from './platform.js';
 
 /** The admin token the catalog and queue e2e tests start the gateway with. */
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
@@ -46,12 +47,12 @@ export function watch(platform: Platform, id: string, cookie: string) {
 
 /** How many times a service handled a pattern, from its own `rpc_server_duration_seconds`. */
 export function handled(platform: Platform, service: string, pattern: string, kind: 'request' | 'event' = 'request', outcome = 'ok'): Promise<number> {
-  return scrapeSample(platform.services.get(service).url, 'rpc_server_duration_seconds_count', { pattern, kind, outcome });
+  return scrapeMetric(platform.services.get(service).url, 'rpc_server_duration_seconds_count', { pattern, kind, outcome });
 }
 
 /** A platform counter as metrics-exporter exports it (the Redis-kept total). */
 export function platformCounter(platform: Platform, metric: string, labels: Record<string, string> = {}): Promise<number> {
-  return scrapeSample(platform.services.get('metrics-exporter').url, metric, labels);
+  return scrapeMetric(platform.services.get('metrics-exporter').url, metric, labels);
 }
 
 /**

@@ -1,25 +1,15 @@
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpOutcome, type HttpOutcome, type ServiceGroup, type ServiceProcess, waitFor } from '@platform/testing';
+import { httpOutcome, type HttpOutcome, scrapeMetric, type ServiceGroup, type ServiceProcess, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 
 /** The request stream of `GET /test1` (catalog.hello) and the group that reads it. */
 const HELLO_STREAM = 'streams:rpc:catalog.hello';
 const CATALOG_GROUP = 'catalog';
 
-/**
- * The sum of every sample of `metric` whose labels include `labels` (e.g. a histogram's
- * `_count` over all outcomes), in one service's /metrics.
- */
-export async function sumSamples(service: ServiceProcess, metric: string, labels: Record<string, string>): Promise<number> {
-  const text = await (await fetch(`${service.url}/metrics`)).text();
-  const wanted = Object.entries(labels);
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
-    if (wanted.every(([key, value]) => line.includes(`${key}="${value}"`))) sum += Number(line.split(' ').at(-1));
-  }
-  return sum;
+/** The sum of the samples of `metric` whose labels include `labels`, in one service's /metrics. */
+export function sumSamples(service: ServiceProcess, metric: string, labels: Record<string, string>): Promise<number> {
+  return scrapeMetric(service.url, metric, labels);
 }
 
 /** How many requests of `pattern` a service's RPC server handled (every outcome). */

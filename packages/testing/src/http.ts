@@ -1,0 +1,37 @@
+/** An HTTP answer with its body parsed as JSON when it is JSON (the text otherwise). */
+export interface JsonResponse {
+  status: number;
+  // Tests read whatever shape the route answers with; a type per route would add nothing.
+  // oxlint-disable-next-line typescript/no-explicit-any
+  body: any;
+  headers: Headers;
+}
+
+/** `fetch`, then the body parsed as JSON when it is JSON. */
+export async function fetchJson(url: string, init?: RequestInit): Promise<JsonResponse> {
+  const response = await fetch(url, init);
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: response.status, body, headers: response.headers };
+}
+
+/**
+ * The sum of every sample of `metric` whose labels include `labels`, in the Prometheus text a
+ * service serves at `<baseUrl>/metrics`: one sample's value when the labels pick one series,
+ * e.g. a histogram's `_count` over all outcomes when they leave `outcome` out; 0 when none.
+ */
+export async function scrapeMetric(baseUrl: string, metric: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const wanted = Object.entries(labels);
+  let sum = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${metric}{`) && !line.startsWith(`${metric} `)) continue;
+    if (wanted.every(([key, value]) => line.includes(`${key}="${value}"`))) sum += Number(line.split(' ').at(-1));
+  }
+  return sum;
+}
