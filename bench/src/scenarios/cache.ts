@@ -1,4 +1,5 @@
 import { CatalogRpc } from '@platform/contracts';
+import { inParallel } from '@platform/testing';
 import type { Fixture } from '../fixture-process.js';
 import type { BurstArgs, SequentialArgs } from '../fixtures/http-load.js';
 import { ms, rate, Recorder, rotation, type TargetCheck, times } from '../results.js';
@@ -7,7 +8,7 @@ import { Stack, stopAll } from '../stacks.js';
 import type { LatencySummary } from '../stats.js';
 import { median, ratio } from '../stats.js';
 import { startLoad } from './http-variants.js';
-import { adminHeaders, inParallel, requestJson, scrapeSum } from './platform-http.js';
+import { adminHeaders, requestJson, scrapeSum } from './platform-http.js';
 
 interface SequentialFigures {
   statuses: Record<string, number>;

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { inParallel } from '@platform/testing';
 import { waitForIdle } from '../cpu.js';
 import type { Fixture } from '../fixture-process.js';
 import type { AutocannonFigures } from '../fixtures/http-load.js';
@@ -8,7 +9,7 @@ import { type Scenario, type ScenarioContext, type ScenarioOutcome, skipped } fr
 import { Stack, stopAll } from '../stacks.js';
 import { ratio } from '../stats.js';
 import { startLoad } from './http-variants.js';
-import { inParallel, requestJson } from './platform-http.js';
+import { requestJson } from './platform-http.js';
 
 const VARIANTS = [
   { id: 'on', label: 'limiter on (as shipped)' },

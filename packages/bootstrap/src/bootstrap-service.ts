@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { DynamicModule, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { type MicroserviceOptions, Transport } from '@nestjs/microservices';
+import { type MicroserviceOptions, type NestMicroservice, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type ReadinessCheck, ReadinessState } from '@platform/health';
 import { createLogger, type Logger, NestPinoLogger } from '@platform/logging';
@@ -75,19 +75,18 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
   );
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
-  // Transports inherit these (see connectMicroservice below); each checks the context type.
+  const metricsEnabled = config.METRICS_ENABLED !== false;
   app.useGlobalFilters(new PlatformErrorFilter());
-  if (config.METRICS_ENABLED !== false) {
-    app.useGlobalInterceptors(new RpcServerMetricsInterceptor(metrics));
-    instrumentHttpServer(fastify, metrics);
-  }
+  if (metricsEnabled) instrumentHttpServer(fastify, metrics);
   logRequests(fastify);
   closeConnectionsWhileDraining(fastify, app.get(ReadinessState));
   const routes = recordRoutes(fastify);
 
+  const rpcMetrics = metricsEnabled ? new RpcServerMetricsInterceptor(metrics) : undefined;
   for (const microserviceOptions of options.microservices ?? []) {
+    const microservice = connectTransport(app, microserviceOptions, rpcMetrics);
     // Each handled message runs in a SERVER/CONSUMER span continuing the caller's trace.
-    traceRpcServer(app.connectMicroservice<MicroserviceOptions>(microserviceOptions, { inheritAppConfig: true }));
+    traceRpcServer(microservice);
   }
   await options.configure?.(app);
 
@@ -104,6 +103,27 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
   );
   logger.info({ routes: routes() }, 'http routes');
   return { app, logger };
+}
+
+/**
+ * Connects a transport with its own error filter and metrics interceptor rather than the
+ * app's: a global interceptor on the app would take every HTTP route off Nest's
+ * no-interceptor fast path only to pass through (a measurable cost per request, see
+ * bench/RESULTS.md). Nest binds handlers when it registers them, so the enhancers go first:
+ * initialization is deferred, then the three steps connectMicroservice takes when it is not.
+ */
+function connectTransport(
+  app: NestFastifyApplication,
+  options: MicroserviceOptions,
+  rpcMetrics: RpcServerMetricsInterceptor | undefined,
+): NestMicroservice {
+  const microservice = app.connectMicroservice<MicroserviceOptions>(options, { inheritAppConfig: false, deferInitialization: true }) as NestMicroservice;
+  microservice.useGlobalFilters(new PlatformErrorFilter());
+  if (rpcMetrics) microservice.useGlobalInterceptors(rpcMetrics);
+  microservice.registerListeners();
+  microservice.setIsInitialized(true);
+  microservice.setIsInitHookCalled(true);
+  return microservice;
 }
 
 function describeTransport(options: MicroserviceOptions): string {

@@ -1,9 +1,9 @@
-import { type ManagedProcess, RedisServer, waitFor } from '@platform/testing';
+import { inParallel, type ManagedProcess, RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { StreamsClient } from '../src/index.js';
 import { eventsKey } from './fixtures/work.controller.js';
-import { inParallel, startReplica } from './support/harness.js';
+import { startReplica } from './support/harness.js';
 
 describe('events on the Streams transport', () => {
   let redis: RedisServer;

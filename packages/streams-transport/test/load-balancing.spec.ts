@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { ClientRedis } from '@nestjs/microservices';
-import { type ManagedProcess, RedisServer, waitFor } from '@platform/testing';
+import { inParallel, type ManagedProcess, RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { StreamsClient } from '../src/index.js';
 import { byReplicaKey, handledKey } from './fixtures/work.controller.js';
-import { inParallel, quietLogger, startReplica } from './support/harness.js';
+import { quietLogger, startReplica } from './support/harness.js';
 
 // ClientRedis logs every duplicate reply it drops at debug level.
 Logger.overrideLogger(quietLogger);

@@ -1,8 +1,8 @@
-import { type ManagedProcess, RedisServer, waitFor } from '@platform/testing';
+import { inParallel, type ManagedProcess, RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { StreamsClient, isStreamsTransportError } from '../src/index.js';
 import { byReplicaKey, handledKey } from './fixtures/work.controller.js';
-import { inParallel, outcome, startReplica } from './support/harness.js';
+import { outcome, startReplica } from './support/harness.js';
 
 const REQUESTS = 600;
 

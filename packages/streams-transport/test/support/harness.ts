@@ -98,18 +98,3 @@ export async function outcome<T>(call: Observable<T>): Promise<Outcome<T>> {
     return { ok: false, error };
   }
 }
-
-/** Runs `work` on every item with at most `concurrency` at once. */
-export async function inParallel<I, O>(items: readonly I[], concurrency: number, work: (item: I) => Promise<O>): Promise<O[]> {
-  const results: O[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await work(items[index]!);
-      }
-    }),
-  );
-  return results;
-}

@@ -12,6 +12,17 @@ import type { MailTransport } from './mail-transport.js';
 
 export type DeliveryOutcome = 'sent' | 'already-sent';
 
+/**
+ * The check and the claim in one atomic step (one round trip): 'sent' when the email already
+ * went out, 'busy' when another attempt holds the claim, else the claim is taken: 'claimed'.
+ * Atomic, so no attempt can finish between this attempt's check and its claim.
+ */
+const CHECK_AND_CLAIM = `
+if redis.call('EXISTS', KEYS[1]) == 1 then return 'sent' end
+if redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2], 'NX') then return 'claimed' end
+return 'busy'
+`;
+
 /** Deletes the claim only if this attempt still holds it (it may have expired and been retaken). */
 const RELEASE_CLAIM = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -43,16 +54,15 @@ export class EmailDelivery {
 
   async deliver(jobId: string, email: EmailJob): Promise<DeliveryOutcome> {
     const sentKey = EmailKeys.sent(jobId);
-    if (await this.redis.exists(sentKey)) return 'already-sent';
     const claimKey = EmailKeys.sending(jobId);
     const claim = randomUUID();
-    if ((await this.redis.set(claimKey, claim, 'PX', SENDING_CLAIM_MS, 'NX')) !== 'OK') {
+    const state = await this.redis.eval(CHECK_AND_CLAIM, 2, sentKey, claimKey, claim, SENDING_CLAIM_MS);
+    if (state === 'sent') return 'already-sent';
+    if (state !== 'claimed') {
       // A failed attempt: BullMQ retries it later, when the other attempt has finished.
       throw new Error(`job ${jobId} is being sent by another attempt right now`);
     }
     try {
-      // Again under the claim: another attempt may have finished between the check and the claim.
-      if (await this.redis.exists(sentKey)) return 'already-sent';
       const { subject, text } = renderEmail(email);
       const rendered = {
         jobId,
