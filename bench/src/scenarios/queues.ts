@@ -140,8 +140,8 @@ export const queuesScenario: Scenario = {
         'Both workers drain the same jobs (the platform’s email payload and job options: attempts, backoff, bounded retention) ' +
           'from a paused, pre-filled queue; the rate is the drop of waiting+active jobs over the window.',
         'The email worker runs inside the real notifications service; a preload makes its outbox transport a no-op, ' +
-          'so what remains is the worker’s own per-job work: validation, rendering, the “already sent” check and ' +
-          'the sending claim (4 Redis round trips), metrics and counters.',
+          'so what remains is the worker’s own per-job work: validation, rendering, the “already sent” check with ' +
+          'the sending claim (one Lua script) and the claim’s release (2 Redis round trips in all), metrics and counters.',
         `CPU per job: the worker’s process and redis-server. Jobs that failed during the run: ${failedJobs}.`,
       ],
       targets,
