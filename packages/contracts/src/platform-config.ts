@@ -11,6 +11,8 @@ export const PlatformConfig = z
     'auth.loginMaxAttempts': z.number().int().min(1).max(1_000).default(5),
     'auth.loginWindowSeconds': z.number().int().min(1).max(86_400).default(60),
     'auth.resetTokenTtlSeconds': z.number().int().min(1).max(86_400).default(900),
+    /** At most one reset email per account in this many seconds (0: one for every request). */
+    'auth.resetEmailIntervalSeconds': z.number().int().min(0).max(86_400).default(60),
     'catalog.cacheTtlSeconds': z.number().int().min(1).max(86_400).default(60),
   })
   .strict();

@@ -16,6 +16,8 @@ export const AccountsKeys = {
   loginFailuresByAddress: (address: string) => `accounts:login-failures:address:${address}`,
   /** String with a TTL: the account id a reset token is for, keyed by the token's SHA-256. */
   resetToken: (tokenHash: string) => `accounts:reset-token:${tokenHash}`,
+  /** String with a TTL: a reset email went to this account lately; no other until it expires. */
+  resetEmailSent: (accountId: string) => `accounts:reset-email-sent:${accountId}`,
 } as const;
 
 /** SHA-256, hex: for key names derived from emails and tokens. */

@@ -2,7 +2,7 @@ import { BadRequestException, ConflictException, type INestApplicationContext, M
 import { NestFactory } from '@nestjs/core';
 import { Queues } from '@platform/contracts';
 import { Counters, CountersModule } from '@platform/counters';
-import { LiveConfigModule, LiveConfigStore } from '@platform/live-config';
+import { LiveConfig, LiveConfigModule, LiveConfigStore } from '@platform/live-config';
 import { RedisModule } from '@platform/redis';
 import { RedisServer, waitFor } from '@platform/testing';
 import { Queue } from 'bullmq';
@@ -178,6 +178,8 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
 
     afterEach(async () => {
       await config.replace({});
+      // Each test asks for its own email: free the account's reset-email slot between them.
+      await client.del(`accounts:reset-email-sent:${accountId}`);
     });
 
 
@@ -194,6 +196,23 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
       expect((await auth.login({ email: 'linus@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('failure');
       await expect(resets.confirm({ token, password: 'another new password' })).rejects.toBeInstanceOf(BadRequestException);
       expect(await client.hget(`accounts:user:${accountId}`, 'passwordHash')).toBeDefined();
+    });
+
+    it('sends at most one email per account per auth.resetEmailIntervalSeconds, answering the same', async () => {
+      await requestToken();
+      const before = await emails.count();
+      await expect(resets.request('linus@example.com')).resolves.toBeUndefined();
+      await expect(resets.request('linus@example.com')).resolves.toBeUndefined();
+      expect(await emails.count()).toBe(before);
+      const ttl = await client.ttl(`accounts:reset-email-sent:${accountId}`);
+      expect(ttl).toBeGreaterThan(50);
+      expect(ttl).toBeLessThanOrEqual(60);
+
+      // 0 turns the interval off: every request sends (read live, like every other setting).
+      await config.update({ 'auth.resetEmailIntervalSeconds': 0 });
+      await waitFor('the interval to be off', () => app.get(LiveConfig).get('auth.resetEmailIntervalSeconds') === 0);
+      await requestToken();
+      await requestToken();
     });
 
     it('sends nothing for an unknown email, and answers the same', async () => {
@@ -233,7 +252,6 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
 
   /** Waits until this app's LiveConfig has applied the given values. */
   async function waitForConfig(window?: number, attempts?: number, resetTtl?: number) {
-    const { LiveConfig } = await import('@platform/live-config');
     const live = app.get(LiveConfig);
     await waitFor('the config change', () =>
       (window === undefined || live.get('auth.loginWindowSeconds') === window) &&

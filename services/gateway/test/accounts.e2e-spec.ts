@@ -322,7 +322,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
       expect(status).toBe(200);
       expect(body).toEqual({
         version: expect.any(Number),
-        values: { 'auth.loginMaxAttempts': 5, 'auth.loginWindowSeconds': 60, 'auth.resetTokenTtlSeconds': 900, 'catalog.cacheTtlSeconds': 60 },
+        values: { 'auth.loginMaxAttempts': 5, 'auth.loginWindowSeconds': 60, 'auth.resetTokenTtlSeconds': 900, 'auth.resetEmailIntervalSeconds': 60, 'catalog.cacheTtlSeconds': 60 },
       });
     });
 

@@ -5,12 +5,14 @@ import { LoginLimiter } from '../auth/login-limiter.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UserRepository } from '../users/user.repository.js';
 import { EmailQueue } from './email-queue.js';
+import { ResetEmailInterval } from './reset-email-interval.js';
 import { ResetTokens } from './reset-tokens.js';
 
 /**
  * Password reset by email. A request for an unknown email does the same visible thing as
  * one for a real account (the caller always gets 202), so the route cannot be used to find
- * out who has an account.
+ * out who has an account. Requests for one account within `auth.resetEmailIntervalSeconds`
+ * after an email went out send nothing more (and answer the same).
  */
 @Injectable()
 export class PasswordResetService {
@@ -20,6 +22,7 @@ export class PasswordResetService {
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
     private readonly tokens: ResetTokens,
+    private readonly interval: ResetEmailInterval,
     private readonly emails: EmailQueue,
     private readonly limiter: LoginLimiter,
     private readonly config: LiveConfig,
@@ -31,13 +34,25 @@ export class PasswordResetService {
       this.logger.debug('password reset requested for an unknown email: nothing sent');
       return;
     }
-    const { token, tokenHash, expiresAt } = await this.tokens.issue(user.id, this.config.get('auth.resetTokenTtlSeconds'));
-    // The job id comes from the token: one email per token, however often this add is retried.
-    await this.emails.add(
-      { template: 'password-reset', to: user.email, data: { token, expiresAt: expiresAt.toISOString() } },
-      emailJobId('password-reset', tokenHash),
-      { carriesSecret: true },
-    );
+    const intervalSeconds = this.config.get('auth.resetEmailIntervalSeconds');
+    if (!(await this.interval.take(user.id, intervalSeconds))) {
+      this.logger.log(`password reset for account ${user.id}: an email went out less than ${intervalSeconds} s ago, nothing sent`);
+      return;
+    }
+    try {
+      const { token, tokenHash, expiresAt } = await this.tokens.issue(user.id, this.config.get('auth.resetTokenTtlSeconds'));
+      // The job id comes from the token: one email per token, however often this add is retried.
+      await this.emails.add(
+        { template: 'password-reset', to: user.email, data: { token, expiresAt: expiresAt.toISOString() } },
+        emailJobId('password-reset', tokenHash),
+        { carriesSecret: true },
+      );
+    } catch (error) {
+      // Nothing was queued: free the slot so a retry can send. If Redis is what failed, this
+      // fails too and the slot simply expires; the caller sees the original error.
+      await this.interval.giveBack(user.id).catch(() => undefined);
+      throw error;
+    }
     this.logger.log(`password reset email queued for account ${user.id}`);
   }
 
