@@ -54,6 +54,10 @@ export type PasswordResetConfirmation = z.output<typeof PasswordResetConfirmatio
 
 const Done = z.object({}).strict();
 
+/** The account whose password was reset: the gateway ends that account's sessions. */
+export const PasswordResetDone = z.object({ accountId: z.uuid() }).strict();
+export type PasswordResetDone = z.output<typeof PasswordResetDone>;
+
 export const AccountsRpc = {
   /** 409 when the email is taken. */
   register: defineRpc(ServiceNames.accounts, 'register', { request: Registration, response: Account }),
@@ -61,5 +65,5 @@ export const AccountsRpc = {
   /** Always answers; an email is sent only when the account exists (no user enumeration). */
   requestPasswordReset: defineRpc(ServiceNames.accounts, 'requestPasswordReset', { request: PasswordResetRequest, response: Done }),
   /** 400 for a used, expired or unknown token; the password is changed otherwise. */
-  confirmPasswordReset: defineRpc(ServiceNames.accounts, 'confirmPasswordReset', { request: PasswordResetConfirmation, response: Done }),
+  confirmPasswordReset: defineRpc(ServiceNames.accounts, 'confirmPasswordReset', { request: PasswordResetConfirmation, response: PasswordResetDone }),
 } as const;

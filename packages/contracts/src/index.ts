@@ -53,6 +53,7 @@ export {
   LoginResult,
   NewPassword,
   PasswordResetConfirmation,
+  PasswordResetDone,
   PasswordResetRequest,
   Registration,
   ResetToken,

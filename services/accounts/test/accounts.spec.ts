@@ -191,7 +191,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
       expect(ttl).toBeGreaterThan(890);
       expect(ttl).toBeLessThanOrEqual(900);
 
-      await resets.confirm({ token, password: 'a brand new password' });
+      expect(await resets.confirm({ token, password: 'a brand new password' })).toBe(accountId);
       expect((await auth.login({ email: 'linus@example.com', password: 'a brand new password', clientAddress: nextAddress() })).outcome).toBe('success');
       expect((await auth.login({ email: 'linus@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('failure');
       await expect(resets.confirm({ token, password: 'another new password' })).rejects.toBeInstanceOf(BadRequestException);

@@ -391,6 +391,29 @@ describe('accounts, sessions, login limits, password reset and live config throu
       expect((await login(email, 'my new password')).status).toBe(200);
     });
 
+    it('ends every session of the account, on every gateway replica, and keeps other accounts logged in', async () => {
+      const email = nextEmail('stolen');
+      const bystander = nextEmail('bystander');
+      await register(email);
+      await register(bystander);
+      const here = (await login(email, PASSWORD)).cookie!;
+      const there = (await login(email, PASSWORD, nextAddress(), gateway2.url)).cookie!;
+      const other = (await login(bystander, PASSWORD)).cookie!;
+      for (const [base, cookie] of [[gateway, here], [gateway2.url, there], [gateway, other]] as const) {
+        expect((await call(base, '/auth/me', { cookie })).status).toBe(200);
+      }
+
+      await requestReset(email);
+      expect((await confirm(await tokenFromEmail(email), 'my new password')).status).toBe(204);
+
+      expect((await call(gateway, '/auth/me', { cookie: here })).status).toBe(401);
+      expect((await call(gateway2.url, '/auth/me', { cookie: there })).status).toBe(401);
+      expect(await redis.exists(sessionKeyOf(here), sessionKeyOf(there))).toBe(0);
+      expect(await call(gateway, '/auth/me', { cookie: other })).toMatchObject({ status: 200, body: { email: bystander } });
+      const fresh = (await login(email, 'my new password')).cookie!;
+      expect(await call(gateway2.url, '/auth/me', { cookie: fresh })).toMatchObject({ status: 200, body: { email } });
+    });
+
     it('answers 202 for an unknown email too, and sends nothing', async () => {
       const ghost = nextEmail('ghost');
       const before = await redis.keys('accounts:reset-token:*');

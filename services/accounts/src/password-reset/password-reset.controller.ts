@@ -18,7 +18,6 @@ export class PasswordResetController {
 
   @MessagePattern(AccountsRpc.confirmPasswordReset.pattern)
   async confirm(@Payload(new ZodValidationPipe(PasswordResetConfirmation)) confirmation: PasswordResetConfirmation) {
-    await this.resets.confirm(confirmation);
-    return {};
+    return { accountId: await this.resets.confirm(confirmation) };
   }
 }

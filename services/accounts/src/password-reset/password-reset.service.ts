@@ -56,7 +56,8 @@ export class PasswordResetService {
     this.logger.log(`password reset email queued for account ${user.id}`);
   }
 
-  async confirm({ token, password }: PasswordResetConfirmation): Promise<void> {
+  /** The id of the account whose password was reset. */
+  async confirm({ token, password }: PasswordResetConfirmation): Promise<string> {
     // Consumed first: a token is spent by the first confirm that presents it, whatever follows.
     const accountId = await this.tokens.consume(token);
     const user = accountId ? await this.users.findById(accountId) : undefined;
@@ -65,5 +66,6 @@ export class PasswordResetService {
     // Whoever holds the mailbox may log in now, even if someone else tripped the email's limit.
     await this.limiter.forgetEmail(user.email);
     this.logger.log(`password reset for account ${user.id}`);
+    return user.id;
   }
 }

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../gateway.constants.js';
+import { AccountSessions } from './account-sessions.js';
 import { AuthService, LoginLockedException } from './auth.service.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { SessionGuard } from './session.guard.js';
@@ -18,6 +19,7 @@ export class AuthController {
 
   constructor(
     private readonly auth: AuthService,
+    private readonly accountSessions: AccountSessions,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.cookieName = sessionCookieName(config.COOKIE_SECURE);
@@ -44,6 +46,7 @@ export class AuthController {
       const account = await this.auth.login(credentials, request.ip);
       await request.session.regenerate();
       request.session.set('user', account);
+      await this.accountSessions.add(account.id, request.session.sessionId);
       return { email: account.email };
     } catch (error) {
       if (error instanceof LoginLockedException) void reply.header('Retry-After', String(error.retryAfterSeconds));
@@ -61,6 +64,8 @@ export class AuthController {
   @Post('logout')
   @HttpCode(HttpStatus.NO_CONTENT)
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    const user = request.session.user;
+    if (user) await this.accountSessions.remove(user.id, request.session.sessionId);
     await request.session.destroy();
     void reply.clearCookie(this.cookieName, { path: '/' });
   }
@@ -73,9 +78,11 @@ export class AuthController {
     return { message: 'if an account exists for this email, a reset link is on its way' };
   }
 
+  /** Also ends every session of the account, on every gateway replica (they share Redis). */
   @Post('password-reset/confirm')
   @HttpCode(HttpStatus.NO_CONTENT)
   async confirmPasswordReset(@Body(new ZodValidationPipe(PasswordResetConfirmation)) confirmation: PasswordResetConfirmation): Promise<void> {
-    await this.auth.confirmPasswordReset(confirmation);
+    const { accountId } = await this.auth.confirmPasswordReset(confirmation);
+    await this.accountSessions.endAll(accountId);
   }
 }

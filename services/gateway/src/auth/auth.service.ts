@@ -4,6 +4,7 @@ import {
   AccountsRpc,
   type Credentials,
   type PasswordResetConfirmation,
+  type PasswordResetDone,
   type Registration,
 } from '@platform/contracts';
 import { MetricsService } from '@platform/metrics';
@@ -57,7 +58,7 @@ export class AuthService {
     await this.rpc.call(AccountsRpc.requestPasswordReset, { email });
   }
 
-  async confirmPasswordReset(confirmation: PasswordResetConfirmation): Promise<void> {
-    await this.rpc.call(AccountsRpc.confirmPasswordReset, confirmation);
+  confirmPasswordReset(confirmation: PasswordResetConfirmation): Promise<PasswordResetDone> {
+    return this.rpc.call(AccountsRpc.confirmPasswordReset, confirmation);
   }
 }

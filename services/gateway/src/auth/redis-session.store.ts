@@ -59,7 +59,7 @@ function secondsUntil(expires: Date | string | null | undefined): number {
 }
 
 /** While Redis is unreachable a request with a session gets a 503 that names no address. */
-async function unavailableOnError<T>(command: Promise<T>): Promise<T> {
+export async function unavailableOnError<T>(command: Promise<T>): Promise<T> {
   try {
     return await command;
   } catch (cause) {
