@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { repoRoot } from '@platform/testing';
 
 /** bench/ (this file is bench/{src,dist}/paths.*). */
 export const benchDir = fileURLToPath(new URL('../', import.meta.url));
-export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 /** The compiled bench (dist/), where fixtures and preloads run from. */
 export const distDir = fileURLToPath(new URL('../dist/', import.meta.url));
 
@@ -12,7 +12,7 @@ export function fixtureEntry(name: string): string {
   return `${distDir}fixtures/${name}.js`;
 }
 
-/** `--import <url>` for a compiled preload (dist/preload/<name>.js), for NODE_OPTIONS. */
+/** `--import=<url>` for a compiled preload (dist/preload/<name>.js), a node argument. */
 export function preloadFlag(name: string): string {
   return `--import=${pathToFileURL(`${distDir}preload/${name}.js`).href}`;
 }

@@ -8,7 +8,6 @@ import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { RedisServer } from '@platform/testing';
 import { describeMachine } from './machine.js';
-import { OtlpSink } from './otlp-sink.js';
 import { renderReport, type RunResults } from './report.js';
 import type { ScenarioResult } from './results.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from './scenario.js';
@@ -35,7 +34,6 @@ async function main(): Promise<number> {
   // Stacks get a database each; 64 leaves room for every scenario's.
   const redis = await RedisServer.start({ args: ['--databases', '64'] });
   const probe = redis.client();
-  const otlp = await OtlpSink.start();
   const machine = await describeMachine(probe);
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, load ${machine.loadAverageAtStart.join(' ')}, Redis ${machine.redis}`);
   let nextDb = 1;
@@ -45,7 +43,6 @@ async function main(): Promise<number> {
     redis,
     redisPid,
     allocateDb: () => nextDb++,
-    otlp,
     log,
   };
   const scenarios: ScenarioResult[] = [];
@@ -88,7 +85,6 @@ async function main(): Promise<number> {
     machine.loadAverageAtEnd = loadavg().map((value) => Math.round(value * 100) / 100);
     write();
     probe.disconnect();
-    await otlp.stop();
     await redis.destroy();
   }
   log(`wrote ${join(settings.outDir, 'RESULTS.md')} and results.json in ${Math.round((performance.now() - runStarted) / 1_000)} s`);

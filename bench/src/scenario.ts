@@ -1,5 +1,4 @@
 import type { RedisServer } from '@platform/testing';
-import type { OtlpSink } from './otlp-sink.js';
 import type { ScenarioResult } from './results.js';
 import type { BenchSettings, ScenarioId } from './settings.js';
 
@@ -11,7 +10,6 @@ export interface ScenarioContext {
   redisPid: number;
   /** A Redis database of its own for each stack, so stacks never see each other's keys or streams. */
   allocateDb(): number;
-  otlp: OtlpSink;
   log(message: string): void;
 }
 

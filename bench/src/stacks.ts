@@ -58,16 +58,14 @@ export class Stack {
     };
     const services = new Map<PlatformService, ServiceProcess>();
     const start = async (spec: ServiceSpec) => {
-      const nodeOptions = (spec.preloads ?? []).map(preloadFlag);
-      // Node refuses --cpu-prof in NODE_OPTIONS: it goes on the command line.
-      const nodeArgs: string[] = [];
+      const nodeArgs = (spec.preloads ?? []).map(preloadFlag);
       if (context.settings.cpuProfDir) {
         const dir = join(context.settings.cpuProfDir, `${name}-${spec.name}`);
         mkdirSync(dir, { recursive: true });
         nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
       }
       const service = await ServiceProcess.start(spec.name, {
-        env: { ...common, BENCH_SERVICE_NAME: spec.name, ...(spec.name === 'legacy' ? { TCP_PORT: legacyTcpPort } : {}), ...spec.env, ...(nodeOptions.length > 0 ? { NODE_OPTIONS: nodeOptions.join(' ') } : {}) },
+        env: { ...common, BENCH_SERVICE_NAME: spec.name, ...(spec.name === 'legacy' ? { TCP_PORT: legacyTcpPort } : {}), ...spec.env },
         nodeArgs,
         waitFor: 'ready',
         timeoutMs: 60_000,

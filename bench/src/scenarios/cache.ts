@@ -1,5 +1,5 @@
 import { CatalogRpc } from '@platform/contracts';
-import { inParallel } from '@platform/testing';
+import { inParallel, scrapeMetric } from '@platform/testing';
 import type { Fixture } from '../fixture-process.js';
 import type { BurstArgs, SequentialArgs } from '../fixtures/http-load.js';
 import { ms, rate, Recorder, rotation, type TargetCheck, times } from '../results.js';
@@ -8,7 +8,7 @@ import { Stack, stopAll } from '../stacks.js';
 import type { LatencySummary } from '../stats.js';
 import { median, ratio } from '../stats.js';
 import { startLoad } from './http-variants.js';
-import { adminHeaders, requestJson, scrapeSum } from './platform-http.js';
+import { adminHeaders, requestJson } from './platform-http.js';
 
 interface SequentialFigures {
   statuses: Record<string, number>;
@@ -23,7 +23,7 @@ interface BurstFigures {
 
 /** How many catalog.getProduct requests catalog has handled (its RPC server histogram). */
 function catalogLookups(catalogUrl: string): Promise<number> {
-  return scrapeSum(catalogUrl, 'rpc_server_duration_seconds_count', { pattern: CatalogRpc.getProduct.pattern });
+  return scrapeMetric(catalogUrl, 'rpc_server_duration_seconds_count', { pattern: CatalogRpc.getProduct.pattern });
 }
 
 /**

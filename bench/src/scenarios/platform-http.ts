@@ -1,4 +1,4 @@
-import { fetchJson, type JsonResponse, scrapeMetric } from '@platform/testing';
+import { fetchJson, type JsonResponse } from '@platform/testing';
 import { BENCH_ADMIN_TOKEN } from '../stacks.js';
 
 /** A JSON request to a stack's gateway; the body parsed when it is JSON. */
@@ -12,5 +12,3 @@ export function requestJson(url: string, init: RequestInit & { json?: unknown } 
 
 export const adminHeaders = { authorization: `Bearer ${BENCH_ADMIN_TOKEN}` };
 
-/** The sum of a Prometheus counter's samples whose labels include `labels`. */
-export const scrapeSum = scrapeMetric;

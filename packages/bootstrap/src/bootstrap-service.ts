@@ -5,12 +5,12 @@ import { type MicroserviceOptions, type NestMicroservice, Transport } from '@nes
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type ReadinessCheck, ReadinessState } from '@platform/health';
 import { createLogger, type Logger, NestPinoLogger } from '@platform/logging';
+import { HttpErrorFilter } from '@platform/http';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
 import type { RedisSettings } from '@platform/redis';
 import { type Telemetry, traceRpcServer } from '@platform/telemetry';
-import { RpcServerMetricsInterceptor } from '@platform/transport';
+import { RpcErrorFilter, RpcServerMetricsInterceptor } from '@platform/transport';
 import { LogController } from 'fastify';
-import { PlatformErrorFilter } from './error-filter.js';
 import type { LevelWithSilent } from 'pino';
 import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
 import { platformModule } from './platform-module.js';
@@ -76,7 +76,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
   const metrics = app.get(MetricsService);
   const fastify = app.getHttpAdapter().getInstance();
   const metricsEnabled = config.METRICS_ENABLED !== false;
-  app.useGlobalFilters(new PlatformErrorFilter());
+  app.useGlobalFilters(new HttpErrorFilter());
   if (metricsEnabled) instrumentHttpServer(fastify, metrics);
   logRequests(fastify);
   closeConnectionsWhileDraining(fastify, app.get(ReadinessState));
@@ -106,8 +106,8 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
 }
 
 /**
- * Connects a transport with its own error filter and metrics interceptor rather than the
- * app's: a global interceptor on the app would take every HTTP route off Nest's
+ * Connects a transport with its own error filter (RPC errors) and metrics interceptor rather
+ * than the app's (HTTP errors): a global interceptor on the app would take every HTTP route off Nest's
  * no-interceptor fast path only to pass through (a measurable cost per request, see
  * bench/RESULTS.md). Nest binds handlers when it registers them, so the enhancers go first:
  * initialization is deferred, then the three steps connectMicroservice takes when it is not.
@@ -118,7 +118,7 @@ function connectTransport(
   rpcMetrics: RpcServerMetricsInterceptor | undefined,
 ): NestMicroservice {
   const microservice = app.connectMicroservice<MicroserviceOptions>(options, { inheritAppConfig: false, deferInitialization: true }) as NestMicroservice;
-  microservice.useGlobalFilters(new PlatformErrorFilter());
+  microservice.useGlobalFilters(new RpcErrorFilter());
   if (rpcMetrics) microservice.useGlobalInterceptors(rpcMetrics);
   microservice.registerListeners();
   microservice.setIsInitialized(true);

@@ -5,6 +5,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable, Unauthoriz
 export const ADMIN_TOKEN = Symbol('ADMIN_TOKEN');
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
+const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
  * Admin routes require `Authorization: Bearer <ADMIN_TOKEN>`. The comparison hashes both
@@ -21,11 +22,15 @@ export class AdminTokenGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<{ headers: Record<string, string | string[] | undefined> }>();
-    const header = request.headers.authorization;
-    const match = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
-    if (!this.expected || !match || !timingSafeEqual(digest(match[1]!), this.expected)) {
+    if (!this.accepts(request.headers.authorization)) {
       throw new UnauthorizedException('a valid admin token is required (Authorization: Bearer <ADMIN_TOKEN>)');
     }
     return true;
+  }
+
+  /** Whether an Authorization header carries the admin token; never throws (for non-Nest routes). */
+  accepts(header: string | string[] | undefined): boolean {
+    const match = typeof header === 'string' ? BEARER.exec(header) : null;
+    return !!this.expected && !!match && timingSafeEqual(digest(match[1]!), this.expected);
   }
 }

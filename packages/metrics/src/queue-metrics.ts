@@ -27,6 +27,14 @@ function seconds(job: JobLike): number {
  * is `completed`, `retried` (failed, another attempt is scheduled) or `failed` (no attempts
  * left: the job is dead-lettered). Labels are the queue and job names only, never job ids.
  */
+/**
+ * Whether a failed attempt was the job's last: BullMQ's UnrecoverableError skips the
+ * remaining attempts, so the job is dead-lettered (left in the failed set) now.
+ */
+export function isDeadLettered(job: JobLike, error: Error): boolean {
+  return error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
+}
+
 export function instrumentWorker(worker: WorkerLike, metrics: MetricsService): void {
   const duration = metrics.histogram({
     name: 'queue_job_duration_seconds',
@@ -37,8 +45,6 @@ export function instrumentWorker(worker: WorkerLike, metrics: MetricsService): v
   worker.on('completed', (job) => duration.observe({ queue: worker.name, job: job.name, outcome: 'completed' }, seconds(job)));
   worker.on('failed', (job, error) => {
     if (!job) return;
-    // BullMQ's UnrecoverableError skips the remaining attempts: the job is dead-lettered now.
-    const exhausted = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-    duration.observe({ queue: worker.name, job: job.name, outcome: exhausted ? 'failed' : 'retried' }, seconds(job));
+    duration.observe({ queue: worker.name, job: job.name, outcome: isDeadLettered(job, error) ? 'failed' : 'retried' }, seconds(job));
   });
 }

@@ -44,3 +44,15 @@ export async function closeRedis(client: Redis): Promise<void> {
     client.disconnect();
   }
 }
+
+/**
+ * An `onError` for createRedis: ioredis repeats a connection error on every reconnect
+ * attempt, so each new message is logged once, prefixed with what the connection is for.
+ */
+export function warnOnNewError(logger: { warn(message: string): void }, label: string): (error: Error) => void {
+  let lastError = '';
+  return (error) => {
+    if (error.message !== lastError) logger.warn(`${label}: ${error.message}`);
+    lastError = error.message;
+  };
+}

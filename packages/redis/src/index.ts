@@ -1,4 +1,4 @@
-export { closeRedis, createRedis, type CreateRedisOptions, isRedisReady } from './create-redis.js';
+export { closeRedis, createRedis, type CreateRedisOptions, isRedisReady, warnOnNewError } from './create-redis.js';
 export {
   connectionOptionsFromUrl,
   reconnectDelay,

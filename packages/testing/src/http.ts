@@ -10,14 +10,16 @@ export interface JsonResponse {
 /** `fetch`, then the body parsed as JSON when it is JSON. */
 export async function fetchJson(url: string, init?: RequestInit): Promise<JsonResponse> {
   const response = await fetch(url, init);
-  const text = await response.text();
-  let body: unknown = text;
+  return { status: response.status, body: parseBody(await response.text()), headers: response.headers };
+}
+
+/** A response body: parsed when it is JSON, else the text as it is. */
+export function parseBody(text: string): unknown {
   try {
-    body = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    // not JSON: keep the text
+    return text;
   }
-  return { status: response.status, body, headers: response.headers };
 }
 
 /**

@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { parseBody } from './http.js';
 
 /** What one HTTP call ended with: a status and body, or (status 0) the network error. */
 export interface HttpOutcome {
@@ -19,14 +20,7 @@ export async function httpOutcome(url: string, { timeoutMs = 30_000, ...init }: 
   const started = performance.now();
   try {
     const response = await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) });
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // not JSON: keep the text
-    }
-    return { status: response.status, body, durationMs: performance.now() - started };
+    return { status: response.status, body: parseBody(await response.text()), durationMs: performance.now() - started };
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const reason = cause?.code ?? cause?.message ?? (error instanceof Error ? `${error.name}: ${error.message}` : String(error));

@@ -19,7 +19,7 @@ export class AuthService {
 
   async register({ email, password }: Registration): Promise<Account> {
     // A cheap check first, so a taken email does not cost a hash; create() decides for real.
-    if (await this.users.findByEmail(email)) throw new ConflictException('an account with this email exists');
+    if (await this.users.emailTaken(email)) throw new ConflictException('an account with this email exists');
     const user = await this.users.create(email, await this.hasher.hash(password));
     if (!user) throw new ConflictException('an account with this email exists');
     this.logger.log(`account ${user.id} registered`);

@@ -63,6 +63,11 @@ export class UserRepository {
     return created === 1 ? user : undefined;
   }
 
+  /** Whether an account has this email: one EXISTS on the uniqueness index. */
+  async emailTaken(email: string): Promise<boolean> {
+    return (await this.redis.exists(AccountsKeys.userIdByEmail(email))) === 1;
+  }
+
   async findByEmail(email: string): Promise<User | undefined> {
     const id = await this.redis.get(AccountsKeys.userIdByEmail(email));
     return id ? this.findById(id) : undefined;

@@ -36,13 +36,25 @@ export interface StockChangeResult {
   previousStock: number;
 }
 
+/** The scripts above, sent once and run by their SHA (ioredis defineCommand). */
+type ScriptedRedis = Redis & {
+  catalogUpdateStock(key: string, stock: number, updatedAt: string): Promise<string[] | null>;
+  catalogRecordView(key: string, viewsKey: string, id: string): Promise<unknown>;
+};
+
 /**
  * Where products live. Redis hashes, so the example runs with nothing but Redis; a team that
  * keeps products in a database replaces this class (same methods) and nothing else changes.
  */
 @Injectable()
 export class ProductRepository {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  private readonly redis: ScriptedRedis;
+
+  constructor(@Inject(REDIS) redis: Redis) {
+    redis.defineCommand('catalogUpdateStock', { numberOfKeys: 1, lua: UPDATE_STOCK });
+    redis.defineCommand('catalogRecordView', { numberOfKeys: 2, lua: RECORD_VIEW });
+    this.redis = redis as ScriptedRedis;
+  }
 
   async create(input: CreateProduct): Promise<Product> {
     const now = new Date().toISOString();
@@ -70,7 +82,7 @@ export class ProductRepository {
 
   /** Sets the stock; undefined when the product does not exist. */
   async updateStock(id: string, stock: number): Promise<StockChangeResult | undefined> {
-    const reply = (await this.redis.eval(UPDATE_STOCK, 1, productKey(id), stock, new Date().toISOString())) as string[] | null;
+    const reply = await this.redis.catalogUpdateStock(productKey(id), stock, new Date().toISOString());
     if (!reply) return undefined;
     const [previous, ...fields] = reply;
     const hash: Record<string, string> = {};
@@ -81,7 +93,7 @@ export class ProductRepository {
   }
 
   async recordView(id: string): Promise<void> {
-    await this.redis.eval(RECORD_VIEW, 2, productKey(id), VIEWS_KEY, id);
+    await this.redis.catalogRecordView(productKey(id), VIEWS_KEY, id);
   }
 
   /** The `limit` most viewed product ids with their views, most viewed first. */

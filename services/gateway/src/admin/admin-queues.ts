@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { Queues } from '@platform/contracts';
-import { closeRedis, createRedis } from '@platform/redis';
+import { closeRedis, createRedis, warnOnNewError } from '@platform/redis';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
@@ -17,13 +17,8 @@ export class AdminQueues implements OnApplicationShutdown {
   private readonly connection: Redis;
 
   constructor(@Inject(GATEWAY_CONFIG) config: GatewayConfig) {
-    const logger = new Logger(AdminQueues.name);
-    let lastError = '';
     this.connection = createRedis(config.redis, 'command', 'gateway:admin-queues', {
-      onError: (error) => {
-        if (error.message !== lastError) logger.warn(`admin queues connection: ${error.message}`);
-        lastError = error.message;
-      },
+      onError: warnOnNewError(new Logger(AdminQueues.name), 'admin queues connection'),
     });
     this.email = new Queue(Queues.email, { connection: this.connection });
   }

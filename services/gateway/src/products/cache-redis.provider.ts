@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { closeRedis, createRedis, REDIS } from '@platform/redis';
+import { closeRedis, createRedis, REDIS, warnOnNewError } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../gateway.constants.js';
@@ -14,13 +14,8 @@ export const cacheRedisProvider: Provider = {
   inject: [GATEWAY_CONFIG, REDIS],
   useFactory: (config: GatewayConfig, shared: Redis): Redis => {
     if (!config.cacheRedis) return shared;
-    const logger = new Logger('CacheRedis');
-    let lastError = '';
     return createRedis(config.cacheRedis, 'command', 'gateway:cache', {
-      onError: (error) => {
-        if (error.message !== lastError) logger.warn(`cache Redis: ${error.message}`);
-        lastError = error.message;
-      },
+      onError: warnOnNewError(new Logger('CacheRedis'), 'cache Redis'),
     });
   },
 };

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Product } from '@platform/contracts';
 import { LiveConfig } from '@platform/live-config';
+import { isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../gateway.constants.js';
@@ -84,6 +85,14 @@ export type ProductLoader = (id: string) => Promise<Product | undefined>;
  * cache again. The cache is an optimisation, never a dependency: when its Redis fails, the
  * product is loaded from catalog and the request succeeds uncached.
  */
+/** The cache's scripts, sent once and run by their SHA (ioredis defineCommand). */
+type CacheRedis = Redis & {
+  gatewayCacheWriteProduct(key: string, version: number, body: string, ttlMs: number): Promise<unknown>;
+  gatewayCacheWriteMissing(key: string, ttlMs: number): Promise<unknown>;
+  gatewayCacheInvalidate(key: string, version: number, ttlMs: number): Promise<unknown>;
+  gatewayCacheUnlock(key: string, token: string): Promise<unknown>;
+};
+
 @Injectable()
 export class ProductCache {
   private readonly logger = new Logger(ProductCache.name);
@@ -91,12 +100,18 @@ export class ProductCache {
   /** A fill holds the lock at most as long as its call to catalog may take. */
   private readonly lockMs: number;
   private lastError = '';
+  private readonly redis: CacheRedis;
 
   constructor(
-    @Inject(CACHE_REDIS) private readonly redis: Redis,
+    @Inject(CACHE_REDIS) redis: Redis,
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
     private readonly liveConfig: LiveConfig,
   ) {
+    redis.defineCommand('gatewayCacheWriteProduct', { numberOfKeys: 1, lua: WRITE_PRODUCT });
+    redis.defineCommand('gatewayCacheWriteMissing', { numberOfKeys: 1, lua: WRITE_MISSING });
+    redis.defineCommand('gatewayCacheInvalidate', { numberOfKeys: 1, lua: INVALIDATE });
+    redis.defineCommand('gatewayCacheUnlock', { numberOfKeys: 1, lua: UNLOCK });
+    this.redis = redis as CacheRedis;
     this.lockMs = config.RPC_TIMEOUT_MS + 1_000;
   }
 
@@ -115,7 +130,7 @@ export class ProductCache {
    */
   async invalidate(id: string, version: number): Promise<void> {
     this.inFlight.delete(id);
-    await this.redis.eval(INVALIDATE, 1, entryKey(id), version, this.ttlMs());
+    await this.redis.gatewayCacheInvalidate(entryKey(id), version, this.ttlMs());
   }
 
   private fillOnce(id: string, load: ProductLoader): Promise<Product | undefined> {
@@ -147,7 +162,7 @@ export class ProductCache {
       await this.store(id, product);
       return product;
     } finally {
-      if (lock === 'acquired') await this.redis.eval(UNLOCK, 1, fillLockKey(id), token).catch(() => undefined);
+      if (lock === 'acquired') await this.redis.gatewayCacheUnlock(fillLockKey(id), token).catch(() => undefined);
     }
   }
 
@@ -182,7 +197,7 @@ export class ProductCache {
 
   private async read(id: string): Promise<Entry> {
     // Not connected (an outage, a reconnect): go to catalog at once rather than queue the read.
-    if (this.redis.status !== 'ready') return { kind: 'unavailable' };
+    if (!isRedisReady(this.redis)) return { kind: 'unavailable' };
     try {
       const entry = this.parse(await this.redis.hmget(entryKey(id), 'v', 'body', 'missing'));
       this.lastError = '';
@@ -202,8 +217,8 @@ export class ProductCache {
 
   private async store(id: string, product: Product | undefined): Promise<void> {
     try {
-      if (product) await this.redis.eval(WRITE_PRODUCT, 1, entryKey(id), product.version, JSON.stringify(product), this.ttlMs());
-      else await this.redis.eval(WRITE_MISSING, 1, entryKey(id), Math.min(MISSING_TTL_MS, this.ttlMs()));
+      if (product) await this.redis.gatewayCacheWriteProduct(entryKey(id), product.version, JSON.stringify(product), this.ttlMs());
+      else await this.redis.gatewayCacheWriteMissing(entryKey(id), Math.min(MISSING_TTL_MS, this.ttlMs()));
     } catch (error) {
       this.warn(error);
     }

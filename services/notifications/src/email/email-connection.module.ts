@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { createRedis } from '@platform/redis';
+import { createRedis, warnOnNewError } from '@platform/redis';
 import type { NotificationsConfig } from '../config.js';
 import { NOTIFICATIONS_CONFIG } from '../notifications.constants.js';
 import { EMAIL_WORKER_REDIS } from './email.constants.js';
@@ -15,16 +15,10 @@ import { EMAIL_WORKER_REDIS } from './email.constants.js';
     {
       provide: EMAIL_WORKER_REDIS,
       inject: [NOTIFICATIONS_CONFIG],
-      useFactory: (config: NotificationsConfig) => {
-        const logger = new Logger('EmailWorkerRedis');
-        let lastError = '';
-        return createRedis(config.redis, 'blocking', 'notifications:email-worker', {
-          onError: (error) => {
-            if (error.message !== lastError) logger.warn(`email worker connection: ${error.message}`);
-            lastError = error.message;
-          },
-        });
-      },
+      useFactory: (config: NotificationsConfig) =>
+        createRedis(config.redis, 'blocking', 'notifications:email-worker', {
+          onError: warnOnNewError(new Logger('EmailWorkerRedis'), 'email worker connection'),
+        }),
     },
   ],
   exports: [EMAIL_WORKER_REDIS],

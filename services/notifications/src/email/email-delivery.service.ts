@@ -38,16 +38,25 @@ return 0
  * - `sending`, a claim with a deadline, so two attempts of one job never send at the same
  *   time (BullMQ can start a second attempt while a stalled first one is still running).
  */
+type ScriptedRedis = Redis & {
+  notificationsCheckAndClaim(sentKey: string, claimKey: string, claim: string, claimMs: number): Promise<'sent' | 'claimed' | 'busy'>;
+  notificationsReleaseClaim(claimKey: string, claim: string): Promise<number>;
+};
+
 @Injectable()
 export class EmailDelivery {
   private readonly from: string;
   private readonly messageIdDomain: string;
+  private readonly redis: ScriptedRedis;
 
   constructor(
     @Inject(MAIL_TRANSPORT) private readonly transport: MailTransport,
-    @Inject(EMAIL_WORKER_REDIS) private readonly redis: Redis,
+    @Inject(EMAIL_WORKER_REDIS) redis: Redis,
     @Inject(NOTIFICATIONS_CONFIG) config: NotificationsConfig,
   ) {
+    redis.defineCommand('notificationsCheckAndClaim', { numberOfKeys: 2, lua: CHECK_AND_CLAIM });
+    redis.defineCommand('notificationsReleaseClaim', { numberOfKeys: 1, lua: RELEASE_CLAIM });
+    this.redis = redis as ScriptedRedis;
     this.from = config.MAIL_FROM;
     this.messageIdDomain = /@([^\s>]+)>?\s*$/.exec(config.MAIL_FROM)?.[1] ?? 'platform.local';
   }
@@ -56,7 +65,7 @@ export class EmailDelivery {
     const sentKey = EmailKeys.sent(jobId);
     const claimKey = EmailKeys.sending(jobId);
     const claim = randomUUID();
-    const state = await this.redis.eval(CHECK_AND_CLAIM, 2, sentKey, claimKey, claim, SENDING_CLAIM_MS);
+    const state = await this.redis.notificationsCheckAndClaim(sentKey, claimKey, claim, SENDING_CLAIM_MS);
     if (state === 'sent') return 'already-sent';
     if (state !== 'claimed') {
       // A failed attempt: BullMQ retries it later, when the other attempt has finished.
@@ -80,7 +89,7 @@ export class EmailDelivery {
       });
       return 'sent';
     } finally {
-      await this.redis.eval(RELEASE_CLAIM, 1, claimKey, claim);
+      await this.redis.notificationsReleaseClaim(claimKey, claim);
     }
   }
 }

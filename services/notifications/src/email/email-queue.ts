@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { type EmailJob, EmailJobs, emailJobOptions, Queues } from '@platform/contracts';
-import { closeRedis, createRedis } from '@platform/redis';
+import { closeRedis, createRedis, warnOnNewError } from '@platform/redis';
 import { bullmqTelemetry } from '@platform/telemetry';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -25,12 +25,8 @@ export class EmailQueue implements OnApplicationShutdown {
   private readonly queue: Queue;
 
   constructor(@Inject(NOTIFICATIONS_CONFIG) private readonly config: NotificationsConfig) {
-    let lastError = '';
     this.connection = createRedis(config.redis, 'command', 'notifications:email-producer', {
-      onError: (error) => {
-        if (error.message !== lastError) this.logger.warn(`email queue connection: ${error.message}`);
-        lastError = error.message;
-      },
+      onError: warnOnNewError(this.logger, 'email queue connection'),
     });
     this.queue = new Queue(Queues.email, { connection: this.connection, telemetry: bullmqTelemetry() });
   }

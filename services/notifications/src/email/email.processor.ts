@@ -3,18 +3,13 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { describeIssues } from '@platform/http';
 import { EmailJob, EmailJobs, PlatformCounters, Queues } from '@platform/contracts';
 import { Counters } from '@platform/counters';
-import { instrumentWorker, MetricsService } from '@platform/metrics';
+import { instrumentWorker, isDeadLettered, MetricsService } from '@platform/metrics';
 import { closeRedis } from '@platform/redis';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { EMAIL_WORKER_CONCURRENCY, EMAIL_WORKER_REDIS, MAIL_TRANSPORT } from './email.constants.js';
 import { type DeliveryOutcome, EmailDelivery } from './email-delivery.service.js';
 import type { MailTransport } from './mail-transport.js';
-
-/** A failed job with no attempt left: it stays in the queue's failed set, the dead letters. */
-function isDeadLettered(job: Job, error: Error): boolean {
-  return error instanceof UnrecoverableError || error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-}
 
 /**
  * The email queue's worker. Transport glue only: validate the job, hand it to EmailDelivery.

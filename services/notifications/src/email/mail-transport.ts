@@ -78,18 +78,27 @@ redis.call('LTRIM', KEYS[2], 0, tonumber(ARGV[4]) - 1)
 return 1
 `;
 
+type OutboxRedis = Redis & {
+  notificationsAppendToOutbox(sentKey: string, outboxKey: string, email: string, sentAt: string, ttlSeconds: number, maxEmails: number): Promise<number>;
+};
+
 /** The dev outbox: a bounded Redis list that `GET /dev/outbox` reads. */
 export class OutboxMailTransport implements MailTransport {
   readonly kind = 'outbox';
 
+  private readonly redis: OutboxRedis;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly outboxKey: string,
     private readonly maxEmails: number,
-  ) {}
+  ) {
+    redis.defineCommand('notificationsAppendToOutbox', { numberOfKeys: 2, lua: APPEND_TO_OUTBOX });
+    this.redis = redis as OutboxRedis;
+  }
 
   async deliver(email: RenderedEmail, marker: SentMarker): Promise<void> {
-    await this.redis.eval(APPEND_TO_OUTBOX, 2, marker.key, this.outboxKey, JSON.stringify(email), email.sentAt, marker.ttlSeconds, this.maxEmails);
+    await this.redis.notificationsAppendToOutbox(marker.key, this.outboxKey, JSON.stringify(email), email.sentAt, marker.ttlSeconds, this.maxEmails);
   }
 
   async readOutbox(limit: number): Promise<Outbox> {
