@@ -73,23 +73,40 @@ export class Counters implements OnModuleInit, OnApplicationShutdown {
 
   private async send(batch: Pending): Promise<void> {
     const multi = this.redis.multi();
+    const increments: Array<[key: string, field: string, amount: number]> = [];
     for (const [key, fields] of batch) {
-      for (const [field, amount] of fields) multi.hincrby(key, field, amount);
+      for (const [field, amount] of fields) {
+        multi.hincrby(key, field, amount);
+        increments.push([key, field, amount]);
+      }
     }
+    // What was not applied is kept for the next flush, and why.
+    let unapplied: Pending = new Map();
+    let failure: unknown;
     try {
       const replies = await multi.exec();
-      // exec() yields null when the transaction was discarded; errors come per command.
-      const failed = replies === null ? new Error('transaction discarded') : replies.find(([error]) => error)?.[0];
-      if (failed) throw failed;
+      if (replies === null) {
+        // The transaction was discarded: nothing of it was applied.
+        [unapplied, failure] = [batch, new Error('transaction discarded')];
+      } else {
+        // An error inside EXEC (e.g. a field that is not an integer) fails that command only:
+        // Redis applied the others, so only the failed increments are kept.
+        const failed = replies.flatMap(([error], i) => (error ? [{ error, increment: increments[i]! }] : []));
+        [unapplied, failure] = [pendingOf(failed.map(({ increment }) => increment)), failed[0]?.error];
+      }
+    } catch (error) {
+      // The connection failed: nothing of this batch was applied.
+      [unapplied, failure] = [batch, error];
+    }
+    if (failure === undefined) {
       if (this.lastError) this.logger.log('counters are written to Redis again');
       this.lastError = '';
-    } catch (error) {
-      // MULTI is all or nothing: nothing of this batch was applied, so it is sent again.
-      this.restore(batch);
-      const message = error instanceof Error ? error.message : String(error);
-      if (message !== this.lastError) this.logger.warn(`cannot write counters to Redis (${message}); keeping them for the next flush`);
-      this.lastError = message;
+      return;
     }
+    this.restore(unapplied);
+    const message = failure instanceof Error ? failure.message : String(failure);
+    if (message !== this.lastError) this.logger.warn(`cannot write counters to Redis (${message}); keeping them for the next flush`);
+    this.lastError = message;
   }
 
   private restore(batch: Pending): void {
@@ -105,4 +122,15 @@ export class Counters implements OnModuleInit, OnApplicationShutdown {
     for (const fields of this.pending.values()) for (const amount of fields.values()) total += amount;
     return total;
   }
+}
+
+/** The increments as a batch, to put back into the pending ones. */
+function pendingOf(increments: ReadonlyArray<[key: string, field: string, amount: number]>): Pending {
+  const pending: Pending = new Map();
+  for (const [key, field, amount] of increments) {
+    let fields = pending.get(key);
+    if (!fields) pending.set(key, (fields = new Map()));
+    fields.set(field, (fields.get(field) ?? 0) + amount);
+  }
+  return pending;
 }

@@ -103,6 +103,24 @@ describe('counters against a real Redis', () => {
     expect(await client.hget('platform:counters:platform_logins_total', 'result=success')).toBe('5');
   });
 
+  it('keeps only the increments Redis refused, so a partly applied batch is not counted twice', async () => {
+    const app = await startService(redis, 60_000);
+    const counters = app.get(Counters);
+    // A field that is not an integer: its HINCRBY fails inside EXEC, the others are applied.
+    await client.hset('platform:counters:platform_logins_total', 'result=success', 'not a number');
+    counters.increment(PlatformCounters.logins, { result: 'success' }, 2);
+    counters.increment(PlatformCounters.logins, { result: 'failure' }, 3);
+    await counters.flush();
+    await counters.flush();
+    expect(await client.hgetall('platform:counters:platform_logins_total')).toEqual({ 'result=success': 'not a number', 'result=failure': '3' });
+
+    // Once the field is repaired, the kept increment is written, once.
+    await client.hdel('platform:counters:platform_logins_total', 'result=success');
+    await counters.flush();
+    expect(await client.hget('platform:counters:platform_logins_total', 'result=success')).toBe('2');
+    await app.close();
+  });
+
   it('refuses a label set the counter does not declare', async () => {
     const app = await startService(redis, 60_000);
     const counters = app.get(Counters);
