@@ -8,7 +8,7 @@
 # Docker: keep RUN commands relative to WORKDIR, and mark OS-level RUN lines with the comment
 # "rehearsal: skip" on the line above.
 
-ARG NODE_IMAGE=node:20.20.2-bookworm-slim
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
 ENV TURBO_TELEMETRY_DISABLED=1 \

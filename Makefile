@@ -4,6 +4,17 @@ SHELL := /bin/bash
 export TURBO_TELEMETRY_DISABLED := 1
 export DO_NOT_TRACK := 1
 
+# Node.js 24 for every target: the machine's node when it is new enough, else the version in
+# .nvmrc unpacked once from the npm registry into .tools/ (scripts/ensure-node.sh says so).
+NODE_BIN := $(shell bash scripts/ensure-node.sh)
+ifeq ($(NODE_BIN),)
+$(error Node.js $(shell cat .nvmrc) is needed: scripts/ensure-node.sh could not provide it (see above))
+endif
+export PATH := $(NODE_BIN):$(PATH)
+ifneq ($(findstring /.tools/node-,$(NODE_BIN)),)
+export npm_config_nodedir := $(patsubst %/bin,%,$(NODE_BIN))
+endif
+
 .PHONY: help install build dev monitor test lint typecheck clean
 
 help: ## List the targets
@@ -27,9 +38,13 @@ dev: node_modules ## Run Redis and every service with reload on save (Ctrl-C sto
 monitor: node_modules ## Run Prometheus (and redis_exporter) against make dev, UI on :9090
 	node scripts/monitor.mjs
 
-test: node_modules ## Lint, typecheck and run every test (unit, integration, e2e) against real Redis
+test: prerequisites node_modules ## Lint, typecheck and run every test (unit, integration, e2e) against real Redis
 	npx turbo run lint typecheck build
 	npx turbo run test --concurrency=1
+
+.PHONY: prerequisites
+prerequisites: ## Check that redis-server, Prometheus and redis_exporter are installed (prints the install line)
+	@bash scripts/prerequisites.sh check
 
 lint: node_modules ## Lint every workspace
 	npx turbo run lint
