@@ -9,8 +9,12 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (this file lives in packages/registry/). */
-export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * The repository root (this file lives in packages/registry/). `import.meta.url` is missing
+ * where a bundler turned this module into CommonJS (turbo gen's config loader); callers there
+ * pass the root explicitly.
+ */
+export const repoRoot = import.meta.url ? join(dirname(fileURLToPath(import.meta.url)), '..', '..') : process.cwd();
 
 export const ROLES = ['http', 'rpc', 'worker', 'exporter'];
 export const TRANSPORTS = ['http', 'tcp', 'rpc', 'events', 'jobs'];

@@ -20,6 +20,7 @@ export class AppModule {
         TransportModule.forClients({
           caller: 'gateway',
           targets: config.targets,
+          defaultTarget: config.defaultTarget,
           events: config.events,
           timeoutMs: config.RPC_TIMEOUT_MS,
         }),
@@ -28,6 +29,7 @@ export class AppModule {
         AdminConfigModule,
         ProductsModule,
         AdminModule,
+        // generated routes: make service ROUTE=yes adds its module here
         // Development-only routes exist only when asked for: off, they are a plain 404.
         ...(config.DEV_ENDPOINTS ? [DevModule] : []),
       ],
