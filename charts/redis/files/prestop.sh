@@ -35,12 +35,30 @@ sentinel() { # shellcheck disable=SC2086
 }
 is_primary() { [ "$(redis role | head -n 1)" = "master" ]; }
 primary_address() { sentinel sentinel get-master-addr-by-name "$MASTER_SET" | tr '\n' ' '; }
-# Whether some replica has received every write: its offset reached the primary's.
+# Whether some replica has received every write: its own offset (asked directly; the primary
+# hears replicas' acknowledgements only once a second) reached the primary's.
 replica_caught_up() {
-  redis info replication | tr -d '\r' | awk -F'[:,=]' '
-    $1 == "master_repl_offset" { primary = $2 }
-    $1 ~ /^slave[0-9]+$/ { for (i = 2; i < NF; i++) if ($i == "offset" && $(i + 1) > best) best = $(i + 1) }
-    END { exit !(primary != "" && best >= primary) }'
+  target="$(redis info replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" { print $2 }')"
+  [ -n "$target" ] || return 1
+  sentinel sentinel replicas "$MASTER_SET" | awk 'key == "ip" { ip = $0 } key == "port" { print ip, $0 } { key = $0 }' | {
+    while read -r host port; do
+      # shellcheck disable=SC2086
+      offset="$(REDISCLI_AUTH="$password" timeout 2 redis-cli $tls_args -h "$host" -p "$port" info replication 2>/dev/null |
+        tr -d '\r' | awk -F: '$1 == "slave_repl_offset" { print $2 }')"
+      if [ -n "$offset" ] && [ "$offset" -ge "$target" ]; then exit 0; fi
+    done
+    exit 1
+  }
+}
+# Whether Sentinel knows a replica it would promote: linked to this primary, not down. Right
+# after a rolling update restarted the replicas, its view (refreshed every 10 s) may still show
+# them syncing; then SENTINEL FAILOVER would answer NOGOODSLAVE.
+promotable_replica() {
+  sentinel sentinel replicas "$MASTER_SET" | awk '
+    key == "flags" { usable = ($0 == "slave") }
+    key == "master-link-status" && usable && $0 == "ok" { found = 1 }
+    { key = $0 }
+    END { exit !found }'
 }
 # wait_until <tenths of a second> <command...>: polls every 0.1 s.
 wait_until() {
@@ -61,9 +79,16 @@ if [ "${1:-redis}" = "sentinel" ]; then
 fi
 
 former="$(primary_address)"
+# Before writes pause: a rollout may wait here, clients do not.
+wait_until "$((timeout_s * 10 / 2))" promotable_replica || echo "prestop: Sentinel knows no promotable replica yet" >&2
 redis client pause "$((timeout_s * 1000))" write >/dev/null
-wait_until 10 replica_caught_up || echo "prestop: no replica caught up within 1s; failing over anyway" >&2
-echo "prestop: SENTINEL FAILOVER $MASTER_SET: $(sentinel sentinel failover "$MASTER_SET")"
+wait_until 20 replica_caught_up || echo "prestop: no replica had the last writes within 2s; failing over anyway" >&2
+failover() {
+  answer="$(sentinel sentinel failover "$MASTER_SET")"
+  echo "prestop: SENTINEL FAILOVER $MASTER_SET: $answer"
+  [ "$answer" = "OK" ]
+}
+wait_until 20 failover || true
 promoted() { current="$(primary_address)"; [ -n "$current" ] && [ "$current" != "$former" ]; }
 if wait_until "$((timeout_s * 10))" promoted; then
   # shellcheck disable=SC2086 # host and port
