@@ -39,6 +39,8 @@ interface Pod {
   containers: { init: Container; redis: Container; sentinel?: Container };
 }
 
+const named = (list: IContainer[] | undefined, name: string) => list?.find((container) => container.name === name);
+
 export class RedisPods {
   private constructor(
     private readonly pods: Pod[],
@@ -58,7 +60,6 @@ export class RedisPods {
     const set = objects.find((object) => object.kind === 'StatefulSet' && object.metadata.labels?.['app.kubernetes.io/component'] === 'redis');
     if (!set) throw new Error('no Redis StatefulSet among the rendered objects');
     const template = podTemplates([set])[0]!;
-    const named = (list: IContainer[] | undefined, name: string) => list?.find((container) => container.name === name);
     const hostDomain = `${String(set.spec!.serviceName)}.${options.namespace}.svc.cluster.local`;
     const pods: Pod[] = [];
     for (let index = 0; index < template.replicas; index++) {

@@ -21,6 +21,11 @@ interface Rule {
   annotations?: Record<string, string>;
 }
 
+/** An annotation as Prometheus renders it, for the `{{ $labels.x }}` it uses here. */
+function expand(text: string, labels: Record<string, string>): string {
+  return text.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_match, name: string) => labels[name] ?? '');
+}
+
 let charts: ChartsCopy;
 let objects: KubeObject[];
 let rules: Rule[];
@@ -54,8 +59,6 @@ describe('the alert rules against the jobs the chart produces', () => {
     const jobs = scrapeJobs(objects);
     const upRules = rules.filter((rule) => rule.alert && /\bup\{job/.test(rule.expr));
     expect(upRules.map((rule) => rule.alert).sort()).toEqual(['PlatformRedisDown', 'PlatformServiceDown']);
-    const expand = (text: string, labels: Record<string, string>) =>
-      text.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_match, name: string) => labels[name] ?? '');
     const dir = mkdtempSync(join(tmpdir(), 'alerts-'));
     try {
       writeFileSync(join(dir, 'rules.yml'), stringify({ groups: (ofKind(objects, 'PrometheusRule')[0]!.spec as { groups: unknown }).groups }));
@@ -66,11 +69,11 @@ describe('the alert rules against the jobs the chart produces', () => {
           interval: '1m',
           input_series: jobs.map((job) => ({ series: `up{job="${job}",instance="${job}:1"}`, values: '0 0 0 0 0 0' })),
           alert_rule_test: upRules.map((rule) => {
-            const selected = jobSelectors(rule.expr).flatMap((selector) => selector.jobs);
+            const selected = new Set(jobSelectors(rule.expr).flatMap((selector) => selector.jobs));
             return {
               eval_time: '4m',
               alertname: rule.alert,
-              exp_alerts: jobs.filter((job) => selected.includes(job)).map((job) => {
+              exp_alerts: jobs.filter((job) => selected.has(job)).map((job) => {
                 const labels = { job, instance: `${job}:1` };
                 return {
                   exp_labels: { ...labels, ...rule.labels },

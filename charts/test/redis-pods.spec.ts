@@ -131,8 +131,8 @@ describe('the Redis chart with replication and Sentinel, on real redis-server pr
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     const record = await probe.stop();
     client.disconnect();
-    // The figure charts/redis/README.md quotes.
-    console.log(`rolling update, preStop ${preStop ? 'on' : 'off'}: ${JSON.stringify(record)}\n${output.join('')}`);
+    // The figures charts/redis/README.md quotes, shown with the test run.
+    process.stdout.write(`rolling update, preStop ${preStop ? 'on' : 'off'}: ${JSON.stringify(record)}\n${output.join('')}\n`);
     return record;
   }
 
@@ -156,20 +156,20 @@ describe('the Redis chart with replication and Sentinel, on real redis-server pr
   }, 180_000);
 });
 
+/** A CA and a server certificate for the pods' addresses and localhost, made with openssl. */
+function certificates(dir: string): Record<string, string> {
+  mkdirSync(dir, { recursive: true });
+  const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+  openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
+  openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=cache-redis', '-keyout', 'tls.key', '-out', 'tls.csr');
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,DNS:cache-redis,IP:127.0.0.1,IP:127.0.0.10,IP:127.0.0.11,IP:127.0.0.12\n');
+  openssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', 'tls.crt');
+  return Object.fromEntries(['ca.crt', 'tls.crt', 'tls.key'].map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
+}
+
 describe('the Redis chart with TLS and Sentinel', () => {
   let pods: RedisPods | undefined;
   afterAll(async () => pods?.destroy());
-
-  /** A CA and a server certificate for the pods' addresses and localhost, made with openssl. */
-  function certificates(dir: string): Record<string, string> {
-    mkdirSync(dir, { recursive: true });
-    const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
-    openssl('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=test-ca', '-keyout', 'ca.key', '-out', 'ca.crt');
-    openssl('req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=cache-redis', '-keyout', 'tls.key', '-out', 'tls.csr');
-    writeFileSync(join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,DNS:cache-redis,IP:127.0.0.1,IP:127.0.0.10,IP:127.0.0.11,IP:127.0.0.12\n');
-    openssl('x509', '-req', '-in', 'tls.csr', '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '1', '-extfile', 'san.ext', '-out', 'tls.crt');
-    return Object.fromEntries(['ca.crt', 'tls.crt', 'tls.key'].map((file) => [file, readFileSync(join(dir, file), 'utf8')]));
-  }
 
   it('lets a platform client find the primary through Sentinel and write, all over TLS', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'redis-tls-'));
