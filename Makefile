@@ -94,7 +94,10 @@ images: ## Build every service image with Docker (nest-redis-platform/<service>:
 	  docker build --build-arg SERVICE=$$service -t $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG) . || exit 1; \
 	done
 
-kind-up: images ## Create the kind cluster (k8s/kind-config.yaml) and load the images into it
+kind-up: images kind-cluster ## Build the images, create the kind cluster (k8s/kind-config.yaml) and load the images into it
+
+.PHONY: kind-cluster
+kind-cluster: ## Create the kind cluster and load images built before (CI loads the images job's)
 	@kind get clusters | grep -qx '$(KIND_CLUSTER)' || kind create cluster --name $(KIND_CLUSTER) --config k8s/kind-config.yaml
 	@for service in $(SERVICES); do \
 	  kind load docker-image --name $(KIND_CLUSTER) $(IMAGE_REPOSITORY)/$$service:$(IMAGE_TAG) || exit 1; \

@@ -74,6 +74,8 @@ export interface RenderOptions {
   chart: string;
   valuesFiles?: readonly string[];
   set?: readonly string[];
+  /** `--set-json` values, e.g. `metrics.scrapeFrom=[{}]`. */
+  setJson?: readonly string[];
   apiVersions?: readonly string[];
   release?: string;
   namespace?: string;
@@ -87,6 +89,7 @@ export function render(options: RenderOptions): KubeObject[] {
     '--kube-version', KUBE_VERSION,
     ...(options.valuesFiles ?? []).flatMap((file) => ['--values', file]),
     ...(options.set ?? []).flatMap((value) => ['--set', value]),
+    ...(options.setJson ?? []).flatMap((value) => ['--set-json', value]),
     ...(options.apiVersions ?? []).flatMap((api) => ['--api-versions', api]),
   ];
   return parseManifests(helm(args));

@@ -21,6 +21,8 @@ export interface ViewOptions {
   mountsRoot: string;
   /** Applied to every env value and file content (e.g. to point cluster DNS names at 127.0.0.1). */
   rewrite?: (value: string) => string;
+  /** The pod's name (metadata.name); default: the workload's first pod, `<name>-0`. */
+  podName?: string;
 }
 
 function keyValues(objects: readonly KubeObject[], kind: 'ConfigMap' | 'Secret', name: string): Record<string, string> {
@@ -91,7 +93,7 @@ export function containerView(
     else if (from?.secretKeyRef) env[variable.name] = keyValues(objects, 'Secret', from.secretKeyRef.name!)[from.secretKeyRef.key] ?? '';
     else if (from?.fieldRef) {
       const fields: Record<string, string> = {
-        'metadata.name': `${pod.owner.metadata.name}-0`,
+        'metadata.name': options.podName ?? `${pod.owner.metadata.name}-0`,
         'metadata.namespace': options.namespace,
         'status.podIP': '127.0.0.1',
       };

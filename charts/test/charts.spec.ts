@@ -127,7 +127,7 @@ describe('values and secrets', () => {
     const objects = renderPlatform(charts, 'ha');
     const env = byName(objects, 'ConfigMap', 'platform-catalog').data!;
     expect(env.REDIS_SENTINELS).toBe('platform-redis:26379');
-    expect(env.REDIS_SENTINEL_PASSWORD_FILE).toBe('/var/run/secrets/platform/redis-password');
+    expect(env.REDIS_SENTINEL_PASSWORD_FILE).toBe('/var/run/secrets/platform/redis-sentinel-password');
     const url = new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))['redis-url-catalog']!);
     expect(url.username).toBe('catalog');
     const redis = byName(objects, 'StatefulSet', 'platform-redis');

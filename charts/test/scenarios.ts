@@ -12,12 +12,13 @@ export const NAMESPACE = 'platform-ci';
 export function renderPlatform(
   charts: ChartsCopy,
   scenario: Scenario,
-  options: { operator?: boolean; set?: string[] } = {},
+  options: { operator?: boolean; set?: string[]; setJson?: string[] } = {},
 ): KubeObject[] {
   return render({
     chart: charts.platform,
     valuesFiles: [join(charts.platform, 'ci', `${scenario}-values.yaml`)],
     set: options.set,
+    setJson: options.setJson,
     apiVersions: options.operator ? PROMETHEUS_OPERATOR_APIS : [],
     namespace: NAMESPACE,
   });

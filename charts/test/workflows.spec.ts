@@ -25,12 +25,46 @@ describe('GitHub workflows', () => {
   });
 });
 
+describe('the CI workflow', () => {
+  type Step = { uses?: string; run?: string; name?: string };
+  const jobs = parseWorkflow(read('ci.yml')).jobs as unknown as Record<string, { needs?: string[]; steps: Step[] }>;
+  const runs = (job: string) => jobs[job]!.steps.map((step) => step.run ?? '');
+
+  it('installs what the tests run with scripts/prerequisites.sh, exactly as .ci/run does, before make test', () => {
+    const ciRun = readFileSync(repoPath('.ci', 'run'), 'utf8');
+    expect(ciRun).toMatch(/^bash scripts\/prerequisites\.sh install$/m);
+    const steps = runs('test');
+    const install = steps.findIndex((run) => /^bash scripts\/prerequisites\.sh install$/m.test(run));
+    expect(install).toBeGreaterThanOrEqual(0);
+    expect(install).toBeLessThan(steps.findIndex((run) => /\bmake test\b/.test(run)));
+    // No second, hand-kept package list beside it.
+    expect(steps.join('\n')).not.toMatch(/apt-get install/);
+  });
+
+  it('builds each image once: the kind job loads the images job\'s output and builds none', () => {
+    expect(jobs.kind!.needs).toContain('images');
+    expect(jobs.images!.steps.some((step) => step.uses?.startsWith('actions/upload-artifact@'))).toBe(true);
+    expect(jobs.kind!.steps.some((step) => step.uses?.startsWith('actions/download-artifact@'))).toBe(true);
+    const kindRuns = runs('kind').join('\n');
+    expect(kindRuns).not.toMatch(/make kind-up|make images|docker build/);
+    expect(kindRuns).toMatch(/docker load/);
+  });
+
+  it('applies the Prometheus Operator CRDs, at a pinned version, before installing the chart', () => {
+    const steps = runs('kind');
+    const crds = steps.findIndex((run) => /prometheus-operator\/releases\/download\/\$\{PROMETHEUS_OPERATOR_VERSION\}\/stripped-down-crds\.yaml/.test(run));
+    expect(crds).toBeGreaterThanOrEqual(0);
+    expect(crds).toBeLessThan(steps.findIndex((run) => /make deploy/.test(run)));
+    expect(read('ci.yml')).toMatch(/PROMETHEUS_OPERATOR_VERSION: v\d+\.\d+\.\d+/);
+  });
+});
+
 describe('the workflow rules', () => {
   const good = read('ci.yml');
 
   it('flag an unpinned action, a missing top-level permissions block and a write scope', () => {
     const bad = good
-      .replace('uses: azure/setup-helm@b9e51907a09c216f16ebe8536097933489208112 # v4.3.0', 'uses: azure/setup-helm@v4')
+      .replace('uses: azure/setup-helm@dda3372f752e03dde6b3237bc9431cdc2f7a02a2 # v5.0.0', 'uses: azure/setup-helm@v4')
       .replace('permissions: {}\n', '')
       .replace('    permissions:\n      contents: read\n    strategy:', '    permissions:\n      contents: write\n    strategy:');
     expect(workflowProblems(bad)).toEqual(

@@ -153,9 +153,9 @@ this does not.)
 {{- $sentinel := and (dig "sentinel" "enabled" false .Values.redis) (eq (dig "architecture" "standalone" .Values.redis) "replication") }}
 {{- $tls := dig "tls" "enabled" false .Values.redis }}
 {{- $replication := eq (dig "architecture" "standalone" .Values.redis) "replication" }}
-{{- /* Replication without Sentinel: only pod 0 (the primary) takes writes, so clients go there. */}}
+{{- /* Replication without Sentinel: only pod 0 (the primary) takes writes: the chart's -primary Service. */}}
 {{- $host := include "platform.redisFullname" . }}
-{{- if and $replication (not $sentinel) }}{{ $host = printf "%s-0.%s-headless" $host $host }}{{ end }}
+{{- if and $replication (not $sentinel) }}{{ $host = printf "%s-primary" $host }}{{ end }}
 host: {{ $host }}
 port: {{ dig "service" "port" 6379 .Values.redis }}
 tls: {{ $tls }}
@@ -195,9 +195,10 @@ sentinelName: {{ .Values.externalRedis.sentinelName | quote }}
 {{- $endpoint := include "platform.redisEndpoint" $root | fromYaml }}
 - env: REDIS_URL
   key: {{ include "platform.redisUrlKey" (list $root $settings.name) }}
+{{- /* Sentinel's own password, not Redis' `default` one: with ACL users a service holds its own user's password only. */}}
 {{- if $endpoint.sentinels }}
 - env: REDIS_SENTINEL_PASSWORD
-  key: redis-password
+  key: {{ include "platform.sentinelPasswordKey" $root }}
 {{- end }}
 {{- range $settings.secretEnv }}
 {{- if or (not .optional) (include "platform.hasOptionalKey" (list $root .key)) }}
@@ -205,6 +206,10 @@ sentinelName: {{ .Values.externalRedis.sentinelName | quote }}
   key: {{ .key }}
 {{- end }}
 {{- end }}
+{{- end }}
+
+{{- define "platform.sentinelPasswordKey" -}}
+{{- dig "sentinel" "auth" "passwordKey" "redis-sentinel-password" .Values.redis }}
 {{- end }}
 
 {{/* Whether an optional Secret key will exist: a chart value is set, or the existing Secret lists it. */}}
@@ -232,6 +237,12 @@ sentinelName: {{ .Values.externalRedis.sentinelName | quote }}
 {{- if not (has (printf "%s/redis-acl-%s" $name $name) $users) }}
 {{- fail (printf "redisAcl.enabled: add {name: %s, passwordKey: redis-acl-%s} to redis.auth.acl.users" $name $name) }}
 {{- end }}
+{{- end }}
+{{- end }}
+{{- range $name := include "platform.enabledServices" . | fromYamlArray }}
+{{- $s := include "platform.settings" (list $ $name) | fromYaml }}
+{{- if and $s.singleton (or $s.autoscaling.enabled (ne (int $s.replicaCount) 1)) }}
+{{- fail (printf "services.%s runs exactly one pod (singleton): set services.%s.replicaCount=1 and services.%s.autoscaling.enabled=false" $name $name $name) }}
 {{- end }}
 {{- end }}
 {{- if and (not .Values.redis.enabled) .Values.redisAcl.enabled (not .Values.secrets.existingSecret) }}

@@ -75,11 +75,16 @@ spec:
   {{- end }}
   revisionHistoryLimit: 5
   strategy:
+    {{- if $s.singleton }}
+    # A singleton never runs twice, not even for the length of a rollout.
+    type: Recreate
+    {{- else }}
     type: RollingUpdate
     rollingUpdate:
       # A new pod is ready before an old one goes: no capacity dip during a rollout.
       maxUnavailable: 0
       maxSurge: 1
+    {{- end }}
   selector:
     matchLabels:
       {{- include "platform.selectorLabels" . | nindent 6 }}
@@ -292,20 +297,31 @@ spec:
       {{- include "platform.selectorLabels" . | nindent 6 }}
   policyTypes:
     - Ingress
+  {{- /*
+  A rule without `from` admits every source, so a port whose peer list is empty gets no rule
+  at all (closed); only `networkPolicy.public` opens the HTTP port to everyone.
+  */}}
+  {{- $httpPeers := concat ($root.Values.metrics.scrapeFrom | default list) ($s.networkPolicy.allowFrom | default list) }}
+  {{- $open := or $s.networkPolicy.public $httpPeers }}
+  {{- range $s.extraPorts }}{{ if .from }}{{ $open = true }}{{ end }}{{ end }}
+  {{- if not $open }}
+  # No peers at all: every ingress is denied.
+  ingress: []
+  {{- else }}
   ingress:
+    {{- if $s.networkPolicy.public }}
     - ports:
         - port: http
           protocol: TCP
-      {{- if not $s.networkPolicy.public }}
+    {{- else if $httpPeers }}
+    - ports:
+        - port: http
+          protocol: TCP
       from:
-        {{- with $root.Values.metrics.scrapeFrom }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
-        {{- with $s.networkPolicy.allowFrom }}
-        {{- toYaml . | nindent 8 }}
-        {{- end }}
-      {{- end }}
+        {{- toYaml $httpPeers | nindent 8 }}
+    {{- end }}
     {{- range $s.extraPorts }}
+    {{- if .from }}
     - ports:
         - port: {{ .name }}
           protocol: TCP
@@ -316,6 +332,8 @@ spec:
               {{- include "platform.selectorLabels" (list $root .) | nindent 14 }}
         {{- end }}
     {{- end }}
+    {{- end }}
+  {{- end }}
 {{- end }}
 {{- end }}
 

@@ -9,14 +9,25 @@ run="${RUN_DIR:-/etc/redis-run}"
 conf="$run/redis.conf"
 cp "$config_dir/redis.conf" "$conf"
 
+# A value as one redis.conf argument: in double quotes, with backslash, double quote and
+# newline escaped, so a password holding any of them (or spaces) is read back unchanged.
+quote() {
+  printf '%s' "$1" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e ':a' -e 'N' -e '$!ba' -e 's/\n/\\n/g' | {
+    IFS= read -r escaped || true
+    printf '"%s"' "$escaped"
+  }
+}
+
 password=""
+sentinel_password=""
 if [ "$AUTH" = "true" ]; then
   password="$(cat "$secrets_dir/$PASSWORD_KEY")"
-  printf 'requirepass "%s"\nmasterauth "%s"\n' "$password" "$password" >> "$conf"
+  printf 'requirepass %s\nmasterauth %s\n' "$(quote "$password")" "$(quote "$password")" >> "$conf"
   while read -r name key rules; do
     [ -n "$name" ] || continue
-    printf 'user %s on >%s %s\n' "$name" "$(cat "$secrets_dir/$key")" "$rules" >> "$conf"
+    printf 'user %s on %s %s\n' "$name" "$(quote ">$(cat "$secrets_dir/$key")")" "$rules" >> "$conf"
   done < "$config_dir/acl-users"
+  if [ "$SENTINEL" = "true" ]; then sentinel_password="$(cat "$secrets_dir/$SENTINEL_PASSWORD_KEY")"; fi
 fi
 
 # Standalone: nothing more. Replication: announce this pod's stable name, and follow the primary.
@@ -37,10 +48,10 @@ while [ "$SENTINEL" = "true" ] && [ "$i" -lt "$REPLICAS" ]; do
   host="$FULLNAME-$i.$domain"
   if [ "$host" != "$self" ]; then
     # shellcheck disable=SC2086
-    answer="$(REDISCLI_AUTH="$password" timeout 3 redis-cli $tls_args -h "$host" -p "$SENTINEL_PORT" \
+    answer="$(REDISCLI_AUTH="$sentinel_password" timeout 3 redis-cli $tls_args -h "$host" -p "$SENTINEL_PORT" \
       sentinel get-master-addr-by-name "$MASTER_SET" 2>/dev/null | head -n 1 || true)"
     case "$answer" in
-      ""|*ERR*|*NOAUTH*) ;;
+      ""|*ERR*|*NOAUTH*|*WRONGPASS*) ;;
       *) primary="$answer"; break ;;
     esac
   fi
@@ -58,7 +69,8 @@ fi
 
 sentinel="$run/sentinel.conf"
 if [ "$TLS" = "true" ]; then
-  printf 'port 0\ntls-port %s\ntls-cert-file /opt/redis/tls/tls.crt\ntls-key-file /opt/redis/tls/tls.key\ntls-ca-cert-file /opt/redis/tls/ca.crt\ntls-replication yes\n' "$SENTINEL_PORT" > "$sentinel"
+  printf 'port 0\ntls-port %s\ntls-cert-file /opt/redis/tls/tls.crt\ntls-key-file /opt/redis/tls/tls.key\ntls-ca-cert-file /opt/redis/tls/ca.crt\ntls-replication yes\ntls-auth-clients %s\n' \
+    "$SENTINEL_PORT" "$TLS_AUTH_CLIENTS" > "$sentinel"
 else
   printf 'port %s\n' "$SENTINEL_PORT" > "$sentinel"
 fi
@@ -74,7 +86,9 @@ sentinel down-after-milliseconds $MASTER_SET $DOWN_AFTER_MS
 sentinel failover-timeout $MASTER_SET $FAILOVER_TIMEOUT_MS
 sentinel parallel-syncs $MASTER_SET 1
 CONF
+# Sentinel has its own password (clients and the other Sentinels use it); it logs in to Redis
+# as `default`, which it needs to promote and reconfigure the data nodes.
 if [ -n "$password" ]; then
-  printf 'requirepass "%s"\nsentinel auth-pass %s "%s"\nsentinel sentinel-pass "%s"\n' \
-    "$password" "$MASTER_SET" "$password" "$password" >> "$sentinel"
+  printf 'requirepass %s\nsentinel sentinel-pass %s\nsentinel auth-pass %s %s\n' \
+    "$(quote "$sentinel_password")" "$(quote "$sentinel_password")" "$MASTER_SET" "$(quote "$password")" >> "$sentinel"
 fi

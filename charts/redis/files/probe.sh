@@ -1,5 +1,5 @@
 #!/bin/sh
-# probe.sh <live|ready> <port>: PING the local Redis or Sentinel.
+# probe.sh <live|ready> <redis|sentinel>: PING the local Redis or Sentinel.
 # live: any answer but an error means the process works (a loading or primary-less Redis is
 # alive); ready: only PONG, so clients are sent to a pod that can serve them.
 set -u
@@ -7,10 +7,23 @@ tls_args=""
 if [ "$TLS" = "true" ]; then
   tls_args="--tls --cacert /opt/redis/tls/ca.crt --cert /opt/redis/tls/tls.crt --key /opt/redis/tls/tls.key"
 fi
+secrets_dir="${SECRETS_DIR:-/opt/redis/secrets}"
+port="$REDIS_PORT"
+key="$PASSWORD_KEY"
+if [ "$2" = "sentinel" ]; then port="$SENTINEL_PORT"; key="$SENTINEL_PASSWORD_KEY"; fi
 password=""
-[ "$AUTH" = "true" ] && password="$(cat "${SECRETS_DIR:-/opt/redis/secrets}/$PASSWORD_KEY")"
+[ "$AUTH" = "true" ] && password="$(cat "$secrets_dir/$key")"
 # shellcheck disable=SC2086
-answer="$(REDISCLI_AUTH="$password" timeout 4 redis-cli $tls_args -h localhost -p "$2" ping 2>&1)" || exit 1
+answer="$(REDISCLI_AUTH="$password" timeout 4 redis-cli $tls_args -h localhost -p "$port" ping 2>&1)" || exit 1
+# A replica is ready once it streams from its primary: before that it serves stale or no data,
+# and Sentinel would not promote it.
+if [ "$1:$2:$answer" = "ready:redis:PONG" ]; then
+  # shellcheck disable=SC2086
+  link="$(REDISCLI_AUTH="$password" timeout 4 redis-cli $tls_args -h localhost -p "$port" info replication 2>&1 | tr -d '\r')"
+  case "$link" in
+    *role:slave*) case "$link" in *master_link_status:up*) exit 0 ;; *) echo "replica not in sync"; exit 1 ;; esac ;;
+  esac
+fi
 case "$1:$answer" in
   *:PONG) exit 0 ;;
   live:*LOADING*|live:*MASTERDOWN*) exit 0 ;;

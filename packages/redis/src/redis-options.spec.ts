@@ -25,6 +25,12 @@ describe('redis options', () => {
     expect(options.host).toBeUndefined();
   });
 
+  it('speaks TLS to Sentinel as well as to the primary with rediss:// and sentinels', () => {
+    const options = connectionOptionsFromUrl({ url: 'rediss://:pw@redis:6379', sentinels: [{ host: 's1', port: 26379 }] });
+    expect(options).toMatchObject({ tls: { servername: 'redis' }, sentinelTLS: {}, enableTLSForSentinelMode: true });
+    expect(connectionOptionsFromUrl({ url: 'redis://:pw@redis:6379', sentinels: [{ host: 's1', port: 26379 }] }).sentinelTLS).toBeUndefined();
+  });
+
   it('fails fast on the request path and waits on blocking connections', () => {
     expect(redisOptions({ url: 'redis://h' }, 'command', 'gateway')).toMatchObject({
       maxRetriesPerRequest: 1,

@@ -59,13 +59,16 @@ export function connectionOptionsFromUrl(settings: RedisSettings): RedisOptions 
   const auth = { username: decode(url.username), password: decode(url.password), db };
 
   if (settings.sentinels?.length) {
+    // With TLS, Sentinel speaks TLS too: `sentinelTLS` for the Sentinel connections (checked
+    // against each Sentinel's own host name), `tls` for the data nodes Sentinel names.
+    const sentinelTLS = tls ? (settings.tlsCaFile ? { ca: tls.ca } : {}) : undefined;
     return {
       ...auth,
       sentinels: settings.sentinels.map(({ host, port }) => ({ host, port })),
       name: settings.sentinelName ?? 'mymaster',
       sentinelPassword: settings.sentinelPassword,
       role: 'master',
-      ...(tls ? { tls, enableTLSForSentinelMode: true } : {}),
+      ...(tls ? { tls, sentinelTLS, enableTLSForSentinelMode: true } : {}),
     };
   }
   return { ...auth, host: url.hostname, port: url.port ? Number(url.port) : 6379, ...(tls ? { tls } : {}) };
