@@ -1,3 +1,4 @@
+export { HANDLED_CONTRACT, type HandledContract, HandlesEvent, HandlesRequest, patternOf } from './contract-handlers.js';
 export { createClientProxy, type RpcClientProxy } from './client-factory.js';
 export { type NestRedisOptions, nestRedisOptions } from './nest-redis-options.js';
 export { RpcClient, type RpcClientOptions } from './rpc-client.js';
@@ -9,3 +10,12 @@ export { transportOf } from './transport-name.js';
 export { TransportReadiness } from './transport-readiness.js';
 export type { EventTransportTarget, TransportKind, TransportTarget } from './targets.js';
 export { TransportModule, type TransportClientsOptions } from './transport.module.js';
+export {
+  ContractHandlersError,
+  findHandlerProblems,
+  type FoundHandler,
+  type ServedContracts,
+  ServedContractsModule,
+  type ServedContractsOptions,
+  servedContracts,
+} from './served-contracts.js';
