@@ -9,7 +9,7 @@ import { HttpErrorFilter } from '@platform/http';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
 import type { RedisSettings } from '@platform/redis';
 import { type Telemetry, traceRpcServer } from '@platform/telemetry';
-import { RpcErrorFilter, RpcServerMetricsInterceptor } from '@platform/transport';
+import { RpcErrorFilter, RpcServerMetricsInterceptor, type ServedContracts } from '@platform/transport';
 import { LogController } from 'fastify';
 import type { LevelWithSilent } from 'pino';
 import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
@@ -35,6 +35,13 @@ export interface BootstrapOptions {
   redis: RedisSettings;
   /** Transports this service listens on besides HTTP (Redis, TCP, ...). */
   microservices?: MicroserviceOptions[];
+  /**
+   * Every contract this service answers or subscribes to: contracts, or their groups as
+   * contracts exports them (`[CatalogRpc, CatalogEvents.productViewed]`). The start fails,
+   * naming each problem, when one has no @HandlesRequest/@HandlesEvent handler or two, when
+   * a handler's contract is not listed, or when an RPC contract belongs to another service.
+   */
+  serves?: readonly ServedContracts[];
   readiness?: Array<Type<ReadinessCheck>>;
   /** Fastify server options that differ per service. */
   http?: { bodyLimit?: number; trustProxy?: boolean | string | string[] };
@@ -69,7 +76,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
     requestTimeout: 30_000,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    platformModule(options.module, { service: options.name, redis: options.redis, readiness: options.readiness }),
+    platformModule(options.module, { service: options.name, redis: options.redis, readiness: options.readiness, serves: options.serves }),
     adapter,
     { logger: new NestPinoLogger(logger), bufferLogs: true, abortOnError: false },
   );
@@ -95,8 +102,15 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
     timeoutMs: config.SHUTDOWN_TIMEOUT_MS,
     afterClose: options.telemetry ? () => options.telemetry!.shutdown() : undefined,
   });
-  await app.startAllMicroservices();
-  await app.listen({ port: config.PORT, host: config.HOST });
+  try {
+    await app.startAllMicroservices();
+    await app.listen({ port: config.PORT, host: config.HOST });
+  } catch (error) {
+    // A failed start (a module's init refused, e.g. a contract without a handler) closes what
+    // the modules opened, so an embedding process (a test) is not kept alive by them.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   logger.info(
     { port: config.PORT, transports: (options.microservices ?? []).map(describeTransport), tracing: options.telemetry?.description ?? 'off' },
     `${options.name} is listening`,

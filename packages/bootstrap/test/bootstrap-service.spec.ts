@@ -1,10 +1,9 @@
 import { Body, Controller, Get, Module, NotFoundException, Post } from '@nestjs/common';
-import { MessagePattern } from '@nestjs/microservices';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { defineRpc } from '@platform/contracts';
 import { ZodValidationPipe } from '@platform/http';
 import { freePort, RedisServer } from '@platform/testing';
-import { RpcClient, serverOptions, TransportModule } from '@platform/transport';
+import { ContractHandlersError, HandlesRequest, RpcClient, serverOptions, TransportModule } from '@platform/transport';
 import { z } from 'zod';
 import { bootstrapService } from '../src/index.js';
 
@@ -14,13 +13,13 @@ const explode = defineRpc('catalog', 'spec-explode', { request: z.object({}), re
 
 @Controller()
 class SpecRpcController {
-  @MessagePattern(lookup.pattern)
+  @HandlesRequest(lookup)
   lookup({ id }: { id: number }) {
     if (id === 404) throw new NotFoundException(`no item ${id}`);
     return { id };
   }
 
-  @MessagePattern(explode.pattern)
+  @HandlesRequest(explode)
   explode(): never {
     throw new Error('secret internals');
   }
@@ -70,11 +69,12 @@ describe('bootstrapService', () => {
     })
     class SpecModule {}
     ({ app } = await bootstrapService({
-      name: 'spec',
+      name: 'catalog',
       module: SpecModule,
       config: { HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: 0, SHUTDOWN_TIMEOUT_MS: 5_000 },
       redis: { url: redis.url },
-      microservices: [serverOptions({ kind: 'redis', redis: { url: redis.url } }, 'spec')],
+      microservices: [serverOptions({ kind: 'redis', redis: { url: redis.url } }, 'catalog')],
+      serves: [lookup, explode],
     }));
     base = `http://127.0.0.1:${port}`;
   });
@@ -119,11 +119,26 @@ describe('bootstrapService', () => {
     expect(JSON.stringify(await exploded.json())).not.toContain('secret');
   });
 
+  it('refuses to start a service whose served contracts lack a handler', async () => {
+    const unanswered = defineRpc('catalog', 'spec-unanswered', { request: z.object({}), response: z.object({}) });
+    @Module({ controllers: [SpecRpcController] })
+    class Incomplete {}
+    const started = bootstrapService({
+      name: 'catalog',
+      module: Incomplete,
+      config: { HOST: '127.0.0.1', PORT: await freePort(), LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: 0, SHUTDOWN_TIMEOUT_MS: 5_000 },
+      redis: { url: redis.url },
+      serves: [lookup, explode, unanswered],
+    });
+    await expect(started).rejects.toThrow(ContractHandlersError);
+    await expect(started).rejects.toThrow('catalog.spec-unanswered (request) has no handler');
+  });
+
   it('serves readiness on the platform routes', async () => {
     const ready = await fetch(`${base}/health/ready`);
     expect(ready.status).toBe(200);
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(/rpc_server_duration_seconds_count\{service="spec",pattern="catalog.spec-lookup",kind="request",outcome="client_error"\} 1/);
-    expect(metrics).toMatch(/rpc_client_duration_seconds_count\{service="spec",target="catalog",pattern="catalog.spec-explode",outcome="server_error"\} 1/);
+    expect(metrics).toMatch(/rpc_server_duration_seconds_count\{service="catalog",pattern="catalog.spec-lookup",kind="request",outcome="client_error"\} 1/);
+    expect(metrics).toMatch(/rpc_client_duration_seconds_count\{service="catalog",target="catalog",pattern="catalog.spec-explode",outcome="server_error"\} 1/);
   });
 });
