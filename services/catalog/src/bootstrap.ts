@@ -1,4 +1,5 @@
 import { bootstrapService } from '@platform/bootstrap';
+import { CatalogEvents, CatalogRpc, SeedEvents, SeedRpc } from '@platform/contracts';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions } from '@platform/transport';
 import { AppModule } from './app.module.js';
@@ -14,5 +15,7 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     redis: config.redis,
     telemetry,
     microservices: [serverOptions({ kind: config.RPC_TRANSPORT, redis: config.redis }, 'catalog')],
+    // What this service answers and subscribes to: boot fails if one lacks its handler.
+    serves: [CatalogRpc, SeedRpc.catalogHello, CatalogEvents.productViewed, SeedEvents.ping],
   });
 }

@@ -1,4 +1,5 @@
 import { bootstrapService } from '@platform/bootstrap';
+import { CatalogEvents } from '@platform/contracts';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions, TransportReadiness } from '@platform/transport';
 import { AppModule } from './app.module.js';
@@ -16,6 +17,8 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     telemetry,
     // The gateway subscribes to catalog's stock.updated (product cache invalidation).
     microservices: [serverOptions(config.events, 'gateway')],
+    // What this service answers and subscribes to: boot fails if one lacks its handler.
+    serves: [CatalogEvents.stockUpdated],
     // Downstream connections show in readiness as degraded, never as down (see TransportReadiness).
     readiness: [TransportReadiness],
     http: { trustProxy: config.TRUST_PROXY },

@@ -1,4 +1,5 @@
 import { bootstrapService } from '@platform/bootstrap';
+import { SeedRpc } from '@platform/contracts';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions } from '@platform/transport';
 import { AppModule } from './app.module.js';
@@ -14,5 +15,7 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     redis: config.redis,
     telemetry,
     microservices: [serverOptions({ kind: 'tcp', host: config.HOST, port: config.TCP_PORT }, 'legacy')],
+    // What this service answers and subscribes to: boot fails if one lacks its handler.
+    serves: [SeedRpc.legacyHello],
   });
 }

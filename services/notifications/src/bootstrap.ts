@@ -1,4 +1,5 @@
 import { bootstrapService } from '@platform/bootstrap';
+import { CatalogEvents, NotificationsRpc, SeedEvents } from '@platform/contracts';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions } from '@platform/transport';
 import { AppModule } from './app.module.js';
@@ -15,6 +16,8 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     redis: config.redis,
     telemetry,
     microservices: [serverOptions({ kind: config.RPC_TRANSPORT, redis: config.redis }, 'notifications')],
+    // What this service answers and subscribes to: boot fails if one lacks its handler.
+    serves: [NotificationsRpc, CatalogEvents.stockUpdated, SeedEvents.ping],
     readiness: [EmailQueueReadiness],
   });
   logger.info(config.SMTP_URL ? 'emails go out over SMTP (SMTP_URL)' : 'SMTP_URL is not set: emails go to the dev outbox in Redis');

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { AccountsRpc, LoginRequest, Registration } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { HandlesRequest } from '@platform/transport';
 import { AuthService } from './auth.service.js';
 
 /** accounts.register and accounts.login, called by the gateway's /auth routes. */
@@ -9,13 +9,13 @@ import { AuthService } from './auth.service.js';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
-  @MessagePattern(AccountsRpc.register.pattern)
-  register(@Payload(new ZodValidationPipe(Registration)) registration: Registration) {
+  @HandlesRequest(AccountsRpc.register)
+  register(@Payload() registration: Registration) {
     return this.auth.register(registration);
   }
 
-  @MessagePattern(AccountsRpc.login.pattern)
-  login(@Payload(new ZodValidationPipe(LoginRequest)) request: LoginRequest) {
+  @HandlesRequest(AccountsRpc.login)
+  login(@Payload() request: LoginRequest) {
     return this.auth.login(request);
   }
 }

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { AccountsRpc, PasswordResetConfirmation, PasswordResetRequest } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { PasswordResetService } from './password-reset.service.js';
 
@@ -10,14 +10,14 @@ import { PasswordResetService } from './password-reset.service.js';
 export class PasswordResetController {
   constructor(private readonly resets: PasswordResetService) {}
 
-  @MessagePattern(AccountsRpc.requestPasswordReset.pattern)
-  async request(@Payload(new ZodValidationPipe(PasswordResetRequest)) { email }: z.output<typeof PasswordResetRequest>) {
+  @HandlesRequest(AccountsRpc.requestPasswordReset)
+  async request(@Payload() { email }: z.output<typeof PasswordResetRequest>) {
     await this.resets.request(email);
     return {};
   }
 
-  @MessagePattern(AccountsRpc.confirmPasswordReset.pattern)
-  async confirm(@Payload(new ZodValidationPipe(PasswordResetConfirmation)) confirmation: PasswordResetConfirmation) {
+  @HandlesRequest(AccountsRpc.confirmPasswordReset)
+  async confirm(@Payload() confirmation: PasswordResetConfirmation) {
     return { accountId: await this.resets.confirm(confirmation) };
   }
 }

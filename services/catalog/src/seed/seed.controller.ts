@@ -1,9 +1,8 @@
 import { hostname } from 'node:os';
 import { Controller, Logger } from '@nestjs/common';
-import { Ctx, EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Ctx, Payload } from '@nestjs/microservices';
 import { type HelloReply, HelloRequest, SeedEvents, SeedPing, SeedRpc } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
-import { transportOf } from '@platform/transport';
+import { HandlesEvent, HandlesRequest, transportOf } from '@platform/transport';
 import type { z } from 'zod';
 
 /** The seeds' `/test1` (request/response over Redis) and `/test2` (an event) for catalog. */
@@ -12,8 +11,8 @@ export class SeedController {
   private readonly logger = new Logger(SeedController.name);
   private readonly instance = `${hostname()}:${process.pid}`;
 
-  @MessagePattern(SeedRpc.catalogHello.pattern)
-  hello(@Payload(new ZodValidationPipe(HelloRequest)) request: z.output<typeof HelloRequest>, @Ctx() context: unknown): HelloReply {
+  @HandlesRequest(SeedRpc.catalogHello)
+  hello(@Payload() request: z.output<typeof HelloRequest>, @Ctx() context: unknown): HelloReply {
     const transport = transportOf(context);
     return {
       transport,
@@ -24,8 +23,8 @@ export class SeedController {
     };
   }
 
-  @EventPattern<string>(SeedEvents.ping.name)
-  onPing(@Payload(new ZodValidationPipe(SeedPing)) event: SeedPing): void {
+  @HandlesEvent(SeedEvents.ping)
+  onPing(@Payload() event: SeedPing): void {
     this.logger.log(`received ${SeedEvents.ping.name} ${event.id}`);
   }
 }

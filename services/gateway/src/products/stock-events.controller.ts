@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { CatalogEvents, StockUpdated } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { HandlesEvent } from '@platform/transport';
 import { ProductCache } from './product-cache.js';
 
 /** catalog's stock events: the cached copy of the product is stale from now on. */
@@ -9,8 +9,8 @@ import { ProductCache } from './product-cache.js';
 export class StockEventsController {
   constructor(private readonly cache: ProductCache) {}
 
-  @EventPattern<string>(CatalogEvents.stockUpdated.name)
-  onStockUpdated(@Payload(new ZodValidationPipe(StockUpdated)) { productId, version }: StockUpdated) {
+  @HandlesEvent(CatalogEvents.stockUpdated)
+  onStockUpdated(@Payload() { productId, version }: StockUpdated) {
     return this.cache.invalidate(productId, version);
   }
 }

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { type HelloReply, HelloRequest, SeedRpc } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { HelloService } from './hello.service.js';
 
@@ -9,8 +9,8 @@ import { HelloService } from './hello.service.js';
 export class HelloController {
   constructor(private readonly hello: HelloService) {}
 
-  @MessagePattern(SeedRpc.legacyHello.pattern)
-  greet(@Payload(new ZodValidationPipe(HelloRequest)) request: z.output<typeof HelloRequest>): HelloReply {
+  @HandlesRequest(SeedRpc.legacyHello)
+  greet(@Payload() request: z.output<typeof HelloRequest>): HelloReply {
     return this.hello.greet(request.from);
   }
 }

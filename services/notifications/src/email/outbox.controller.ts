@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
-import { MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { NotificationsRpc, type Outbox, OutboxRequest } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { MAIL_TRANSPORT } from './email.constants.js';
 import type { MailTransport } from './mail-transport.js';
@@ -11,8 +11,8 @@ import type { MailTransport } from './mail-transport.js';
 export class OutboxController {
   constructor(@Inject(MAIL_TRANSPORT) private readonly transport: MailTransport) {}
 
-  @MessagePattern(NotificationsRpc.outbox.pattern)
-  read(@Payload(new ZodValidationPipe(OutboxRequest)) { limit }: z.output<typeof OutboxRequest>): Promise<Outbox> {
+  @HandlesRequest(NotificationsRpc.outbox)
+  read(@Payload() { limit }: z.output<typeof OutboxRequest>): Promise<Outbox> {
     return this.transport.readOutbox(limit);
   }
 }

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
-import { EventPattern, MessagePattern, Payload } from '@nestjs/microservices';
+import { Payload } from '@nestjs/microservices';
 import { CatalogEvents, NotificationsRpc, StockUpdated, WatchProduct } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { HandlesEvent, HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { WatchersService } from './watchers.service.js';
 
@@ -10,14 +10,14 @@ import { WatchersService } from './watchers.service.js';
 export class WatchersController {
   constructor(private readonly watchers: WatchersService) {}
 
-  @MessagePattern(NotificationsRpc.watchProduct.pattern)
-  async watch(@Payload(new ZodValidationPipe(WatchProduct)) { productId, email }: z.output<typeof WatchProduct>) {
+  @HandlesRequest(NotificationsRpc.watchProduct)
+  async watch(@Payload() { productId, email }: z.output<typeof WatchProduct>) {
     await this.watchers.watch(productId, email);
     return { productId, watching: true as const };
   }
 
-  @EventPattern<string>(CatalogEvents.stockUpdated.name)
-  onStockUpdated(@Payload(new ZodValidationPipe(StockUpdated)) event: StockUpdated) {
+  @HandlesEvent(CatalogEvents.stockUpdated)
+  onStockUpdated(@Payload() event: StockUpdated) {
     return this.watchers.onStockUpdated(event);
   }
 }
