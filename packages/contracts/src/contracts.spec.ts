@@ -1,4 +1,4 @@
-import { SeedEvents, SeedRpc } from './index.js';
+import { EmailJobs, jobOptions, QueueContracts, Queues, SeedEvents, SeedRpc } from './index.js';
 
 describe('contracts', () => {
   it('prefixes every pattern with the service that answers it', () => {
@@ -16,5 +16,15 @@ describe('contracts', () => {
 
   it('keeps contracts immutable', () => {
     expect(Object.isFrozen(SeedRpc.catalogHello)).toBe(true);
+  });
+});
+
+describe('queue contracts', () => {
+  it('names each queue as its Redis keys do, with its jobs and the policy they are added with', () => {
+    expect(QueueContracts.email.name).toBe(Queues.email);
+    expect(Object.keys(QueueContracts.email.jobs)).toEqual([EmailJobs.send]);
+    expect(Object.isFrozen(QueueContracts.email.policy)).toBe(true);
+    expect(jobOptions(QueueContracts.email.policy, undefined)).not.toHaveProperty('jobId');
+    expect(jobOptions(QueueContracts.email.policy, 'x', { attempts: 2 })).toMatchObject({ jobId: 'x', attempts: 2, backoff: { delay: 2_000 } });
   });
 });

@@ -29,6 +29,62 @@ export function defineEvent<Payload extends z.ZodType>(name: string, payload: Pa
   return Object.freeze({ name, payload });
 }
 
+/** How a queue's jobs are retried and kept: BullMQ job options as plain data (no bullmq here). */
+export interface JobPolicy {
+  readonly attempts: number;
+  /** The first retry's delay; each next one doubles it (exponential backoff). */
+  readonly backoffDelayMs: number;
+  /** Up to this fraction of each delay is random, so failing jobs do not retry in lockstep. */
+  readonly backoffJitter: number;
+  /** Completed jobs kept at most this many seconds and this many jobs. */
+  readonly keepCompleted: Readonly<{ age: number; count: number }>;
+  /** Failed jobs (the dead letters) kept at most this many seconds and this many jobs. */
+  readonly keepFailed: Readonly<{ age: number; count: number }>;
+}
+
+/**
+ * A BullMQ queue: its name (persisted in Redis keys: rename only with a migration), each job
+ * name with its payload schema, and the policy every job is added with, whoever adds it.
+ */
+export interface QueueContract<Jobs extends Record<string, z.ZodType> = Record<string, z.ZodType>> {
+  readonly name: string;
+  readonly jobs: Readonly<Jobs>;
+  readonly policy: JobPolicy;
+}
+
+/** Declares a queue. */
+export function defineQueue<Jobs extends Record<string, z.ZodType>>(name: string, { jobs, policy }: { jobs: Jobs; policy: JobPolicy }): QueueContract<Jobs> {
+  return Object.freeze({ name, jobs: Object.freeze({ ...jobs }), policy: Object.freeze({ ...policy }) });
+}
+
+/** The options BullMQ adds a job with under `policy` (structurally BullMQ's JobsOptions). */
+export interface PolicyJobOptions {
+  jobId?: string;
+  attempts: number;
+  backoff: { type: 'exponential'; delay: number; jitter: number };
+  removeOnComplete: boolean | { age: number; count: number };
+  removeOnFail: { age: number; count: number };
+}
+
+/** BullMQ options for adding one job under `policy`, with `overrides` of attempts and backoff (tests). */
+export function jobOptions(
+  policy: JobPolicy,
+  jobId: string | undefined,
+  { attempts = policy.attempts, backoffDelayMs = policy.backoffDelayMs }: { attempts?: number; backoffDelayMs?: number } = {},
+): PolicyJobOptions {
+  return {
+    ...(jobId === undefined ? {} : { jobId }),
+    attempts,
+    backoff: { type: 'exponential', delay: backoffDelayMs, jitter: policy.backoffJitter },
+    removeOnComplete: { ...policy.keepCompleted },
+    removeOnFail: { ...policy.keepFailed },
+  };
+}
+
+export type JobName<Q extends QueueContract> = keyof Q['jobs'] & string;
+/** What a producer passes for job `N` (schema input: defaults may be left out). */
+export type JobData<Q extends QueueContract, N extends JobName<Q>> = z.input<Q['jobs'][N]>;
+
 export type RpcRequest<C extends RpcContract> = z.input<C['request']>;
 export type RpcResponse<C extends RpcContract> = z.output<C['response']>;
 export type EventPayload<C extends EventContract> = z.output<C['payload']>;

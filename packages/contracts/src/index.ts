@@ -1,9 +1,16 @@
 export { ServiceNames, type ServiceName } from './services.js';
 export {
   defineEvent,
+  defineQueue,
   defineRpc,
   type EventContract,
   type EventPayload,
+  type JobData,
+  type JobName,
+  type JobPolicy,
+  jobOptions,
+  type PolicyJobOptions,
+  type QueueContract,
   type RpcContract,
   type RpcRequest,
   type RpcResponse,
@@ -11,7 +18,7 @@ export {
 export { HelloReply, HelloRequest, SeedEvents, SeedPing, SeedRpc } from './seed.js';
 export { type PlatformCounter, PlatformCounters } from './counters.js';
 export { PLATFORM_CONFIG_DEFAULTS, PlatformConfig, type PlatformConfigKey } from './platform-config.js';
-export { BackInStockEmail, EmailJob, EmailJobs, PasswordResetEmail, type QueueName, Queues } from './queues.js';
+export { BackInStockEmail, EMAIL_JOB_POLICY, EmailJob, EmailJobs, PasswordResetEmail, QueueContracts, type QueueName, Queues } from './queues.js';
 export {
   CatalogEvents,
   CatalogRpc,
@@ -33,7 +40,6 @@ export {
   ViewedProduct,
 } from './catalog.js';
 export {
-  EMAIL_JOB_POLICY,
   EmailAddress,
   emailJobId,
   emailJobOptions,

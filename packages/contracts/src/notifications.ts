@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { ProductId } from './catalog.js';
-import { defineRpc } from './define.js';
-import type { EmailJob } from './queues.js';
+import { defineRpc, jobOptions } from './define.js';
+import { EMAIL_JOB_POLICY, type EmailJob } from './queues.js';
 import { ServiceNames } from './services.js';
 
 /** An address as given by a user, compared case-insensitively (one watcher per address). */
@@ -43,21 +43,6 @@ export const NotificationsRpc = {
 } as const;
 
 /**
- * The retry and retention policy of every email job, whoever enqueues it (BullMQ job
- * options; plain data here, so contracts stays free of bullmq). Retries back off
- * exponentially (2 s, 4 s, 8 s, 16 s) with up to 50% jitter so a failing SMTP relay is not
- * hammered in lockstep; a job that fails every attempt stays in the queue's failed set, the
- * dead letters, for 14 days (at most 10,000), to be inspected and replayed.
- */
-export const EMAIL_JOB_POLICY = Object.freeze({
-  attempts: 5,
-  backoffDelayMs: 2_000,
-  backoffJitter: 0.5,
-  keepCompleted: Object.freeze({ age: 24 * 3_600, count: 1_000 }),
-  keepFailed: Object.freeze({ age: 14 * 24 * 3_600, count: 10_000 }),
-});
-
-/**
  * A deterministic job id for one email: the same `key` (what makes this email unique, e.g.
  * product, restock version and address) always gives the same id, so a producer that sends
  * the same request twice (a retried request, two replicas reacting to one event) adds one
@@ -69,15 +54,6 @@ export function emailJobId(template: EmailJob['template'], key: string): string 
 }
 
 /** BullMQ options for adding an email job, per EMAIL_JOB_POLICY (overridable for tests). */
-export function emailJobOptions(
-  jobId: string,
-  { attempts = EMAIL_JOB_POLICY.attempts, backoffDelayMs = EMAIL_JOB_POLICY.backoffDelayMs }: { attempts?: number; backoffDelayMs?: number } = {},
-) {
-  return {
-    jobId,
-    attempts,
-    backoff: { type: 'exponential' as const, delay: backoffDelayMs, jitter: EMAIL_JOB_POLICY.backoffJitter },
-    removeOnComplete: { ...EMAIL_JOB_POLICY.keepCompleted },
-    removeOnFail: { ...EMAIL_JOB_POLICY.keepFailed },
-  };
+export function emailJobOptions(jobId: string, overrides: { attempts?: number; backoffDelayMs?: number } = {}) {
+  return jobOptions(EMAIL_JOB_POLICY, jobId, overrides);
 }

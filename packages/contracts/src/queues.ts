@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { defineQueue, type JobPolicy } from './define.js';
 
 /**
  * BullMQ queue names. They are persisted in Redis keys (`bull:<name>:*`): renaming one
@@ -37,4 +38,26 @@ export type EmailJob = z.output<typeof EmailJob>;
 /** Job names on the email queue. */
 export const EmailJobs = {
   send: 'send',
+} as const;
+
+/**
+ * The retry and retention policy of every email job, whoever enqueues it. Retries back off
+ * exponentially (2 s, 4 s, 8 s, 16 s) with up to 50% jitter so a failing SMTP relay is not
+ * hammered in lockstep; a job that fails every attempt stays in the queue's failed set, the
+ * dead letters, for 14 days (at most 10,000), to be inspected and replayed.
+ */
+export const EMAIL_JOB_POLICY: JobPolicy = Object.freeze({
+  attempts: 5,
+  backoffDelayMs: 2_000,
+  backoffJitter: 0.5,
+  keepCompleted: Object.freeze({ age: 24 * 3_600, count: 1_000 }),
+  keepFailed: Object.freeze({ age: 14 * 24 * 3_600, count: 10_000 }),
+});
+
+/**
+ * Every queue of the platform as a contract: producers add jobs and inspectors read them
+ * through @platform/queues, which takes the job options (and trace context) from here.
+ */
+export const QueueContracts = {
+  email: defineQueue(Queues.email, { jobs: { [EmailJobs.send]: EmailJob }, policy: EMAIL_JOB_POLICY }),
 } as const;
