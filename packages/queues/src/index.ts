@@ -1,0 +1,11 @@
+export { type JobState, QueueInspector } from './queue-inspector.js';
+export { type AddJobOptions, InvalidJobError, type JobToAdd, QueueProducer, type QueueProducerOptions } from './queue-producer.js';
+export {
+  InjectQueueInspector,
+  InjectQueueProducer,
+  type ProducedQueue,
+  queueInspectorToken,
+  queueProducerToken,
+  QueuesModule,
+  type QueuesModuleOptions,
+} from './queues.module.js';

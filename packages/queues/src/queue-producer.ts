@@ -1,0 +1,79 @@
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { type JobData, type JobName, jobOptions, type QueueContract } from '@platform/contracts';
+import { describeIssues } from '@platform/http';
+import { bullmqTelemetry } from '@platform/telemetry';
+import { type JobsOptions, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+export interface QueueProducerOptions {
+  /** Overrides of the contract's attempts and first backoff delay (a service's env, e.g. in tests). */
+  retry?: { attempts?: number | undefined; backoffDelayMs?: number | undefined };
+}
+
+export interface AddJobOptions {
+  /** A deterministic id: adding the same id again makes no second job (BullMQ ignores it). */
+  jobId?: string;
+  /** Delete the job as soon as it completes instead of keeping it: its data carries a secret. */
+  deleteOnComplete?: boolean;
+}
+
+export interface JobToAdd<Q extends QueueContract, N extends JobName<Q> = JobName<Q>> {
+  name: N;
+  data: JobData<Q, N>;
+  options?: AddJobOptions;
+}
+
+/** A job whose data does not match its queue's contract: a bug in the producer, never retried. */
+export class InvalidJobError extends Error {
+  override readonly name = 'InvalidJobError';
+}
+
+/**
+ * The one way to add jobs to a platform queue. Every job is checked against its schema in
+ * the queue's contract and added with the contract's policy (attempts, exponential backoff
+ * with jitter, retention), and, while tracing is on, as a PRODUCER span whose context travels
+ * in the job (bullmq-otel), so the worker's CONSUMER span continues the producer's trace.
+ *
+ * The connection is the caller's and stays open when the producer closes (BullMQ leaves a
+ * shared connection alone); it should fail fast (role `command`), so a request that enqueues
+ * answers an error during an outage instead of hanging.
+ */
+export class QueueProducer<Q extends QueueContract> implements OnApplicationShutdown {
+  private readonly queue: Queue;
+
+  constructor(
+    readonly contract: Q,
+    connection: Redis,
+    private readonly options: QueueProducerOptions = {},
+  ) {
+    this.queue = new Queue(contract.name, { connection, telemetry: bullmqTelemetry() });
+  }
+
+  /** Adds one job; resolves once it is in Redis. */
+  async add<N extends JobName<Q>>(name: N, data: JobData<Q, N>, options: AddJobOptions = {}): Promise<void> {
+    await this.queue.add(name, this.validate(name, data), this.jobOptions(options));
+  }
+
+  /** Adds the jobs in one round trip (one PRODUCER span for the batch). */
+  async addBulk(jobs: ReadonlyArray<JobToAdd<Q>>): Promise<void> {
+    if (jobs.length === 0) return;
+    await this.queue.addBulk(jobs.map(({ name, data, options }) => ({ name, data: this.validate(name, data), opts: this.jobOptions(options ?? {}) })));
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.queue.close();
+  }
+
+  private validate(name: string, data: unknown): unknown {
+    const schema = this.contract.jobs[name];
+    if (!schema) throw new InvalidJobError(`the ${this.contract.name} queue has no job named "${name}"`);
+    const parsed = schema.safeParse(data);
+    if (!parsed.success) throw new InvalidJobError(`invalid ${this.contract.name}.${name} job: ${describeIssues(parsed.error)}`);
+    return parsed.data;
+  }
+
+  private jobOptions({ jobId, deleteOnComplete = false }: AddJobOptions): JobsOptions {
+    const options = jobOptions(this.contract.policy, jobId, this.options.retry);
+    return deleteOnComplete ? { ...options, removeOnComplete: true } : options;
+  }
+}
