@@ -4,6 +4,7 @@ export {
   InjectQueueInspector,
   InjectQueueProducer,
   type ProducedQueue,
+  QUEUE_INSPECTORS,
   queueInspectorToken,
   queueProducerToken,
   QueuesModule,

@@ -46,6 +46,11 @@ export class QueueInspector implements OnApplicationShutdown {
     return this.queue.getFailed(start, end);
   }
 
+  /** The jobs in `states`, from `start` to `end` (inclusive; -1: the last). */
+  jobs(states: readonly JobState[], start = 0, end = -1): Promise<Job[]> {
+    return this.queue.getJobs([...states], start, end);
+  }
+
   /** One job by id, or undefined when there is none (anymore). */
   async job(id: string): Promise<Job | undefined> {
     return (await this.queue.getJob(id)) ?? undefined;

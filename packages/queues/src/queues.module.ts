@@ -20,6 +20,9 @@ export const queueProducerToken = (contract: QueueContract): string => `QueuePro
 /** Injection token of the inspector of `contract`'s queue. */
 export const queueInspectorToken = (contract: QueueContract): string => `QueueInspector:${contract.name}`;
 
+/** Injection token of every inspector one QueuesModule.forRoot registered, in `inspect` order. */
+export const QUEUE_INSPECTORS = Symbol('QUEUE_INSPECTORS');
+
 /** Injects the QueueProducer of `contract`'s queue (registered with QueuesModule.forRoot). */
 export const InjectQueueProducer = (contract: QueueContract): ParameterDecorator => Inject(queueProducerToken(contract));
 /** Injects the QueueInspector of `contract`'s queue (registered with QueuesModule.forRoot). */
@@ -47,7 +50,8 @@ export class QueuesModule {
       inject: [REDIS],
       useFactory: (redis: Redis) => new QueueInspector(contract, redis),
     }));
-    const providers = [...producers, ...inspectors];
-    return { module: QueuesModule, providers, exports: providers.map((provider) => (provider as { provide: string }).provide) };
+    const all: Provider = { provide: QUEUE_INSPECTORS, inject: inspect.map(queueInspectorToken), useFactory: (...found: QueueInspector[]) => found };
+    const providers = [...producers, ...inspectors, all];
+    return { module: QueuesModule, providers, exports: providers.map((provider) => (provider as { provide: string | symbol }).provide) };
   }
 }

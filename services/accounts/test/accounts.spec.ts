@@ -1,11 +1,11 @@
 import { BadRequestException, ConflictException, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { Queues } from '@platform/contracts';
+import { QueueContracts } from '@platform/contracts';
 import { Counters, CountersModule } from '@platform/counters';
 import { LiveConfig, LiveConfigModule, LiveConfigStore } from '@platform/live-config';
+import { QueueInspector } from '@platform/queues';
 import { RedisModule } from '@platform/redis';
 import { RedisServer, waitFor } from '@platform/testing';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AuthModule } from '../src/auth/auth.module.js';
 import { AuthService } from '../src/auth/auth.service.js';
@@ -21,7 +21,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
   let auth: AuthService;
   let resets: PasswordResetService;
   let config: LiveConfigStore;
-  let emails: Queue;
+  let emails: QueueInspector;
   let addressSeq = 0;
   /** A fresh client address per test, so address limits of one test do not leak into another. */
   const nextAddress = () => `198.51.100.${++addressSeq}`;
@@ -45,11 +45,11 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
     auth = app.get(AuthService);
     resets = app.get(PasswordResetService);
     config = app.get(LiveConfigStore);
-    emails = new Queue(Queues.email, { connection: { host: '127.0.0.1', port: redis.port } });
+    emails = new QueueInspector(QueueContracts.email, client);
   });
 
   afterAll(async () => {
-    await emails?.close();
+    await emails?.onApplicationShutdown();
     await app?.close();
     client?.disconnect();
     await redis?.destroy();
@@ -200,10 +200,10 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
 
     it('sends at most one email per account per auth.resetEmailIntervalSeconds, answering the same', async () => {
       await requestToken();
-      const before = await emails.count();
+      const before = (await emails.counts(['waiting'])).waiting;
       await expect(resets.request('linus@example.com')).resolves.toBeUndefined();
       await expect(resets.request('linus@example.com')).resolves.toBeUndefined();
-      expect(await emails.count()).toBe(before);
+      expect((await emails.counts(['waiting'])).waiting).toBe(before);
       const ttl = await client.ttl(`accounts:reset-email-sent:${accountId}`);
       expect(ttl).toBeGreaterThan(50);
       expect(ttl).toBeLessThanOrEqual(60);
@@ -216,9 +216,9 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
     });
 
     it('sends nothing for an unknown email, and answers the same', async () => {
-      const before = await emails.count();
+      const before = (await emails.counts(['waiting'])).waiting;
       await expect(resets.request('nobody@example.com')).resolves.toBeUndefined();
-      expect(await emails.count()).toBe(before);
+      expect((await emails.counts(['waiting'])).waiting).toBe(before);
     });
 
     it('lets exactly one of two concurrent confirms through', async () => {
@@ -242,9 +242,9 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
 
   /** Asks for a reset of linus@example.com and returns the token from the queued email. */
   async function requestToken(): Promise<string> {
-    const before = new Set((await emails.getJobs(['waiting'])).map((job) => job.id));
+    const before = new Set((await emails.jobs(['waiting'])).map((job) => job.id));
     await resets.request('linus@example.com');
-    const job = (await emails.getJobs(['waiting'])).find((candidate) => !before.has(candidate.id));
+    const job = (await emails.jobs(['waiting'])).find((candidate) => !before.has(candidate.id));
     expect(job?.data).toMatchObject({ template: 'password-reset', to: 'linus@example.com' });
     expect(job?.opts).toMatchObject({ attempts: 5, backoff: { type: 'exponential' }, removeOnComplete: true });
     return job!.data.data.token as string;

@@ -1,15 +1,17 @@
 import { Module } from '@nestjs/common';
+import { QueueContracts } from '@platform/contracts';
+import { QueuesModule } from '@platform/queues';
 import { AuthModule } from '../auth/auth.module.js';
 import { UsersModule } from '../users/users.module.js';
-import { EmailQueue } from './email-queue.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
 import { ResetEmailInterval } from './reset-email-interval.js';
 import { ResetTokens } from './reset-tokens.js';
 
 @Module({
-  imports: [UsersModule, AuthModule],
+  // Reset emails are jobs on notifications' email queue, added with its contract's policy.
+  imports: [UsersModule, AuthModule, QueuesModule.forRoot({ produce: [QueueContracts.email] })],
   controllers: [PasswordResetController],
-  providers: [PasswordResetService, ResetTokens, ResetEmailInterval, EmailQueue],
+  providers: [PasswordResetService, ResetTokens, ResetEmailInterval],
 })
 export class PasswordResetModule {}

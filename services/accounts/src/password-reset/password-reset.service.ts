@@ -1,10 +1,10 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
-import { emailJobId, type PasswordResetConfirmation } from '@platform/contracts';
+import { EmailJobs, emailJobId, type PasswordResetConfirmation, QueueContracts } from '@platform/contracts';
 import { LiveConfig } from '@platform/live-config';
+import { InjectQueueProducer, type QueueProducer } from '@platform/queues';
 import { LoginLimiter } from '../auth/login-limiter.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UserRepository } from '../users/user.repository.js';
-import { EmailQueue } from './email-queue.js';
 import { ResetEmailInterval } from './reset-email-interval.js';
 import { ResetTokens } from './reset-tokens.js';
 
@@ -23,7 +23,7 @@ export class PasswordResetService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: ResetTokens,
     private readonly interval: ResetEmailInterval,
-    private readonly emails: EmailQueue,
+    @InjectQueueProducer(QueueContracts.email) private readonly emails: QueueProducer<typeof QueueContracts.email>,
     private readonly limiter: LoginLimiter,
     private readonly config: LiveConfig,
   ) {}
@@ -41,11 +41,13 @@ export class PasswordResetService {
     }
     try {
       const { token, tokenHash, expiresAt } = await this.tokens.issue(user.id, this.config.get('auth.resetTokenTtlSeconds'));
-      // The job id comes from the token: one email per token, however often this add is retried.
+      // The job id comes from the token: one email per token, however often this add is
+      // retried. The job carries the token, so it is deleted once sent rather than kept with
+      // the completed jobs; notifications' sent-marker keeps delivery at most once without it.
       await this.emails.add(
+        EmailJobs.send,
         { template: 'password-reset', to: user.email, data: { token, expiresAt: expiresAt.toISOString() } },
-        emailJobId('password-reset', tokenHash),
-        { carriesSecret: true },
+        { jobId: emailJobId('password-reset', tokenHash), deleteOnComplete: true },
       );
     } catch (error) {
       // Nothing was queued: free the slot so a retry can send. If Redis is what failed, this
