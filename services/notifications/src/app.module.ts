@@ -11,7 +11,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [SeedModule, EmailModule, WatchersModule],
+      imports: [SeedModule, EmailModule.forRoot(config), WatchersModule],
       providers: [{ provide: NOTIFICATIONS_CONFIG, useValue: config }],
       exports: [NOTIFICATIONS_CONFIG],
     };

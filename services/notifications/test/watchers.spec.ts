@@ -1,33 +1,28 @@
 import { randomUUID } from 'node:crypto';
-import { emailJobId, Queues } from '@platform/contracts';
+import { emailJobId, QueueContracts } from '@platform/contracts';
+import { QueueInspector, QueueProducer } from '@platform/queues';
 import { RedisServer } from '@platform/testing';
-import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { loadNotificationsConfig } from '../src/config.js';
-import { EmailQueue } from '../src/email/email-queue.js';
 import { WatchersService } from '../src/watchers/watchers.service.js';
 
 describe('WatchersService (real Redis, real BullMQ queue)', () => {
   let server: RedisServer;
   let redis: Redis;
-  let emails: EmailQueue;
-  let queue: Queue;
-  let queueConnection: Redis;
+  let emails: QueueProducer<typeof QueueContracts.email>;
+  let queue: QueueInspector;
   let watchers: WatchersService;
 
   beforeAll(async () => {
     server = await RedisServer.start();
     redis = server.client();
-    emails = new EmailQueue(loadNotificationsConfig({ REDIS_URL: server.url }));
-    queueConnection = server.client();
-    queue = new Queue(Queues.email, { connection: queueConnection });
+    emails = new QueueProducer(QueueContracts.email, redis);
+    queue = new QueueInspector(QueueContracts.email, redis);
     watchers = new WatchersService(redis, emails);
   });
 
   afterAll(async () => {
     await emails?.onApplicationShutdown();
-    await queue?.close();
-    queueConnection?.disconnect();
+    await queue?.onApplicationShutdown();
     redis?.disconnect();
     await server?.destroy();
   });
@@ -43,12 +38,12 @@ describe('WatchersService (real Redis, real BullMQ queue)', () => {
 
     await restock(productId, 3, 0, 2);
     await restock(productId, 0, 0, 3);
-    expect(await queue.count()).toBe(0);
+    expect((await queue.counts(['waiting'])).waiting).toBe(0);
 
     await restock(productId, 0, 5, 4);
     await restock(productId, 0, 5, 4); // redelivered, or handled by a second replica
-    expect(await queue.count()).toBe(addresses.length);
-    const job = await queue.getJob(emailJobId('back-in-stock', `${productId}/4/${addresses[7]}`));
+    expect((await queue.counts(['waiting'])).waiting).toBe(addresses.length);
+    const job = await queue.job(emailJobId('back-in-stock', `${productId}/4/${addresses[7]}`));
     expect(job?.data).toEqual({ template: 'back-in-stock', to: addresses[7], data: { productId, productName: 'Teapot', stock: 5 } });
     expect(job?.opts).toMatchObject({ attempts: 5, backoff: { type: 'exponential', delay: 2_000, jitter: 0.5 } });
     expect(await redis.exists(`notifications:watchers:${productId}`)).toBe(0);
@@ -56,8 +51,8 @@ describe('WatchersService (real Redis, real BullMQ queue)', () => {
     // Watching again after a restock waits for the next one.
     await watchers.watch(productId, 'late@example.com');
     await restock(productId, 5, 8, 5);
-    expect(await queue.count()).toBe(addresses.length);
+    expect((await queue.counts(['waiting'])).waiting).toBe(addresses.length);
     await restock(productId, 0, 1, 7);
-    expect(await queue.count()).toBe(addresses.length + 1);
+    expect((await queue.counts(['waiting'])).waiting).toBe(addresses.length + 1);
   });
 });

@@ -4,20 +4,18 @@ import type { ReadinessCheck } from '@platform/health';
 import type { Redis } from 'ioredis';
 import { EMAIL_WORKER_REDIS } from './email.constants.js';
 import { EmailProcessor } from './email.processor.js';
-import { EmailQueue } from './email-queue.js';
 
 /** Probe budget, as for Redis: well under a kubelet's 1 s probe timeout. */
 const CHECK_TIMEOUT_MS = 500;
 
 /**
- * The email queue is ready when the worker runs and both its connection and the producer's
- * are up: only then are restock emails enqueued and sent.
+ * The email queue is ready when the worker runs and its connection is up: only then are
+ * emails sent. The producer uses the service's REDIS connection, which readiness checks already.
  */
 @Injectable()
 export class EmailQueueReadiness implements ReadinessCheck {
   constructor(
     private readonly processor: EmailProcessor,
-    private readonly producer: EmailQueue,
     @Inject(EMAIL_WORKER_REDIS) private readonly workerConnection: Redis,
     private readonly health: HealthIndicatorService,
   ) {}
@@ -29,7 +27,6 @@ export class EmailQueueReadiness implements ReadinessCheck {
         .attempt(async () => {
           if (!this.processor.worker.isRunning()) throw new Error('the worker is not running');
           if (this.workerConnection.status !== 'ready') throw new Error(`the worker connection is ${this.workerConnection.status}`);
-          if (!this.producer.isConnected) throw new Error('the producer connection is down');
         })
         .withTimeout(CHECK_TIMEOUT_MS);
   }

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
-import { Global, Module } from '@nestjs/common';
-import { Queues } from '@platform/contracts';
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { QueueContracts, Queues } from '@platform/contracts';
+import { QueuesModule } from '@platform/queues';
 import { bullmqTelemetry } from '@platform/telemetry';
 import type { Redis } from 'ioredis';
 import type { NotificationsConfig } from '../config.js';
@@ -9,13 +10,12 @@ import { EMAIL_WORKER_REDIS, EmailKeys, MAIL_TRANSPORT } from './email.constants
 import { EmailConnectionModule } from './email-connection.module.js';
 import { EmailDelivery } from './email-delivery.service.js';
 import { EmailProcessor } from './email.processor.js';
-import { EmailQueue } from './email-queue.js';
 import { type MailTransport, OutboxMailTransport, SmtpMailTransport } from './mail-transport.js';
 import { OutboxController } from './outbox.controller.js';
 
 /**
- * The email queue: its producer (EmailQueue), its worker (EmailProcessor) and how emails
- * leave (MAIL_TRANSPORT). Global because readiness checks are resolved from the platform's
+ * The email queue: its producer (the platform's QueueProducer, see forRoot), its worker
+ * (EmailProcessor) and how emails leave (MAIL_TRANSPORT). Global because readiness checks are resolved from the platform's
  * health module, which sees only global providers.
  */
 @Global()
@@ -24,7 +24,7 @@ import { OutboxController } from './outbox.controller.js';
     EmailConnectionModule,
     // Registered for the worker: @nestjs/bullmq creates EmailProcessor's worker with the
     // registered queue's connection, which must be the blocking one. Jobs are added through
-    // EmailQueue instead, on a connection that fails fast.
+    // the platform's QueueProducer instead, on the service's REDIS connection, which fails fast.
     BullModule.registerQueueAsync({
       name: Queues.email,
       imports: [EmailConnectionModule],
@@ -43,8 +43,18 @@ import { OutboxController } from './outbox.controller.js';
     },
     EmailDelivery,
     EmailProcessor,
-    EmailQueue,
   ],
-  exports: [EmailConnectionModule, EmailProcessor, EmailQueue],
+  exports: [EmailConnectionModule, EmailProcessor],
 })
-export class EmailModule {}
+export class EmailModule {
+  /**
+   * With the email queue's producer, whose attempts and backoff come from the queue's
+   * contract unless EMAIL_ATTEMPTS / EMAIL_BACKOFF_MS override them.
+   */
+  static forRoot(config: NotificationsConfig): DynamicModule {
+    const producer = QueuesModule.forRoot({
+      produce: [{ contract: QueueContracts.email, retry: { attempts: config.EMAIL_ATTEMPTS, backoffDelayMs: config.EMAIL_BACKOFF_MS } }],
+    });
+    return { module: EmailModule, imports: [producer], exports: [producer] };
+  }
+}

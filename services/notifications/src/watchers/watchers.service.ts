@@ -1,8 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { emailJobId, type StockUpdated } from '@platform/contracts';
+import { EmailJobs, emailJobId, QueueContracts, type StockUpdated } from '@platform/contracts';
+import { InjectQueueProducer, type QueueProducer } from '@platform/queues';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
-import { EmailQueue } from '../email/email-queue.js';
 
 /** The addresses waiting for a product to be back in stock. Persisted: migrate to rename. */
 const watchersKey = (productId: string) => `notifications:watchers:${productId}`;
@@ -16,7 +16,7 @@ export class WatchersService {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    private readonly emails: EmailQueue,
+    @InjectQueueProducer(QueueContracts.email) private readonly emails: QueueProducer<typeof QueueContracts.email>,
   ) {}
 
   /** Adds a watcher; watching twice is one watch. */
@@ -42,14 +42,11 @@ export class WatchersService {
       const [next, batch] = await this.redis.sscan(key, cursor, 'COUNT', BATCH);
       cursor = next;
       if (batch.length === 0) continue;
-      await this.emails.add(
+      await this.emails.addBulk(
         batch.map((to) => ({
-          jobId: emailJobId('back-in-stock', `${event.productId}/${event.version}/${to}`),
-          email: {
-            template: 'back-in-stock' as const,
-            to,
-            data: { productId: event.productId, productName: event.productName, stock: event.stock },
-          },
+          name: EmailJobs.send,
+          data: { template: 'back-in-stock' as const, to, data: { productId: event.productId, productName: event.productName, stock: event.stock } },
+          options: { jobId: emailJobId('back-in-stock', `${event.productId}/${event.version}/${to}`) },
         })),
       );
       await this.redis.srem(key, ...batch);
