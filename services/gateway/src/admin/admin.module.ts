@@ -1,13 +1,16 @@
 import { Module } from '@nestjs/common';
+import { QueueContracts } from '@platform/contracts';
 import { AdminTokenGuard } from '@platform/http';
-import { AdminQueues } from './admin-queues.js';
+import { QueuesModule } from '@platform/queues';
 import { BullBoard } from './bull-board.js';
 import { DeadLettersController } from './dead-letters.controller.js';
 import { DeadLettersService } from './dead-letters.service.js';
 
 /** Queue administration: Bull Board at /admin/queues and the dead-letter routes, all behind the admin token. */
 @Module({
+  // The gateway adds no jobs and runs no worker: it reads every platform queue.
+  imports: [QueuesModule.forRoot({ inspect: Object.values(QueueContracts) })],
   controllers: [DeadLettersController],
-  providers: [AdminQueues, AdminTokenGuard, BullBoard, DeadLettersService],
+  providers: [AdminTokenGuard, BullBoard, DeadLettersService],
 })
 export class AdminModule {}

@@ -1,12 +1,12 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import { Injectable, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AdminTokenGuard } from '@platform/http';
+import { QUEUE_INSPECTORS, type QueueInspector } from '@platform/queues';
 import type { FastifyInstance } from 'fastify';
 import { isAdmin } from './admin-authorization.js';
-import { AdminQueues } from './admin-queues.js';
 
 /** Where Bull Board is served. */
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -21,7 +21,7 @@ export const BULL_BOARD_PATH = '/admin/queues';
 export class BullBoard implements OnModuleInit {
   constructor(
     private readonly adapterHost: HttpAdapterHost,
-    private readonly queues: AdminQueues,
+    @Inject(QUEUE_INSPECTORS) private readonly queues: readonly QueueInspector[],
     private readonly guard: AdminTokenGuard,
   ) {}
 
@@ -29,7 +29,8 @@ export class BullBoard implements OnModuleInit {
     const serverAdapter = new FastifyAdapter();
     serverAdapter.setBasePath(BULL_BOARD_PATH);
     createBullBoard({
-      queues: this.queues.all.map((queue) => new BullMQAdapter(queue, { allowRetries: true })),
+      // Operators retry dead letters from the board, as from the replay route.
+      queues: this.queues.map((inspector) => new BullMQAdapter(inspector.queue, { allowRetries: true })),
       serverAdapter,
       options: { uiConfig: { boardTitle: 'Platform queues' } },
     });

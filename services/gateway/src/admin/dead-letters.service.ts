@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { QueueContracts } from '@platform/contracts';
+import { InjectQueueInspector, type QueueInspector } from '@platform/queues';
 import type { Job } from 'bullmq';
-import { AdminQueues } from './admin-queues.js';
 
 /** Most jobs one replay request moves back: a larger backlog is replayed in several calls. */
 export const MAX_REPLAY = 1_000;
@@ -22,11 +23,11 @@ export interface DeadLetter {
  */
 @Injectable()
 export class DeadLettersService {
-  constructor(private readonly queues: AdminQueues) {}
+  constructor(@InjectQueueInspector(QueueContracts.email) private readonly queue: QueueInspector) {}
 
   async list(limit: number): Promise<{ queue: string; total: number; jobs: DeadLetter[] }> {
-    const queue = this.queues.email;
-    const [total, jobs] = await Promise.all([queue.getFailedCount(), queue.getFailed(0, limit - 1)]);
+    const queue = this.queue;
+    const [total, jobs] = await Promise.all([queue.failedCount(), queue.failed(0, limit - 1)]);
     return { queue: queue.name, total, jobs: jobs.map(describe) };
   }
 
@@ -37,10 +38,10 @@ export class DeadLettersService {
    * so replaying an email that did go out does not send it again.
    */
   async replay(ids: readonly string[] | undefined): Promise<{ replayed: string[]; skipped: string[]; remaining: number }> {
-    const queue = this.queues.email;
+    const queue = this.queue;
     const jobs: Array<[string, Job | undefined]> = ids
-      ? await Promise.all(ids.map(async (id) => [id, await queue.getJob(id)] as [string, Job | undefined]))
-      : (await queue.getFailed(0, MAX_REPLAY - 1)).map((job) => [job.id!, job]);
+      ? await Promise.all(ids.map(async (id) => [id, await queue.job(id)] as [string, Job | undefined]))
+      : (await queue.failed(0, MAX_REPLAY - 1)).map((job) => [job.id!, job]);
     const replayed: string[] = [];
     const skipped: string[] = [];
     for (const [id, job] of jobs) {
@@ -52,7 +53,7 @@ export class DeadLettersService {
         skipped.push(id);
       }
     }
-    return { replayed, skipped, remaining: await queue.getFailedCount() };
+    return { replayed, skipped, remaining: await queue.failedCount() };
   }
 }
 

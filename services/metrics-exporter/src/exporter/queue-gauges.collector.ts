@@ -1,9 +1,6 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
-import { Queues } from '@platform/contracts';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '@platform/metrics';
-import { REDIS } from '@platform/redis';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { QUEUE_INSPECTORS, type QueueInspector } from '@platform/queues';
 import type { Gauge } from 'prom-client';
 
 /** The job states exported per queue (BullMQ's names). */
@@ -12,21 +9,18 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'complete
 /**
  * `platform_queue_jobs{queue, state}`: how many jobs each BullMQ queue of the platform holds
  * in each state, read from Redis on every scrape (one getJobCounts per queue). `failed` are
- * the dead letters: jobs that used every attempt and wait to be inspected or replayed.
+ * the dead letters: jobs that used every attempt and wait to be inspected or replayed. The
+ * queues are every queue contract (ExporterModule), read through the platform's inspectors.
  */
 @Injectable()
-export class QueueGaugesCollector implements OnModuleInit, OnApplicationShutdown {
+export class QueueGaugesCollector implements OnModuleInit {
   private readonly logger = new Logger(QueueGaugesCollector.name);
-  private readonly queues: Queue[];
   private failing = false;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(QUEUE_INSPECTORS) private readonly queues: readonly QueueInspector[],
     private readonly registry: MetricsService,
-  ) {
-    // Read-only use of the shared connection: BullMQ leaves a shared connection open on close.
-    this.queues = Object.values(Queues).map((name) => new Queue(name, { connection: redis }));
-  }
+  ) {}
 
   onModuleInit(): void {
     const gauge: Gauge<string> = this.registry.gauge({
@@ -37,16 +31,12 @@ export class QueueGaugesCollector implements OnModuleInit, OnApplicationShutdown
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all(this.queues.map((queue) => queue.close()));
-  }
-
   private async collect(gauge: Gauge<string>): Promise<void> {
     gauge.reset();
     try {
-      const counts = await Promise.all(this.queues.map((queue) => queue.getJobCounts(...QUEUE_STATES)));
+      const counts = await Promise.all(this.queues.map((queue) => queue.counts(QUEUE_STATES)));
       this.queues.forEach((queue, i) => {
-        for (const state of QUEUE_STATES) gauge.set({ queue: queue.name, state }, counts[i]?.[state] ?? 0);
+        for (const state of QUEUE_STATES) gauge.set({ queue: queue.name, state }, counts[i]![state]);
       });
       this.failing = false;
     } catch (error) {
