@@ -1,6 +1,7 @@
 export { configProblems } from './config-problems.js';
 export { httpOutcome, type HttpOutcome, type LoadCall, type LoadOptions, LoadRun, tally } from './load.js';
 export { fetchJson, type JsonResponse, scrapeMetric } from './http.js';
+export { OtlpReceiver, type ReceivedSpan } from './otlp-receiver.js';
 export { inParallel } from './parallel.js';
 export { freePort, freePorts } from './ports.js';
 export { type Exit, ManagedProcess, OutputBuffer } from './processes.js';
