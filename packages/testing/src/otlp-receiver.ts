@@ -87,33 +87,30 @@ export class OtlpReceiver {
   requests = 0;
   private readonly request = protobuf.parse(OTLP_TRACE_PROTO, { keepCase: false }).root.lookupType('otlp.ExportTraceServiceRequest');
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  private readonly server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      if (request.method !== 'POST' || request.url !== '/v1/traces') {
+        response.writeHead(404).end();
+        return;
+      }
+      try {
+        const raw = Buffer.concat(chunks);
+        this.receive(request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw);
+        response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+      } catch (error) {
+        response.writeHead(400, { 'content-type': 'text/plain' }).end(error instanceof Error ? error.message : String(error));
+      }
+    });
+  });
+
+  private constructor(readonly url: string) {}
 
   static async start(): Promise<OtlpReceiver> {
     const port = await freePort();
-    let receiver: OtlpReceiver | undefined;
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        if (request.method !== 'POST' || request.url !== '/v1/traces') {
-          response.writeHead(404).end();
-          return;
-        }
-        try {
-          const raw = Buffer.concat(chunks);
-          receiver!.receive(request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw);
-          response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
-        } catch (error) {
-          response.writeHead(400, { 'content-type': 'text/plain' }).end(error instanceof Error ? error.message : String(error));
-        }
-      });
-    });
-    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-    receiver = new OtlpReceiver(server, `http://127.0.0.1:${port}`);
+    const receiver = new OtlpReceiver(`http://127.0.0.1:${port}`);
+    await new Promise<void>((resolve) => receiver.server.listen(port, '127.0.0.1', resolve));
     return receiver;
   }
 

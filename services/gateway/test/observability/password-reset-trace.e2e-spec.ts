@@ -55,7 +55,7 @@ describe('one trace for a password-reset email, exported over OTLP', () => {
       throw new Error(`${error.message}\n--- the trace so far ---\n${outline(trace)}`);
     });
     // What the receiver got for this trace, for the reader of the test's output.
-    console.log(`trace ${trace[0]!.traceId}, ${trace.length} spans:\n${outline(trace)}`);
+    process.stdout.write(`trace ${trace[0]!.traceId}, ${trace.length} spans:\n${outline(trace)}\n`);
 
     expect(orphans(trace)).toEqual([]);
     expect(new Set(trace.map((span) => span.service))).toEqual(new Set(['gateway', 'accounts', 'notifications']));
