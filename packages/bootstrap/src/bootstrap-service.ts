@@ -9,7 +9,7 @@ import { HttpErrorFilter } from '@platform/http';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
 import type { RedisSettings } from '@platform/redis';
 import { type Telemetry, traceRpcServer } from '@platform/telemetry';
-import { RpcErrorFilter, RpcServerMetricsInterceptor, type ServedContracts } from '@platform/transport';
+import { RpcErrorFilter, RpcServerMetricsInterceptor, type HandledContracts } from '@platform/transport';
 import { LogController } from 'fastify';
 import type { LevelWithSilent } from 'pino';
 import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
@@ -41,7 +41,7 @@ export interface BootstrapOptions {
    * naming each problem, when one has no @HandlesRequest/@HandlesEvent handler or two, when
    * a handler's contract is not listed, or when an RPC contract belongs to another service.
    */
-  serves?: readonly ServedContracts[];
+  handles?: readonly HandledContracts[];
   readiness?: Array<Type<ReadinessCheck>>;
   /** Fastify server options that differ per service. */
   http?: { bodyLimit?: number; trustProxy?: boolean | string | string[] };
@@ -76,7 +76,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
     requestTimeout: 30_000,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
-    platformModule(options.module, { service: options.name, redis: options.redis, readiness: options.readiness, serves: options.serves }),
+    platformModule(options.module, { service: options.name, redis: options.redis, readiness: options.readiness, handles: options.handles }),
     adapter,
     { logger: new NestPinoLogger(logger), bufferLogs: true, abortOnError: false },
   );

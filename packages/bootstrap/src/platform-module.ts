@@ -4,15 +4,15 @@ import { HealthModule, type ReadinessCheck, RedisReadiness } from '@platform/hea
 import { LiveConfigModule } from '@platform/live-config';
 import { MetricsModule } from '@platform/metrics';
 import { type RedisSettings, RedisModule } from '@platform/redis';
-import { type ServedContracts, ServedContractsModule } from '@platform/transport';
+import { type HandledContracts, HandledContractsModule } from '@platform/transport';
 
 export interface PlatformModuleOptions {
   service: string;
   redis: RedisSettings;
   /** Readiness checks besides Redis (queues, downstream transports). */
   readiness?: Array<Type<ReadinessCheck>>;
-  /** The contracts the service answers and subscribes to (see BootstrapOptions.serves). */
-  serves?: readonly ServedContracts[];
+  /** The contracts the service answers and subscribes to (see BootstrapOptions.handles). */
+  handles?: readonly HandledContracts[];
 }
 
 @Module({})
@@ -22,7 +22,7 @@ class PlatformRootModule {}
  * What every service has around its own modules: its Redis connection (REDIS), /metrics and
  * MetricsService, /health/live and /health/ready with Redis in readiness, the live central
  * configuration (LiveConfig), the Redis-kept business counters (Counters), and the check that
- * every contract the service serves has exactly one handler.
+ * every contract the service handles has exactly one handler.
  */
 export function platformModule(app: Type | DynamicModule, options: PlatformModuleOptions): DynamicModule {
   return {
@@ -36,7 +36,7 @@ export function platformModule(app: Type | DynamicModule, options: PlatformModul
       MetricsModule.forRoot({ service: options.service }),
       HealthModule.forRoot({ readiness: [RedisReadiness, ...(options.readiness ?? [])] }),
       // Always, so a handler the service forgot to list fails its start too.
-      ServedContractsModule.forService({ service: options.service, serves: options.serves ?? [] }),
+      HandledContractsModule.forService({ service: options.service, handles: options.handles ?? [] }),
       app,
     ],
   };

@@ -74,7 +74,7 @@ describe('bootstrapService', () => {
       config: { HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: 0, SHUTDOWN_TIMEOUT_MS: 5_000 },
       redis: { url: redis.url },
       microservices: [serverOptions({ kind: 'redis', redis: { url: redis.url } }, 'catalog')],
-      serves: [lookup, explode],
+      handles: [lookup, explode],
     }));
     base = `http://127.0.0.1:${port}`;
   });
@@ -119,7 +119,7 @@ describe('bootstrapService', () => {
     expect(JSON.stringify(await exploded.json())).not.toContain('secret');
   });
 
-  it('refuses to start a service whose served contracts lack a handler', async () => {
+  it('refuses to start a service whose listed contracts lack a handler', async () => {
     const unanswered = defineRpc('catalog', 'spec-unanswered', { request: z.object({}), response: z.object({}) });
     @Module({ controllers: [SpecRpcController] })
     class Incomplete {}
@@ -128,7 +128,7 @@ describe('bootstrapService', () => {
       module: Incomplete,
       config: { HOST: '127.0.0.1', PORT: await freePort(), LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: 0, SHUTDOWN_TIMEOUT_MS: 5_000 },
       redis: { url: redis.url },
-      serves: [lookup, explode, unanswered],
+      handles: [lookup, explode, unanswered],
     });
     await expect(started).rejects.toThrow(ContractHandlersError);
     await expect(started).rejects.toThrow('catalog.spec-unanswered (request) has no handler');

@@ -8,7 +8,7 @@ import { firstValueFrom } from 'rxjs';
 import { z } from 'zod';
 import { HandlesEvent, HandlesRequest } from './contract-handlers.js';
 import { RpcErrorFilter } from './rpc-error.filter.js';
-import { ContractHandlersError, findHandlerProblems, ServedContractsModule } from './served-contracts.js';
+import { ContractHandlersError, findHandlerProblems, HandledContractsModule } from './handled-contracts.js';
 
 const Shop = {
   getItem: defineRpc('catalog', 'getItem', {
@@ -22,9 +22,9 @@ const ItemViewed = defineEvent('item.viewed', z.object({ id: z.uuid() }).strict(
 
 const ID = '5b1c3b6e-9a52-4b8f-8a8e-4f0c1d2e3f40';
 
-/** Starts `controllers` as a real TCP microservice checked against `serves`; rejects as Nest's init does. */
-async function start(controllers: Type[], serves: Parameters<typeof ServedContractsModule.forService>[0]['serves']): Promise<INestMicroservice> {
-  @Module({ imports: [ServedContractsModule.forService({ service: 'catalog', serves })], controllers })
+/** Starts `controllers` as a real TCP microservice checked against `handles`; rejects as Nest's init does. */
+async function start(controllers: Type[], handles: Parameters<typeof HandledContractsModule.forService>[0]['handles']): Promise<INestMicroservice> {
+  @Module({ imports: [HandledContractsModule.forService({ service: 'catalog', handles })], controllers })
   class SpecModule {}
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(SpecModule, {
     transport: Transport.TCP,
@@ -61,7 +61,7 @@ describe('@HandlesRequest and @HandlesEvent', () => {
 
   it('subscribes to the contract pattern and validates the payload with its schema', async () => {
     const port = await freePort();
-    @Module({ imports: [ServedContractsModule.forService({ service: 'catalog', serves: [Shop, ItemViewed] })], controllers: [ShopController] })
+    @Module({ imports: [HandledContractsModule.forService({ service: 'catalog', handles: [Shop, ItemViewed] })], controllers: [ShopController] })
     class SpecModule {}
     const app = await NestFactory.createMicroservice<MicroserviceOptions>(SpecModule, {
       transport: Transport.TCP,
@@ -110,7 +110,7 @@ describe('@HandlesRequest and @HandlesEvent', () => {
   });
 });
 
-describe('the boot check of served contracts', () => {
+describe('the boot check of handled contracts', () => {
   it('lets a service start whose contracts have exactly one handler each', async () => {
     @Controller()
     class Items {
@@ -161,8 +161,8 @@ describe('the boot check of served contracts', () => {
     expect(error).toBeInstanceOf(ContractHandlersError);
     expect((error as Error).message).toBe(
       [
-        'catalog cannot start: its message handlers do not match the contracts it serves:',
-        '  - First.register handles accounts.register (request), which catalog does not list among the contracts it serves',
+        'catalog cannot start: its message handlers do not match the contracts it handles:',
+        '  - First.register handles accounts.register (request), which catalog does not list among the contracts it handles',
         '  - Second.bare is declared with a bare pattern ("item.bare"); declare it from its contract with @HandlesRequest or @HandlesEvent',
         '  - catalog.getItem (request) has no handler; add a method with @HandlesRequest(<its contract>)',
         '  - item.viewed (event) has 2 handlers (First.viewed, Second.alsoViewed); keep one',
@@ -171,12 +171,12 @@ describe('the boot check of served contracts', () => {
   });
 
   it('refuses to serve another service’s request contract', () => {
-    expect(findHandlerProblems({ service: 'catalog', serves: [Register] }, [{ where: 'A.register', handled: { kind: 'request', contract: Register } }])).toEqual([
+    expect(findHandlerProblems({ service: 'catalog', handles: [Register] }, [{ where: 'A.register', handled: { kind: 'request', contract: Register } }])).toEqual([
       'accounts.register (request) belongs to accounts; catalog must not answer it',
     ]);
   });
 
   it('lets a service without handlers serve nothing', () => {
-    expect(findHandlerProblems({ service: 'metrics-exporter', serves: [] }, [])).toEqual([]);
+    expect(findHandlerProblems({ service: 'metrics-exporter', handles: [] }, [])).toEqual([]);
   });
 });

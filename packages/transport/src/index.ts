@@ -14,8 +14,8 @@ export {
   ContractHandlersError,
   findHandlerProblems,
   type FoundHandler,
-  type ServedContracts,
-  ServedContractsModule,
-  type ServedContractsOptions,
-  servedContracts,
-} from './served-contracts.js';
+  type HandledContracts,
+  HandledContractsModule,
+  type HandledContractsOptions,
+  listedContracts,
+} from './handled-contracts.js';

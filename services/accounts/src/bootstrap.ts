@@ -16,6 +16,6 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     telemetry,
     microservices: [serverOptions({ kind: config.RPC_TRANSPORT, redis: config.redis }, 'accounts')],
     // What this service answers and subscribes to: boot fails if one lacks its handler.
-    serves: [AccountsRpc, SeedEvents.ping],
+    handles: [AccountsRpc, SeedEvents.ping],
   });
 }

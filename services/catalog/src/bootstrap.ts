@@ -16,6 +16,6 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     telemetry,
     microservices: [serverOptions({ kind: config.RPC_TRANSPORT, redis: config.redis }, 'catalog')],
     // What this service answers and subscribes to: boot fails if one lacks its handler.
-    serves: [CatalogRpc, SeedRpc.catalogHello, CatalogEvents.productViewed, SeedEvents.ping],
+    handles: [CatalogRpc, SeedRpc.catalogHello, CatalogEvents.productViewed, SeedEvents.ping],
   });
 }

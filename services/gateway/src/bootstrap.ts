@@ -18,7 +18,7 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     // The gateway subscribes to catalog's stock.updated (product cache invalidation).
     microservices: [serverOptions(config.events, 'gateway')],
     // What this service answers and subscribes to: boot fails if one lacks its handler.
-    serves: [CatalogEvents.stockUpdated],
+    handles: [CatalogEvents.stockUpdated],
     // Downstream connections show in readiness as degraded, never as down (see TransportReadiness).
     readiness: [TransportReadiness],
     http: { trustProxy: config.TRUST_PROXY },

@@ -16,6 +16,6 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     telemetry,
     microservices: [serverOptions({ kind: 'tcp', host: config.HOST, port: config.TCP_PORT }, 'legacy')],
     // What this service answers and subscribes to: boot fails if one lacks its handler.
-    serves: [SeedRpc.legacyHello],
+    handles: [SeedRpc.legacyHello],
   });
 }

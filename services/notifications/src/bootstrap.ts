@@ -17,7 +17,7 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     telemetry,
     microservices: [serverOptions({ kind: config.RPC_TRANSPORT, redis: config.redis }, 'notifications')],
     // What this service answers and subscribes to: boot fails if one lacks its handler.
-    serves: [NotificationsRpc, CatalogEvents.stockUpdated, SeedEvents.ping],
+    handles: [NotificationsRpc, CatalogEvents.stockUpdated, SeedEvents.ping],
     readiness: [EmailQueueReadiness],
   });
   logger.info(config.SMTP_URL ? 'emails go out over SMTP (SMTP_URL)' : 'SMTP_URL is not set: emails go to the dev outbox in Redis');

@@ -4,13 +4,13 @@ import type { EventContract, RpcContract } from '@platform/contracts';
 import { HANDLED_CONTRACT, type HandledContract, patternOf } from './contract-handlers.js';
 
 /** A contract, or a group of them as contracts declares them (`CatalogRpc`, `SeedEvents`). */
-export type ServedContracts = RpcContract | EventContract | Readonly<Record<string, RpcContract | EventContract>>;
+export type HandledContracts = RpcContract | EventContract | Readonly<Record<string, RpcContract | EventContract>>;
 
-export interface ServedContractsOptions {
+export interface HandledContractsOptions {
   /** The service (`ServiceNames.catalog`): it may answer only the RPC contracts it owns. */
   service: string;
   /** Every request this service answers and every event it subscribes to. */
-  serves: readonly ServedContracts[];
+  handles: readonly HandledContracts[];
 }
 
 /** One message handler found in the app: where it is, and what it was declared from. */
@@ -26,15 +26,15 @@ export interface FoundHandler {
 const isRpc = (value: object): value is RpcContract => 'pattern' in value && 'request' in value && 'response' in value;
 const isEvent = (value: object): value is EventContract => 'name' in value && 'payload' in value && !('pattern' in value);
 
-/** The served list flattened to contracts (groups expanded), each once. */
-export function servedContracts(serves: readonly ServedContracts[]): HandledContract[] {
+/** The list of handled contracts flattened to contracts (groups expanded), each once. */
+export function listedContracts(handles: readonly HandledContracts[]): HandledContract[] {
   const found = new Map<string, HandledContract>();
   const add = (value: object) => {
     if (isRpc(value)) found.set(keyOf({ kind: 'request', contract: value }), { kind: 'request', contract: value });
     else if (isEvent(value)) found.set(keyOf({ kind: 'event', contract: value }), { kind: 'event', contract: value });
     else for (const member of Object.values(value)) add(member as object);
   };
-  for (const entry of serves) add(entry);
+  for (const entry of handles) add(entry);
   return [...found.values()];
 }
 
@@ -42,9 +42,9 @@ const keyOf = (handled: HandledContract) => `${patternOf(handled)} (${handled.ki
 const decoratorOf = (handled: HandledContract) => (handled.kind === 'request' ? '@HandlesRequest' : '@HandlesEvent');
 
 /**
- * What is wrong between the contracts a service says it serves and the handlers it has,
+ * What is wrong between the contracts a service says it handles and the handlers it has,
  * every problem at once (empty when all is well):
- * - a served contract with no handler, or with two (a message would be handled twice, or by
+ * - a listed contract with no handler, or with two (a message would be handled twice, or by
  *   whichever handler Nest registered last);
  * - a handler whose contract the service does not list (it would receive messages nobody
  *   expects it to take, e.g. a copy-pasted controller);
@@ -52,9 +52,9 @@ const decoratorOf = (handled: HandledContract) => (handled.kind === 'request' ? 
  * - a handler declared with a bare pattern instead of its contract (not validated).
  * Like immich's job registry check, applied to requests and events.
  */
-export function findHandlerProblems({ service, serves }: ServedContractsOptions, handlers: readonly FoundHandler[]): string[] {
+export function findHandlerProblems({ service, handles }: HandledContractsOptions, handlers: readonly FoundHandler[]): string[] {
   const problems: string[] = [];
-  const served = servedContracts(serves);
+  const served = listedContracts(handles);
   const servedKeys = new Set(served.map(keyOf));
   const byKey = new Map<string, string[]>();
   for (const handler of handlers) {
@@ -62,7 +62,7 @@ export function findHandlerProblems({ service, serves }: ServedContractsOptions,
       const key = keyOf(handler.handled);
       byKey.set(key, [...(byKey.get(key) ?? []), handler.where]);
       if (!servedKeys.has(key)) {
-        problems.push(`${handler.where} handles ${keyOf(handler.handled)}, which ${service} does not list among the contracts it serves`);
+        problems.push(`${handler.where} handles ${keyOf(handler.handled)}, which ${service} does not list among the contracts it handles`);
       }
     } else if (handler.patterns && handler.patterns.length > 0) {
       problems.push(
@@ -88,7 +88,7 @@ export class ContractHandlersError extends Error {
     readonly service: string,
     readonly problems: readonly string[],
   ) {
-    super(`${service} cannot start: its message handlers do not match the contracts it serves:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    super(`${service} cannot start: its message handlers do not match the contracts it handles:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
     this.name = 'ContractHandlersError';
   }
 }
@@ -96,15 +96,15 @@ export class ContractHandlersError extends Error {
 // Nest's own metadata key of @MessagePattern / @EventPattern (@nestjs/microservices constants).
 const PATTERN_METADATA = 'microservices:pattern';
 
-const SERVED_CONTRACTS_OPTIONS = Symbol('SERVED_CONTRACTS_OPTIONS');
+const HANDLED_CONTRACTS_OPTIONS = Symbol('HANDLED_CONTRACTS_OPTIONS');
 
 /** Reads every controller's message handlers once the app's modules are loaded, and checks them. */
 @Injectable()
-class ServedContractsCheck implements OnModuleInit {
+class HandledContractsCheck implements OnModuleInit {
   constructor(
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
-    @Inject(SERVED_CONTRACTS_OPTIONS) private readonly options: ServedContractsOptions,
+    @Inject(HANDLED_CONTRACTS_OPTIONS) private readonly options: HandledContractsOptions,
   ) {}
 
   onModuleInit(): void {
@@ -131,16 +131,16 @@ class ServedContractsCheck implements OnModuleInit {
 
 /**
  * Fails the service's start, naming every problem, when its message handlers do not match
- * the contracts it serves (see findHandlerProblems). bootstrapService imports it with the
- * service's `serves` list; a service with no handlers serves nothing and passes.
+ * the contracts it handles (see findHandlerProblems). bootstrapService imports it with the
+ * service's `handles` list; a service with no handlers lists nothing and passes.
  */
 @Module({})
-export class ServedContractsModule {
-  static forService(options: ServedContractsOptions): DynamicModule {
+export class HandledContractsModule {
+  static forService(options: HandledContractsOptions): DynamicModule {
     return {
-      module: ServedContractsModule,
+      module: HandledContractsModule,
       imports: [DiscoveryModule],
-      providers: [{ provide: SERVED_CONTRACTS_OPTIONS, useValue: options }, ServedContractsCheck],
+      providers: [{ provide: HANDLED_CONTRACTS_OPTIONS, useValue: options }, HandledContractsCheck],
     };
   }
 }
