@@ -3,10 +3,11 @@ import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 
 /**
- * The error body every HTTP route answers with: `{statusCode, error, message}`. A schema
- * (not only a type) so the API document describes error responses from this one declaration.
+ * The error body every HTTP route answers with: `{statusCode, error, message}`, and any
+ * further fields an exception carries (readiness adds `details`). A schema, not only a type,
+ * so the API document describes error responses from this one declaration.
  */
-export const HttpErrorBody = z.object({
+export const HttpErrorBody = z.looseObject({
   statusCode: z.number().int().min(400).max(599),
   error: z.string(),
   message: z.string(),
