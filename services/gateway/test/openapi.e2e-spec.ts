@@ -4,11 +4,10 @@ import { fileURLToPath } from 'node:url';
 import { METHOD_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { RESPONSE_SCHEMA, ZodValidationPipe } from '@platform/http';
-import { RedisServer, ServiceProcess } from '@platform/testing';
+import { RedisServer, ServiceProcess, routeTableOf } from '@platform/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { z } from 'zod';
-import { TEST_SESSION_SECRET } from './platform.js';
-import { routeTableOf } from './route-table.js';
+import { TEST_SESSION_SECRET } from './test-env.js';
 
 type JsonSchema = Record<string, unknown>;
 interface Parameter {

@@ -1,6 +1,6 @@
 import { Signer } from '@fastify/cookie';
 import { RedisServer, ServiceProcess, waitFor } from '@platform/testing';
-import { TEST_SESSION_SECRET } from './platform.js';
+import { TEST_SESSION_SECRET } from './test-env.js';
 
 /** A correctly signed cookie for a session id that Redis has never seen. */
 const signedCookie = (id: string) => `sid=${encodeURIComponent(new Signer(TEST_SESSION_SECRET).sign(id))}`;

@@ -1,4 +1,4 @@
-import type { ServiceProcess } from '@platform/testing';
+import type { ServiceProcess } from './service-process.js';
 
 /** A service's HTTP routes (`METHOD /template`), from the table it logs at start (see @platform/bootstrap recordRoutes). */
 export function routeTableOf(service: ServiceProcess): string[] {

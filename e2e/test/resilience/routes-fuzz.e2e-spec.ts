@@ -1,7 +1,6 @@
 import { Agent, request } from 'node:http';
-import { LoadRun, SeededRandom, tally } from '@platform/testing';
+import { LoadRun, SeededRandom, tally, routeTableOf } from '@platform/testing';
 import { type Platform, startPlatform } from '../platform.js';
-import { routeTableOf } from '../route-table.js';
 import { type Credentials, type FuzzRequest, fuzzRequests } from './fuzz.js';
 import { pidOf, reportFigure } from './support.js';
 
