@@ -1,11 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ADMIN_TOKEN } from '@platform/http';
+import { OpenApiModule } from '@platform/openapi';
 import { TransportModule } from '@platform/transport';
 import { AdminConfigModule } from './admin-config/admin-config.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import type { GatewayConfig } from './config.js';
 import { DevModule } from './dev/dev.module.js';
+import { gatewayApiDocs } from './docs/api-docs.options.js';
 import { GATEWAY_CONFIG } from './gateway.constants.js';
 import { ProductsModule } from './products/products.module.js';
 import { SeedModule } from './seed/seed.module.js';
@@ -32,6 +34,8 @@ export class AppModule {
         // generated routes: make service ROUTE=yes adds its module here
         // Development-only routes exist only when asked for: off, they are a plain 404.
         ...(config.DEV_ENDPOINTS ? [DevModule] : []),
+        // GET /docs and /docs/openapi.json, built at boot from every route above.
+        OpenApiModule.forRoot(gatewayApiDocs(config)),
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
