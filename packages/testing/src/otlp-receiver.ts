@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import protobuf from 'protobufjs';
+import type { Type } from 'protobufjs';
 import { freePort } from './ports.js';
 
 /**
@@ -85,7 +85,6 @@ export class OtlpReceiver {
   readonly spans: ReceivedSpan[] = [];
   /** How many export requests arrived. */
   requests = 0;
-  private readonly request = protobuf.parse(OTLP_TRACE_PROTO, { keepCase: false }).root.lookupType('otlp.ExportTraceServiceRequest');
 
   private readonly server: Server = createServer((request, response) => {
     const chunks: Buffer[] = [];
@@ -105,11 +104,17 @@ export class OtlpReceiver {
     });
   });
 
-  private constructor(readonly url: string) {}
+  private constructor(
+    readonly url: string,
+    private readonly request: Type,
+  ) {}
 
   static async start(): Promise<OtlpReceiver> {
+    // Loaded on first use rather than with the harness: most tests never start a receiver.
+    const { default: protobuf } = await import('protobufjs');
+    const request = protobuf.parse(OTLP_TRACE_PROTO, { keepCase: false }).root.lookupType('otlp.ExportTraceServiceRequest');
     const port = await freePort();
-    const receiver = new OtlpReceiver(`http://127.0.0.1:${port}`);
+    const receiver = new OtlpReceiver(`http://127.0.0.1:${port}`, request);
     await new Promise<void>((resolve) => receiver.server.listen(port, '127.0.0.1', resolve));
     return receiver;
   }
