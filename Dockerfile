@@ -11,11 +11,17 @@
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
+# The root package.json's packageManager version (the rehearsal test checks it): the npm that
+# wrote package-lock.json is the one that runs npm ci and npm prune here, not whichever npm the
+# Node image happens to ship.
+ARG NPM_VERSION=11.19.1
 ENV TURBO_TELEMETRY_DISABLED=1 \
     DO_NOT_TRACK=1 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
+# rehearsal: skip (replaces the image's global npm; the rehearsal uses the machine's npm)
+RUN npm install --global "npm@${NPM_VERSION}" && test "$(npm --version)" = "${NPM_VERSION}"
 WORKDIR /app
 
 FROM base AS pruner
