@@ -6,7 +6,8 @@
 # that runs as a non-root user under tini (signals reach node; zombies are reaped).
 # The charts workspace test (charts/test/image-rehearsal.spec.ts) runs these steps without
 # Docker: keep RUN commands relative to WORKDIR, and mark OS-level RUN lines with the comment
-# "rehearsal: skip" on the line above.
+# "rehearsal: skip" on the line above. `make image-check` (scripts/image-check.sh) builds it for
+# real with buildah, on a base made without a registry, and runs the gateway image.
 
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 

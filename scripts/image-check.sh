@@ -201,12 +201,33 @@ echo "image $image built in $((SECONDS - build_started)) s; $((size / 1000000)) 
 
 # --- 3. run it as the chart does --------------------------------------------------------------
 free_port() { node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
+start_redis() {
+  redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no >"$work/redis.log" 2>&1 &
+  redis_pid=$!
+  for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return; sleep 0.1; done
+  cat "$work/redis.log" >&2
+  fail "redis-server did not start on 127.0.0.1:$redis_port"
+}
+stop_redis() {
+  kill "$redis_pid"
+  wait "$redis_pid" 2>/dev/null || true
+  redis_pid=""
+}
+logs() { podman logs --tail 30 "$run_container" >&2 || true; }
+wait_ready() { # $1: the HTTP status to wait for (60 s at most); the last answer is left in $answer
+  for _ in $(seq 120); do
+    [ "$(podman inspect --format '{{.State.Running}}' "$run_container")" = true ] || { logs; fail "the container exited"; }
+    answer="$(curl --silent --max-time 5 --write-out ' HTTP %{http_code}' "http://127.0.0.1:$http_port/health/ready" || true)"
+    [[ "$answer" == *" HTTP $1" ]] && return
+    sleep 0.5
+  done
+  logs
+  fail "no $1 from /health/ready within 60 s; last answer: ${answer:-none}"
+}
+
 redis_port="$(free_port)"
 say "redis-server on 127.0.0.1:$redis_port"
-redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no >"$work/redis.log" 2>&1 &
-redis_pid=$!
-for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
-redis-cli -p "$redis_port" ping >/dev/null || { cat "$work/redis.log" >&2; fail "redis-server did not start"; }
+start_redis
 
 http_port="$(free_port)"
 # legacy (the gateway's one TCP peer) is not started: its port is a free one nobody listens on,
@@ -227,17 +248,9 @@ run_container="$(podman run --detach --name "image-check-$$" \
   --env SESSION_SECRET="image-check-session-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
   "$image")"
 
-logs() { podman logs --tail 40 "$run_container" >&2 || true; }
-ready=""
-for _ in $(seq 120); do
-  [ "$(podman inspect --format '{{.State.Running}}' "$run_container")" = true ] || { logs; fail "the container exited"; }
-  ready="$(curl --silent --max-time 5 --write-out ' HTTP %{http_code}' "http://127.0.0.1:$http_port/health/ready" || true)"
-  [[ "$ready" == *' HTTP 200' ]] && break
-  sleep 0.5
-done
-[[ "$ready" == *' HTTP 200' ]] || { logs; fail "no 200 from /health/ready within 60 s; last answer: ${ready:-none}"; }
-[[ "$ready" =~ \"redis\":\{[^}]*\"status\":\"up\" ]] || fail "/health/ready answered 200 without Redis up: $ready"
-echo "GET /health/ready -> $ready" >&2
+wait_ready 200
+[[ "$answer" =~ \"redis\":\{[^}]*\"status\":\"up\" ]] || fail "/health/ready answered 200 without Redis up: $answer"
+echo "GET /health/ready -> $answer" >&2
 
 uid="$(podman exec "$run_container" id -u):$(podman exec "$run_container" id -g)"
 host_pid="$(podman inspect --format '{{.State.Pid}}' "$run_container")"
@@ -247,18 +260,13 @@ echo "runs as uid:gid $uid inside; its init process (tini, host pid $host_pid) h
 podman exec "$run_container" sh -c 'touch /app/written' 2>/dev/null && fail "the root filesystem is writable"
 echo "root filesystem read-only: touch /app/written fails" >&2
 
-say "stopping Redis: readiness must turn 503"
-kill "$redis_pid"
-wait "$redis_pid" 2>/dev/null || true
-redis_pid=""
-not_ready=""
-for _ in $(seq 60); do
-  not_ready="$(curl --silent --max-time 5 --write-out ' HTTP %{http_code}' "http://127.0.0.1:$http_port/health/ready" || true)"
-  [[ "$not_ready" == *' HTTP 503' ]] && break
-  sleep 0.5
-done
-[[ "$not_ready" == *' HTTP 503' ]] || { logs; fail "/health/ready still answers without Redis: $not_ready"; }
-echo "GET /health/ready -> $not_ready" >&2
+say "stopping Redis: readiness must turn 503, then 200 again once Redis is back"
+stop_redis
+wait_ready 503
+echo "without Redis: GET /health/ready -> $answer" >&2
+start_redis
+wait_ready 200
+echo "Redis back: GET /health/ready -> HTTP 200" >&2
 
 say "SIGTERM: the gateway must stop cleanly"
 podman stop --time 30 "$run_container" >/dev/null
