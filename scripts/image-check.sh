@@ -22,7 +22,7 @@
 #      IMAGE_CHECK_MIRROR  the Debian mirror (default: the one this machine's apt sources name)
 #      IMAGE_CHECK_REBUILD_BASE=1  make the base again even when a cached one exists
 # Needs root (debootstrap, buildah and podman without user namespaces), buildah, podman, runc,
-# debootstrap, redis-server, curl and node/npm (for the npm registry).
+# debootstrap, redis-server, redis-cli, curl and node/npm (for the npm registry).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -39,11 +39,11 @@ BASE_REVISION=1
 
 [ "$(id -u)" -eq 0 ] || fail "run as root (debootstrap needs it; buildah and podman run rootful here): sudo make image-check"
 missing=""
-for command in buildah podman runc debootstrap redis-server curl; do
+for command in buildah podman runc debootstrap redis-server redis-cli curl; do
   command -v "$command" >/dev/null || missing="$missing $command"
 done
 if [ -n "$missing" ]; then
-  fail "missing:$missing. Debian: apt-get update && apt-get install -y --no-install-recommends buildah podman runc debootstrap redis-server curl"
+  fail "missing:$missing. Debian: apt-get update && apt-get install -y --no-install-recommends buildah podman runc debootstrap redis-server redis-tools curl"
 fi
 # shellcheck source=ensure-node.sh
 source scripts/ensure-node.sh
