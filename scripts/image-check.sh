@@ -15,8 +15,8 @@
 # 3. The image run with podman as the chart runs the pod (read-only root, /tmp a small tmpfs,
 #    no capabilities, no privilege escalation) against a real redis-server on a free loopback
 #    port, host networking: it must run as uid 10001, answer /health/ready with Redis up, turn
-#    not-ready once Redis is gone (so readiness is a real check, not a constant), and exit 0 on
-#    SIGTERM (tini hands the signal to node).
+#    not-ready once Redis is gone and ready once it is back (readiness is a real check, not a
+#    constant), and exit 0 on SIGTERM (tini hands the signal to node).
 #
 # Env: IMAGE_CHECK_CACHE   where the base root's tarball is kept (e.g. under /var/cache for CI)
 #      IMAGE_CHECK_MIRROR  the Debian mirror (default: the one this machine's apt sources name)
