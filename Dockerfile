@@ -6,16 +6,23 @@
 # that runs as a non-root user under tini (signals reach node; zombies are reaped).
 # The charts workspace test (charts/test/image-rehearsal.spec.ts) runs these steps without
 # Docker: keep RUN commands relative to WORKDIR, and mark OS-level RUN lines with the comment
-# "rehearsal: skip" on the line above.
+# "rehearsal: skip" on the line above. `make image-check` (scripts/image-check.sh) builds it for
+# real with buildah, on a base made without a registry, and runs the gateway image.
 
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
+# The root package.json's packageManager version (the rehearsal test checks it): the npm that
+# wrote package-lock.json is the one that runs npm ci and npm prune here, not whichever npm the
+# Node image happens to ship.
+ARG NPM_VERSION=11.19.1
 ENV TURBO_TELEMETRY_DISABLED=1 \
     DO_NOT_TRACK=1 \
     NPM_CONFIG_UPDATE_NOTIFIER=false \
     NPM_CONFIG_FUND=false \
     NPM_CONFIG_AUDIT=false
+# rehearsal: skip (replaces the image's global npm; the rehearsal uses the machine's npm)
+RUN npm install --global "npm@${NPM_VERSION}" && test "$(npm --version)" = "${NPM_VERSION}"
 WORKDIR /app
 
 FROM base AS pruner

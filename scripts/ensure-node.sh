@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Node.js 24 for every script of this repository, even on a machine whose own Node is older.
 #
-#   scripts/ensure-node.sh          prints the folder of a node >= the major in .nvmrc
-#   source scripts/ensure-node.sh   puts that folder first on PATH in the calling shell
+#   scripts/ensure-node.sh             prints the folder of a node >= the major in .nvmrc
+#   source scripts/ensure-node.sh      puts that folder first on PATH in the calling shell
+#   scripts/ensure-node.sh --unpacked  prints the folder of the exact .nvmrc version from the npm
+#                                      registry, whatever the machine has (scripts/image-check.sh
+#                                      copies that official binary into its base image)
 #
 # The machine's node is used when it is new enough. Otherwise the exact version in .nvmrc is
 # unpacked from the npm registry (the node-<os>-<arch> package ships the official binary and
@@ -10,7 +13,7 @@
 # one source every machine here reaches, so this needs no download site of its own.
 # Messages go to stderr: stdout carries only the folder, for the Makefile's $(shell ...).
 
-_ensure_node() {
+_ensure_node() { # $1: --unpacked to skip the machine's node
   local root version major current os arch dir tmp
   root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
   version="$(tr -d ' \r\n' <"$root/.nvmrc")"
@@ -18,7 +21,7 @@ _ensure_node() {
 
   current="$(node --version 2>/dev/null || true)"
   current="${current#v}"
-  if [ -n "$current" ] && [ "${current%%.*}" -ge "$major" ]; then
+  if [ "${1:-}" != --unpacked ] && [ -n "$current" ] && [ "${current%%.*}" -ge "$major" ]; then
     dirname "$(command -v node)"
     return 0
   fi
@@ -36,7 +39,7 @@ _ensure_node() {
 
   dir="$root/.tools/node-$version"
   if [ ! -x "$dir/bin/node" ]; then
-    echo "ensure-node: this machine has node ${current:-none}; the platform runs on Node.js $major." >&2
+    [ "${1:-}" = --unpacked ] || echo "ensure-node: this machine has node ${current:-none}; the platform runs on Node.js $major." >&2
     echo "ensure-node: unpacking node-$os-$arch@$version from the npm registry into .tools/ (once)" >&2
     command -v npm >/dev/null || { echo "ensure-node: npm is needed to fetch Node.js $major" >&2; return 1; }
     tmp="$(mktemp -d)"
@@ -57,7 +60,7 @@ _ensure_node() {
 }
 
 if [ "${BASH_SOURCE[0]}" = "$0" ]; then
-  _ensure_node
+  _ensure_node "${1:-}"
 else
   _ensure_node_bin="$(_ensure_node)" || return 1
   case ":$PATH:" in *":$_ensure_node_bin:"*) ;; *) export PATH="$_ensure_node_bin:$PATH" ;; esac
