@@ -49,13 +49,13 @@ export function defineConfigSection<const Name extends string, Shape extends Rec
 function hasRefinement(type: z.ZodType, seen = new Set<unknown>()): boolean {
   if (seen.has(type)) return false;
   seen.add(type);
-  const def = type._zod.def as unknown as Record<string, unknown> & { checks?: Array<{ _zod: { def: { check: string } } }> };
-  if (def.checks?.some((check) => check._zod.def.check === 'custom')) return true;
+  const def = type.def as unknown as Record<string, unknown> & { checks?: Array<{ def?: { check?: string } }> };
+  if (def.checks?.some((check) => check.def?.check === 'custom')) return true;
   if (def.type === 'custom') return true;
   const nested = Object.values(def).flatMap((value) => (Array.isArray(value) ? value : isSchema(value) ? [value] : value && typeof value === 'object' ? Object.values(value) : []));
   return nested.some((value) => isSchema(value) && hasRefinement(value, seen));
 }
 
 function isSchema(value: unknown): value is z.ZodType {
-  return typeof value === 'object' && value !== null && '_zod' in value;
+  return value instanceof z.ZodType;
 }

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { Global, Module } from '@nestjs/common';
-import { Queues } from '@platform/contracts';
+import { PlatformCounters, Queues } from '@platform/contracts';
+import { CountersModule } from '@platform/counters';
 import { bullmqTelemetry } from '@platform/telemetry';
 import type { Redis } from 'ioredis';
 import type { NotificationsConfig } from '../config.js';
@@ -22,6 +23,7 @@ import { OutboxController } from './outbox.controller.js';
 @Module({
   imports: [
     EmailConnectionModule,
+    CountersModule.forFeature([PlatformCounters.emails]),
     // Registered for the worker: @nestjs/bullmq creates EmailProcessor's worker with the
     // registered queue's connection, which must be the blocking one. Jobs are added through
     // EmailQueue instead, on a connection that fails fast.
