@@ -139,7 +139,19 @@ export class LiveConfigStore {
   private async registeredSchema(): Promise<ConfigSchema> {
     const sections = await this.registeredSections();
     const source = JSON.stringify(sections.map(({ name, schema }) => [name, schema]));
-    if (this.cached?.source !== source) this.cached = { source, schema: ConfigSchema.fromRegistered(sections) };
+    if (this.cached?.source !== source) {
+      // One unusable registration must not stop the admin API for every other section.
+      const usable = sections.filter((section) => {
+        try {
+          ConfigSchema.fromRegistered([section]);
+          return true;
+        } catch (error) {
+          this.logger.warn(`configuration section ${section.name} (registered by ${section.service}) is ignored: ${error instanceof Error ? error.message : String(error)}`);
+          return false;
+        }
+      });
+      this.cached = { source, schema: ConfigSchema.fromRegistered(usable) };
+    }
     return this.cached.schema;
   }
 

@@ -206,6 +206,12 @@ describe('live config against a real Redis', () => {
     expect(logins.live.snapshot()).toEqual({ ...Login.defaults, 'login.maxAttempts': 3 });
     expect(caches.live.snapshot()).toEqual(Cache.defaults);
     expect(() => caches.live.get(Login, 'maxAttempts')).toThrow('configuration section login is read but not registered by this service');
+
+    // A registration that is not a section's JSON Schema is ignored, not fatal to the others.
+    await client.set(configSectionKey('broken'), JSON.stringify({ service: 'x', schema: { properties: { 'elsewhere.key': { type: 'integer' } } } }));
+    await client.sadd('platform:config:sections', 'broken', 'expired');
+    expect((await logins.store.update({ 'cache.ttlSeconds': 5 })).version).toBe(2);
+    await expect(logins.store.update({ 'elsewhere.key': 1 })).rejects.toThrow('Unrecognized key: "elsewhere.key"');
   });
 
   it('refuses the keys of a section once no running service registers it, and keeps its stored values', async () => {
