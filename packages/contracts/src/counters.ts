@@ -1,18 +1,25 @@
+import { defineCounter } from './counter.js';
+
 /**
- * Business counters kept in Redis, so they count across every replica and survive restarts;
- * metrics-exporter exports them once for the whole platform. The names are the Prometheus
- * metric names; label values must stay from a small, fixed set (never ids or emails).
+ * The example domain's business counters. Each service that counts one registers it
+ * (`CountersModule.forFeature`); metrics-exporter exports whatever the services register.
  */
 export const PlatformCounters = {
   /** result: success | failure | locked */
-  logins: { name: 'platform_logins_total', labels: ['result'] },
+  logins: defineCounter({
+    name: 'platform_logins_total',
+    help: 'Login attempts on the whole platform, by result (success, failure, locked).',
+    labels: ['result'],
+  }),
   /** result: hit | miss */
-  cacheRequests: { name: 'platform_cache_requests_total', labels: ['result'] },
-  productViews: { name: 'platform_product_views_total', labels: [] },
+  cacheRequests: defineCounter({
+    name: 'platform_cache_requests_total',
+    help: 'Product cache lookups on the whole platform, by result (hit, miss).',
+    labels: ['result'],
+  }),
+  productViews: defineCounter({ name: 'platform_product_views_total', help: 'Product views on the whole platform.' }),
   /** status: sent | failed */
-  emails: { name: 'platform_emails_total', labels: ['status'] },
+  emails: defineCounter({ name: 'platform_emails_total', help: 'Emails on the whole platform, by status (sent, failed).', labels: ['status'] }),
   /** event: the event name, e.g. stock.updated */
-  events: { name: 'platform_events_total', labels: ['event'] },
-} as const satisfies Record<string, { name: string; labels: readonly string[] }>;
-
-export type PlatformCounter = (typeof PlatformCounters)[keyof typeof PlatformCounters];
+  events: defineCounter({ name: 'platform_events_total', help: 'Domain events on the whole platform, by event name.', labels: ['event'] }),
+} as const;

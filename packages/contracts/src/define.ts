@@ -1,5 +1,10 @@
 import type { z } from 'zod';
-import type { ServiceName } from './services.js';
+
+/**
+ * A service's name as the registry knows it (the folder under services/, see @platform/registry):
+ * a plain string, so a new service needs no edit here.
+ */
+export type ServiceName = string;
 
 /** A request/response message: who answers it, its pattern, and the shapes both ways. */
 export interface RpcContract<Req extends z.ZodType = z.ZodType, Res extends z.ZodType = z.ZodType> {

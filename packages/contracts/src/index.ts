@@ -1,4 +1,6 @@
-export { ServiceNames, type ServiceName } from './services.js';
+// The platform's part: how contracts are declared. Nothing here names the example domain.
+export { type ConfigSection, type ConfigSectionValues, defineConfigSection } from './config-section.js';
+export { type CounterContract, defineCounter } from './counter.js';
 export {
   defineEvent,
   defineQueue,
@@ -14,10 +16,13 @@ export {
   type RpcContract,
   type RpcRequest,
   type RpcResponse,
+  type ServiceName,
 } from './define.js';
+
+// The example domain's contracts (they move out of packages/ with the example services).
+export { ServiceNames } from './services.js';
 export { HelloReply, HelloRequest, SeedEvents, SeedPing, SeedRpc } from './seed.js';
-export { type PlatformCounter, PlatformCounters } from './counters.js';
-export { PLATFORM_CONFIG_DEFAULTS, PlatformConfig, type PlatformConfigKey } from './platform-config.js';
+export { PlatformCounters } from './counters.js';
 export { BackInStockEmail, EMAIL_JOB_POLICY, EmailJob, EmailJobs, PasswordResetEmail, QueueContracts, type QueueName, Queues } from './queues.js';
 export {
   CatalogEvents,

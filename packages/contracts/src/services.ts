@@ -8,8 +8,3 @@ export const ServiceNames = {
   metricsExporter: 'metrics-exporter',
 } as const;
 
-/**
- * A service's name as the registry knows it (the folder under services/, see @platform/registry):
- * a plain string, so a new service needs no edit here.
- */
-export type ServiceName = string;

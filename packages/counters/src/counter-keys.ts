@@ -1,4 +1,4 @@
-import { type PlatformCounter, PlatformCounters } from '@platform/contracts';
+import type { CounterContract } from '@platform/contracts';
 
 /**
  * The Redis layout of the platform counters, shared by every writer (Counters) and the one
@@ -8,20 +8,26 @@ import { type PlatformCounter, PlatformCounters } from '@platform/contracts';
  * - one field per label set, the counter's labels in their declared order as
  *   `name=value` pairs joined by `,`, values URI-encoded: `result=success`; a counter
  *   without labels uses the empty field name `""`;
- * - the value: the total, an integer only ever incremented (HINCRBY).
+ * - the value: the total, an integer only ever incremented (HINCRBY);
+ * - the index `platform:counters:index`, a hash: one field per counter name, its value the JSON
+ *   `{"help": "...", "labels": ["result"]}`. A writer sets a counter's entry in the same
+ *   transaction as its increments (and at start for the counters it declares), so the reader
+ *   finds every counter that has a value without knowing their list. A counter name ends in
+ *   `_total` (defineCounter), so no counter's hash can be the index.
  */
 export const COUNTER_KEY_PREFIX = 'platform:counters:';
+export const COUNTER_INDEX_KEY = `${COUNTER_KEY_PREFIX}index`;
 
 /** The labels a counter takes: exactly the names its contract declares. */
-export type CounterLabels<C extends PlatformCounter> = Record<C['labels'][number], string>;
+export type CounterLabels<C extends CounterContract> = Record<C['labels'][number], string>;
 
 /** The hash that keeps `counter`. */
-export function counterKey(counter: PlatformCounter): string {
+export function counterKey(counter: CounterContract): string {
   return `${COUNTER_KEY_PREFIX}${counter.name}`;
 }
 
 /** The hash field of one label set; throws when the names differ from the counter's. */
-export function encodeLabels(counter: PlatformCounter, labels: Readonly<Record<string, string>>): string {
+export function encodeLabels(counter: CounterContract, labels: Readonly<Record<string, string>>): string {
   const given = Object.keys(labels);
   const declared: readonly string[] = counter.labels;
   if (given.length !== declared.length || given.some((name) => !declared.includes(name))) {
@@ -41,5 +47,21 @@ export function decodeLabels(field: string): Record<string, string> {
   );
 }
 
-/** Every platform counter, in contract order. */
-export const ALL_COUNTERS: readonly PlatformCounter[] = Object.values(PlatformCounters);
+/** A counter's entry in the index (the value of its field in COUNTER_INDEX_KEY). */
+export function indexEntry(counter: CounterContract): string {
+  return JSON.stringify({ help: counter.help, labels: counter.labels });
+}
+
+/** The counter an index entry describes, or undefined when the entry is not one (not written by Counters). */
+export function parseIndexEntry(name: string, entry: string): CounterContract | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(entry);
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return undefined;
+  const { help, labels } = parsed as { help?: unknown; labels?: unknown };
+  if (typeof help !== 'string' || !Array.isArray(labels) || !labels.every((label) => typeof label === 'string')) return undefined;
+  return Object.freeze({ name, help, labels: Object.freeze([...labels]) });
+}

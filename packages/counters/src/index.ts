@@ -1,5 +1,14 @@
-export { ALL_COUNTERS, COUNTER_KEY_PREFIX, type CounterLabels, counterKey, decodeLabels, encodeLabels } from './counter-keys.js';
+export {
+  COUNTER_INDEX_KEY,
+  COUNTER_KEY_PREFIX,
+  type CounterLabels,
+  counterKey,
+  decodeLabels,
+  encodeLabels,
+  indexEntry,
+  parseIndexEntry,
+} from './counter-keys.js';
 export { type CountersOptions, DEFAULT_FLUSH_INTERVAL_MS } from './counters.constants.js';
 export { Counters } from './counters.js';
 export { CountersModule } from './counters.module.js';
-export { type CounterTotals, readCounters } from './read-counters.js';
+export { type CounterTotals, readCounterIndex, readCounters } from './read-counters.js';

@@ -1,16 +1,28 @@
 import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { PlatformCounters } from '@platform/contracts';
+import { type CounterContract, defineCounter } from '@platform/contracts';
 import { RedisModule } from '@platform/redis';
 import { RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { Counters, CountersModule, readCounters } from '../src/index.js';
+import { COUNTER_INDEX_KEY, Counters, CountersModule, readCounterIndex, readCounters } from '../src/index.js';
 
-async function startService(redis: RedisServer, flushIntervalMs: number): Promise<INestApplicationContext> {
+/** Counters as a service would declare them (names are the metrics', in the test's own namespace). */
+const TestCounters = {
+  logins: defineCounter({ name: 'test_logins_total', help: 'Logins, by result.', labels: ['result'] }),
+  cacheRequests: defineCounter({ name: 'test_cache_requests_total', help: 'Cache lookups, by result.', labels: ['result'] }),
+  productViews: defineCounter({ name: 'test_product_views_total', help: 'Product views.' }),
+  emails: defineCounter({ name: 'test_emails_total', help: 'Emails, by status.', labels: ['status'] }),
+  events: defineCounter({ name: 'test_events_total', help: 'Events, by name.', labels: ['event'] }),
+};
+
+async function startService(redis: RedisServer, flushIntervalMs: number, declared: CounterContract[] = []): Promise<INestApplicationContext> {
+  @Module({ imports: [CountersModule.forFeature(declared)] })
+  class FeatureModule {}
   @Module({
     imports: [
       RedisModule.forRoot({ settings: { url: redis.url }, clientName: 'counters-spec' }),
       CountersModule.forRoot({ service: 'counters-spec', flushIntervalMs }),
+      FeatureModule,
     ],
   })
   class ServiceModule {}
@@ -47,15 +59,15 @@ describe('counters against a real Redis', () => {
   it('aggregates increments in memory and writes them in one batch per interval', async () => {
     const app = await startService(redis, 200);
     const counters = app.get(Counters);
-    for (let i = 0; i < 1_000; i++) counters.increment(PlatformCounters.logins, { result: i % 10 === 0 ? 'failure' : 'success' });
-    counters.increment(PlatformCounters.productViews, {}, 5);
-    counters.increment(PlatformCounters.productViews);
+    for (let i = 0; i < 1_000; i++) counters.increment(TestCounters.logins, { result: i % 10 === 0 ? 'failure' : 'success' });
+    counters.increment(TestCounters.productViews, {}, 5);
+    counters.increment(TestCounters.productViews);
     // Nothing went to Redis on the "request path".
     expect(await calls(client, 'hincrby')).toBe(0);
 
-    await waitFor('the flush', async () => (await client.hget('platform:counters:platform_logins_total', 'result=success')) === '900');
-    expect(await client.hgetall('platform:counters:platform_logins_total')).toEqual({ 'result=success': '900', 'result=failure': '100' });
-    expect(await client.hget('platform:counters:platform_product_views_total', '')).toBe('6');
+    await waitFor('the flush', async () => (await client.hget('platform:counters:test_logins_total', 'result=success')) === '900');
+    expect(await client.hgetall('platform:counters:test_logins_total')).toEqual({ 'result=success': '900', 'result=failure': '100' });
+    expect(await client.hget('platform:counters:test_product_views_total', '')).toBe('6');
     // One HINCRBY per label set, in one transaction.
     expect(await calls(client, 'hincrby')).toBe(3);
     expect(await calls(client, 'exec')).toBe(1);
@@ -65,67 +77,91 @@ describe('counters against a real Redis', () => {
   it('flushes what is pending when the app stops, before the Redis connection closes', async () => {
     const app = await startService(redis, 60_000);
     const counters = app.get(Counters);
-    counters.increment(PlatformCounters.emails, { status: 'sent' }, 3);
-    counters.increment(PlatformCounters.events, { event: 'stock.updated' });
+    counters.increment(TestCounters.emails, { status: 'sent' }, 3);
+    counters.increment(TestCounters.events, { event: 'stock.updated' });
     await app.close();
     const totals = await readCounters(client);
-    expect(totals.find((t) => t.counter === PlatformCounters.emails)?.samples).toEqual([{ labels: { status: 'sent' }, value: 3 }]);
-    expect(totals.find((t) => t.counter === PlatformCounters.events)?.samples).toEqual([{ labels: { event: 'stock.updated' }, value: 1 }]);
-    expect(totals.find((t) => t.counter === PlatformCounters.logins)?.samples).toEqual([]);
+    // Found through the index: exactly the counters that were counted, as they were declared.
+    expect(totals).toEqual([
+      { counter: TestCounters.emails, samples: [{ labels: { status: 'sent' }, value: 3 }] },
+      { counter: TestCounters.events, samples: [{ labels: { event: 'stock.updated' }, value: 1 }] },
+    ]);
+    expect(await readCounters(client, [TestCounters.logins])).toEqual([{ counter: TestCounters.logins, samples: [] }]);
+  });
+
+  it('indexes the declared counters as soon as the service starts, and counted ones with their first flush', async () => {
+    const app = await startService(redis, 60_000, [TestCounters.productViews, TestCounters.logins]);
+    await waitFor('the declared counters in the index', async () => (await client.hlen(COUNTER_INDEX_KEY)) === 2);
+    expect(await readCounters(client)).toEqual([
+      { counter: TestCounters.logins, samples: [] },
+      { counter: TestCounters.productViews, samples: [] },
+    ]);
+    expect(await client.hget(COUNTER_INDEX_KEY, 'test_logins_total')).toBe('{"help":"Logins, by result.","labels":["result"]}');
+
+    const counters = app.get(Counters);
+    counters.increment(TestCounters.cacheRequests, { result: 'hit' });
+    await counters.flush();
+    expect((await readCounterIndex(client)).map((counter) => counter.name)).toEqual(['test_cache_requests_total', 'test_logins_total', 'test_product_views_total']);
+    // A second definition of a known name that differs is a programming error.
+    const impostor = defineCounter({ name: 'test_logins_total', help: 'Something else.', labels: ['result'] });
+    expect(() => counters.increment(impostor, { result: 'x' })).toThrow('test_logins_total is declared twice, with different help or labels');
+    await app.close();
   });
 
   it('adds up across replicas', async () => {
     const replicas = await Promise.all([startService(redis, 100), startService(redis, 100)]);
-    replicas.forEach((app, i) => app.get(Counters).increment(PlatformCounters.cacheRequests, { result: 'hit' }, i + 1));
+    replicas.forEach((app, i) => app.get(Counters).increment(TestCounters.cacheRequests, { result: 'hit' }, i + 1));
     await Promise.all(replicas.map((app) => app.close()));
-    expect(await client.hget('platform:counters:platform_cache_requests_total', 'result=hit')).toBe('3');
+    expect(await client.hget('platform:counters:test_cache_requests_total', 'result=hit')).toBe('3');
   });
 
   it('keeps increments through a Redis outage and writes them once Redis is back', async () => {
     const app = await startService(redis, 100);
     const counters = app.get(Counters);
-    counters.increment(PlatformCounters.logins, { result: 'success' });
-    await waitFor('the first flush', async () => (await client.hget('platform:counters:platform_logins_total', 'result=success')) === '1');
+    counters.increment(TestCounters.logins, { result: 'success' });
+    await waitFor('the first flush', async () => (await client.hget('platform:counters:test_logins_total', 'result=success')) === '1');
     client.disconnect();
 
     await redis.kill();
-    for (let i = 0; i < 5; i++) counters.increment(PlatformCounters.logins, { result: 'success' });
+    for (let i = 0; i < 5; i++) counters.increment(TestCounters.logins, { result: 'success' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     await redis.start();
 
     client = redis.client();
     // The server lost its data (no AOF): only what was pending during the outage arrives.
-    await waitFor('the increments kept during the outage', async () => (await client.hget('platform:counters:platform_logins_total', 'result=success')) === '5', {
+    await waitFor('the increments kept during the outage', async () => (await client.hget('platform:counters:test_logins_total', 'result=success')) === '5', {
       timeoutMs: 8_000,
     });
     await app.close();
     // Sent once: a later flush does not repeat it.
-    expect(await client.hget('platform:counters:platform_logins_total', 'result=success')).toBe('5');
+    expect(await client.hget('platform:counters:test_logins_total', 'result=success')).toBe('5');
+    // The index was lost with the data, and written again with the increments.
+    expect(await readCounterIndex(client)).toEqual([TestCounters.logins]);
   });
 
   it('keeps only the increments Redis refused, so a partly applied batch is not counted twice', async () => {
     const app = await startService(redis, 60_000);
     const counters = app.get(Counters);
     // A field that is not an integer: its HINCRBY fails inside EXEC, the others are applied.
-    await client.hset('platform:counters:platform_logins_total', 'result=success', 'not a number');
-    counters.increment(PlatformCounters.logins, { result: 'success' }, 2);
-    counters.increment(PlatformCounters.logins, { result: 'failure' }, 3);
+    await client.hset('platform:counters:test_logins_total', 'result=success', 'not a number');
+    counters.increment(TestCounters.logins, { result: 'success' }, 2);
+    counters.increment(TestCounters.logins, { result: 'failure' }, 3);
     await counters.flush();
     await counters.flush();
-    expect(await client.hgetall('platform:counters:platform_logins_total')).toEqual({ 'result=success': 'not a number', 'result=failure': '3' });
+    expect(await client.hgetall('platform:counters:test_logins_total')).toEqual({ 'result=success': 'not a number', 'result=failure': '3' });
 
     // Once the field is repaired, the kept increment is written, once.
-    await client.hdel('platform:counters:platform_logins_total', 'result=success');
+    await client.hdel('platform:counters:test_logins_total', 'result=success');
     await counters.flush();
-    expect(await client.hget('platform:counters:platform_logins_total', 'result=success')).toBe('2');
+    expect(await client.hget('platform:counters:test_logins_total', 'result=success')).toBe('2');
     await app.close();
   });
 
   it('refuses a label set the counter does not declare', async () => {
     const app = await startService(redis, 60_000);
     const counters = app.get(Counters);
-    expect(() => counters.increment(PlatformCounters.logins, { outcome: 'x' } as never)).toThrow(TypeError);
-    expect(() => counters.increment(PlatformCounters.logins, { result: 'x' }, -1)).toThrow(RangeError);
+    expect(() => counters.increment(TestCounters.logins, { outcome: 'x' } as never)).toThrow(TypeError);
+    expect(() => counters.increment(TestCounters.logins, { result: 'x' }, -1)).toThrow(RangeError);
     await app.close();
   });
 });

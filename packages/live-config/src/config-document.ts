@@ -1,16 +1,17 @@
-import { PLATFORM_CONFIG_DEFAULTS, PlatformConfig } from '@platform/contracts';
+import type { ConfigSection } from '@platform/contracts';
+import { z } from 'zod';
+
+/** The values of a configuration document: flat dotted keys, `<section>.<field>`. */
+export type ConfigValues = Readonly<Record<string, unknown>>;
 
 /** The configuration as stored: its values and the version of the write that produced them. */
 export interface ConfigDocument {
   /** 0 while no document was ever written (the values are then the defaults). */
   readonly version: number;
-  readonly values: Readonly<PlatformConfig>;
+  readonly values: ConfigValues;
 }
 
-/** The document a service uses before anything was written. */
-export const DEFAULT_DOCUMENT: ConfigDocument = Object.freeze({ version: 0, values: PLATFORM_CONFIG_DEFAULTS });
-
-/** Thrown when a proposed configuration does not satisfy PlatformConfig; nothing was written. */
+/** Thrown when a proposed configuration does not satisfy its sections; nothing was written. */
 export class InvalidConfigError extends Error {
   /** One readable sentence per problem, e.g. `auth.loginMaxAttempts: Too small: expected number to be >=1`. */
   constructor(readonly problems: readonly string[]) {
@@ -19,38 +20,88 @@ export class InvalidConfigError extends Error {
   }
 }
 
-/** Validates a whole configuration (defaults for absent keys, unknown keys refused). */
-export function validateConfig(candidate: unknown): Readonly<PlatformConfig> {
-  if (typeof candidate !== 'object' || candidate === null || Array.isArray(candidate)) {
-    throw new InvalidConfigError(['expected a JSON object of {"key": value}']);
-  }
-  const parsed = PlatformConfig.safeParse(candidate);
-  if (!parsed.success) {
-    throw new InvalidConfigError(
-      parsed.error.issues.map((issue) => {
-        const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '';
-        return where ? `${where}: ${issue.message}` : issue.message;
-      }),
-    );
-  }
-  return Object.freeze(parsed.data);
+/** A section as registered in Redis by a running service: its name and its part of the document as JSON Schema. */
+export interface RegisteredSection {
+  readonly name: string;
+  /** The service that registered it last. */
+  readonly service: string;
+  /** `z.toJSONSchema` of the section's schema (input mode): an object of `<section>.<field>` properties. */
+  readonly schema: { properties: Record<string, unknown> };
 }
 
 /**
- * Reads what HMGET returned for `version` and `document`. Keys this build does not know are
- * dropped (a newer build may have written them during a rolling update); a value this build
- * refuses makes the whole stored document unusable, reported as an InvalidConfigError.
+ * The document's schema, assembled from sections: every key of every section, unknown keys
+ * refused, a default for every absent key. A service builds it from the sections it reads;
+ * the admin API from the sections every running service registered (their JSON Schemas).
  */
-export function parseStoredDocument(version: string | null, document: string | null): ConfigDocument {
-  if (version === null || document === null) return DEFAULT_DOCUMENT;
-  const known = Object.keys(PlatformConfig.shape);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(document);
-  } catch {
-    throw new InvalidConfigError(['the stored document is not JSON']);
+export class ConfigSchema {
+  private readonly object: z.ZodObject<Record<string, z.ZodType>, z.core.$strict>;
+  /** The value of every key when nothing was written. */
+  readonly defaults: ConfigValues;
+
+  private constructor(shape: Record<string, z.ZodType>) {
+    this.object = z.strictObject(shape);
+    this.defaults = Object.freeze(this.object.parse({}));
   }
-  const values =
-    typeof raw === 'object' && raw !== null ? Object.fromEntries(Object.entries(raw).filter(([key]) => known.includes(key))) : raw;
-  return Object.freeze({ version: Number(version), values: validateConfig(values) });
+
+  /** The schema of these sections (a service's own). */
+  static of(sections: readonly ConfigSection[]): ConfigSchema {
+    return new ConfigSchema(Object.assign({}, ...sections.map((section) => section.schema.shape)));
+  }
+
+  /** The schema of sections registered through Redis; throws when one is not the JSON Schema of a section. */
+  static fromRegistered(sections: readonly RegisteredSection[]): ConfigSchema {
+    const shape: Record<string, z.ZodType> = {};
+    for (const section of sections) {
+      for (const [key, property] of Object.entries(section.schema.properties)) {
+        if (!key.startsWith(`${section.name}.`)) throw new Error(`section ${section.name} registered a key outside it: ${key}`);
+        shape[key] = z.fromJSONSchema(property as Parameters<typeof z.fromJSONSchema>[0]);
+      }
+    }
+    return new ConfigSchema(shape);
+  }
+
+  /** Whether `key` belongs to one of the sections. */
+  has(key: string): boolean {
+    return Object.hasOwn(this.object.shape, key);
+  }
+
+  /** Validates a whole configuration (defaults for absent keys, unknown keys refused). */
+  validate(candidate: unknown): ConfigValues {
+    if (!isObject(candidate)) throw new InvalidConfigError(['expected a JSON object of {"key": value}']);
+    const parsed = this.object.safeParse(candidate);
+    if (!parsed.success) {
+      throw new InvalidConfigError(
+        parsed.error.issues.map((issue) => {
+          const where = issue.path.length > 0 ? issue.path.map(String).join('.') : '';
+          return where ? `${where}: ${issue.message}` : issue.message;
+        }),
+      );
+    }
+    return Object.freeze(parsed.data);
+  }
+
+  /**
+   * Reads the stored JSON: `known` holds this schema's keys, validated (defaults for absent
+   * ones), `others` the keys of other sections, as stored. A value this schema refuses makes
+   * the document unusable, reported as an InvalidConfigError.
+   */
+  parseStored(document: string): { known: ConfigValues; others: ConfigValues } {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(document);
+    } catch {
+      throw new InvalidConfigError(['the stored document is not JSON']);
+    }
+    if (!isObject(raw)) throw new InvalidConfigError(['the stored document is not a JSON object']);
+    const entries = Object.entries(raw);
+    return {
+      known: this.validate(Object.fromEntries(entries.filter(([key]) => this.has(key)))),
+      others: Object.freeze(Object.fromEntries(entries.filter(([key]) => !this.has(key)))),
+    };
+  }
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,7 @@
-import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { type DynamicModule, Global, Inject, Injectable, Module } from '@nestjs/common';
+import type { ConfigSection } from '@platform/contracts';
 import { type LiveConfigOptions, LiveConfig } from './live-config.js';
-import { LIVE_CONFIG_OPTIONS } from './live-config.constants.js';
+import { CONFIG_SECTIONS, LIVE_CONFIG_OPTIONS } from './live-config.constants.js';
 import { LiveConfigStore } from './live-config.store.js';
 
 @Global()
@@ -17,5 +18,24 @@ export class LiveConfigModule {
       providers: [{ provide: LIVE_CONFIG_OPTIONS, useValue: options }, LiveConfigStore, LiveConfig],
       exports: [LiveConfig, LiveConfigStore],
     };
+  }
+
+  /**
+   * Registers the configuration sections a feature module reads: LiveConfig validates and
+   * serves them, and keeps them registered in Redis for the admin API while the service runs.
+   */
+  static forFeature(sections: readonly ConfigSection[]): DynamicModule {
+    return { module: LiveConfigFeatureModule, providers: [{ provide: CONFIG_SECTIONS, useValue: sections }, ConfigSectionsDeclaration] };
+  }
+}
+
+@Module({})
+class LiveConfigFeatureModule {}
+
+/** Adds a feature module's sections to LiveConfig when the module is created (before the app starts). */
+@Injectable()
+class ConfigSectionsDeclaration {
+  constructor(live: LiveConfig, @Inject(CONFIG_SECTIONS) sections: readonly ConfigSection[]) {
+    live.addSections(...sections);
   }
 }

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit, Optional } from '@nestjs/common';
-import type { PlatformConfig, PlatformConfigKey } from '@platform/contracts';
+import type { ConfigSection, ConfigSectionValues } from '@platform/contracts';
 import { MetricsService } from '@platform/metrics';
 import { closeRedis, createRedis, type RedisSettings } from '@platform/redis';
 import type { Redis } from 'ioredis';
-import { type ConfigDocument, DEFAULT_DOCUMENT, InvalidConfigError } from './config-document.js';
-import { CONFIG_CHANNEL, DEFAULT_VERSION_CHECK_INTERVAL_MS, LIVE_CONFIG_OPTIONS } from './live-config.constants.js';
+import { type ConfigDocument, ConfigSchema, type ConfigValues, InvalidConfigError } from './config-document.js';
+import { CONFIG_CHANNEL, DEFAULT_SECTION_TTL_SECONDS, DEFAULT_VERSION_CHECK_INTERVAL_MS, LIVE_CONFIG_OPTIONS } from './live-config.constants.js';
 import { LiveConfigStore } from './live-config.store.js';
 
 export interface LiveConfigOptions {
@@ -14,10 +14,12 @@ export interface LiveConfigOptions {
   redis: RedisSettings;
   /** How often the version is compared with Redis' (repairs a missed signal). */
   versionCheckIntervalMs?: number;
+  /** How long this service's sections stay registered without being renewed (renewed every third of it). */
+  sectionTtlSeconds?: number;
 }
 
-/** Called after a change is applied, with the new and the previous values. */
-export type ConfigChangeListener = (next: Readonly<PlatformConfig>, previous: Readonly<PlatformConfig>) => void;
+/** Called after a change is applied, with the new and the previous values (of this service's sections). */
+export type ConfigChangeListener = (next: ConfigValues, previous: ConfigValues) => void;
 
 /**
  * The service's live view of the central configuration. Reads are synchronous and local
@@ -27,11 +29,22 @@ export type ConfigChangeListener = (next: Readonly<PlatformConfig>, previous: Re
  *   was reconnecting (pub/sub is at-most-once) or a write made without publishing;
  * - a check as soon as the subscriber reconnects.
  * Starts from the defaults when no document exists, or while Redis cannot be read at start.
+ *
+ * It holds the sections this service reads (LiveConfigModule.forFeature), validated with
+ * their zod schemas; keys of other sections in the document are not its business. It also
+ * keeps those sections registered in Redis, which is how the admin API learns them.
  */
 @Injectable()
 export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(LiveConfig.name);
-  private current: ConfigDocument = DEFAULT_DOCUMENT;
+  private readonly sections = new Map<string, ConfigSection>();
+  private schema = ConfigSchema.of([]);
+  private current: ConfigDocument = { version: 0, values: this.schema.defaults };
+  private started = false;
+  private registering: Promise<void> | undefined;
+  private registerTimer: NodeJS.Timeout | undefined;
+  /** The last registration failure logged, so an outage is reported once. */
+  private registerError = '';
   private readonly listeners = new Set<ConfigChangeListener>();
   private subscriber: Redis | undefined;
   private timer: NodeJS.Timeout | undefined;
@@ -51,9 +64,27 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
     this.versionGauge?.set(0);
   }
 
-  /** The current value of one key. */
-  get<K extends PlatformConfigKey>(key: K): PlatformConfig[K] {
-    return this.current.values[key];
+  /**
+   * Adds sections this service reads (LiveConfigModule.forFeature does it while the app is
+   * created); their defaults apply until a stored document is read at start.
+   */
+  addSections(...sections: ConfigSection[]): void {
+    if (this.started) throw new Error('configuration sections are added before the application starts (LiveConfigModule.forFeature)');
+    for (const section of sections) {
+      const known = this.sections.get(section.name);
+      if (known && known !== section) throw new Error(`two different configuration sections are named ${section.name}`);
+      this.sections.set(section.name, section);
+    }
+    this.schema = ConfigSchema.of([...this.sections.values()]);
+    this.current = { version: 0, values: this.schema.defaults };
+  }
+
+  /** The current value of one field of a section this service registered. */
+  get<S extends ConfigSection, K extends keyof ConfigSectionValues<S> & string>(section: S, field: K): ConfigSectionValues<S>[K] {
+    if (this.sections.get(section.name) !== section) {
+      throw new Error(`configuration section ${section.name} is read but not registered by this service (LiveConfigModule.forFeature)`);
+    }
+    return this.current.values[`${section.name}.${field}`] as ConfigSectionValues<S>[K];
   }
 
   /** The version of the document in use (0: defaults, nothing written yet). */
@@ -61,8 +92,8 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
     return this.current.version;
   }
 
-  /** Every key and its current value (frozen). */
-  snapshot(): Readonly<PlatformConfig> {
+  /** Every key of this service's sections and its current value (frozen). */
+  snapshot(): ConfigValues {
     return this.current.values;
   }
 
@@ -73,6 +104,11 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    this.started = true;
+    await this.register();
+    const ttlSeconds = this.options.sectionTtlSeconds ?? DEFAULT_SECTION_TTL_SECONDS;
+    this.registerTimer = setInterval(() => void this.register(), (ttlSeconds * 1_000) / 3);
+    this.registerTimer.unref();
     this.subscribe();
     try {
       await this.refresh();
@@ -86,6 +122,8 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
+    clearInterval(this.registerTimer);
+    await this.registering;
     if (this.subscriber) await closeRedis(this.subscriber);
     await this.refreshing?.catch(() => undefined);
   }
@@ -113,10 +151,34 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
     return this.refreshing;
   }
 
+  /**
+   * Registers (renews) this service's sections in Redis; a failure is logged once and retried
+   * at the next renewal, the sections staying registered meanwhile until their expiry.
+   */
+  private register(): Promise<void> {
+    if (this.sections.size === 0) return Promise.resolve();
+    this.registering ??= this.store
+      .registerSections(this.options.service, [...this.sections.values()], this.options.sectionTtlSeconds ?? DEFAULT_SECTION_TTL_SECONDS)
+      .then(() => {
+        if (this.registerError) this.logger.log('configuration sections are registered again');
+        this.registerError = '';
+      })
+      .catch((error: unknown) => {
+        const message = describe(error);
+        if (message !== this.registerError) this.logger.warn(`cannot register the configuration sections (${message}); retrying`);
+        this.registerError = message;
+      })
+      .finally(() => {
+        this.registering = undefined;
+      });
+    return this.registering;
+  }
+
   private async loadAndApply(): Promise<void> {
     let document: ConfigDocument;
     try {
-      document = await this.store.read();
+      const stored = await this.store.readStored();
+      document = { version: stored.version, values: stored.document === null ? this.schema.defaults : this.schema.parseStored(stored.document).known };
     } catch (error) {
       if (!(error instanceof InvalidConfigError)) throw error;
       const version = await this.store.readVersion();
@@ -158,16 +220,24 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
     let connectedBefore = false;
     subscriber.on('ready', () => {
       // Signals published while the subscriber was away are lost: look at the version now.
-      if (connectedBefore) void this.refresh().catch(() => undefined);
+      // Redis may also have restarted without its data: register the sections again.
+      if (connectedBefore) {
+        void this.register();
+        void this.refresh().catch(() => undefined);
+      }
       connectedBefore = true;
     });
     subscriber.on('message', (_channel: string, version: string) => {
       if (Number(version) === this.current.version) return;
       this.refresh().catch((error: unknown) => this.logger.warn(`cannot apply configuration version ${version}: ${describe(error)}`));
     });
-    subscriber.subscribe(CONFIG_CHANNEL).catch((error: unknown) => {
-      this.logger.warn(`cannot subscribe to ${CONFIG_CHANNEL}: ${describe(error)}`);
-    });
+    subscriber
+      .subscribe(CONFIG_CHANNEL)
+      // A write published before the subscription took effect sent its signal to nobody.
+      .then(() => this.refresh())
+      .catch((error: unknown) => {
+        this.logger.warn(`cannot subscribe to ${CONFIG_CHANNEL}: ${describe(error)}`);
+      });
   }
 }
 

@@ -15,6 +15,7 @@ type Named<T> = Omit<T, 'registers'>;
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
+  private readonly scrapeHooks: Array<() => Promise<void>> = [];
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -31,6 +32,21 @@ export class MetricsService {
 
   histogram<L extends string>(config: Named<HistogramConfiguration<L>>): Histogram<L> {
     return this.reuse(config.name, () => new Histogram({ buckets: LATENCY_BUCKETS, ...config, registers: [this.registry] }));
+  }
+
+  /**
+   * Runs `hook` at every scrape, before the registry is rendered: for a collector that learns
+   * at scrape time which metrics exist (prom-client renders only metrics registered when the
+   * scrape starts). The hook handles its own errors.
+   */
+  beforeScrape(hook: () => Promise<void>): void {
+    this.scrapeHooks.push(hook);
+  }
+
+  /** The registry in the Prometheus text format, after every beforeScrape hook. */
+  async scrape(): Promise<string> {
+    await Promise.all(this.scrapeHooks.map((hook) => hook()));
+    return this.registry.metrics();
   }
 
   private reuse<M>(name: string, create: () => M): M {

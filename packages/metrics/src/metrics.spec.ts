@@ -8,6 +8,17 @@ describe('metrics', () => {
     expect(metrics.counter({ name: 'things_total', help: 'things', labelNames: ['kind'] })).toBe(first);
   });
 
+  it('runs the beforeScrape hooks before rendering, so a metric they register is in that scrape', async () => {
+    const metrics = new MetricsService('spec');
+    let scrapes = 0;
+    metrics.beforeScrape(async () => {
+      scrapes += 1;
+      metrics.counter({ name: 'discovered_total', help: 'Registered by a hook.' }).inc(scrapes);
+    });
+    expect(await metrics.scrape()).toContain('discovered_total{service="spec"} 1');
+    expect(await metrics.scrape()).toContain('discovered_total{service="spec"} 3');
+  });
+
   it('labels HTTP durations by route template and leaves probes out', async () => {
     const metrics = new MetricsService('spec');
     const app = Fastify();

@@ -1,6 +1,6 @@
 import { context, SpanKind, trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { defineQueue, EMAIL_JOB_POLICY } from '@platform/contracts';
+import { defineQueue, type JobPolicy } from '@platform/contracts';
 import { startTelemetry, type Telemetry } from '@platform/telemetry';
 import { RedisServer } from '@platform/testing';
 import { Worker } from 'bullmq';
@@ -8,10 +8,18 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { InvalidJobError, QueueInspector, QueueProducer } from '../src/index.js';
 
-// A queue of this test's own (the platform's are contracts too: QueueContracts.email).
+// A policy and a queue of this test's own: the platform's packages never import the example's.
+const POLICY: JobPolicy = Object.freeze({
+  attempts: 5,
+  backoffDelayMs: 2_000,
+  backoffJitter: 0.5,
+  keepCompleted: Object.freeze({ age: 3_600, count: 100 }),
+  keepFailed: Object.freeze({ age: 86_400, count: 1_000 }),
+});
+
 const Greetings = defineQueue('spec-greetings', {
   jobs: { greet: z.object({ to: z.email(), times: z.number().int().positive().default(1) }).strict() },
-  policy: { ...EMAIL_JOB_POLICY, attempts: 3, backoffDelayMs: 500 },
+  policy: { ...POLICY, attempts: 3, backoffDelayMs: 500 },
 });
 
 describe('QueueProducer and QueueInspector on a real Redis', () => {
@@ -45,9 +53,9 @@ describe('QueueProducer and QueueInspector on a real Redis', () => {
     expect(job.data).toEqual({ to: 'ana@example.com', times: 1 });
     expect(job.opts).toMatchObject({
       attempts: 3,
-      backoff: { type: 'exponential', delay: 500, jitter: EMAIL_JOB_POLICY.backoffJitter },
-      removeOnComplete: EMAIL_JOB_POLICY.keepCompleted,
-      removeOnFail: EMAIL_JOB_POLICY.keepFailed,
+      backoff: { type: 'exponential', delay: 500, jitter: POLICY.backoffJitter },
+      removeOnComplete: POLICY.keepCompleted,
+      removeOnFail: POLICY.keepFailed,
     });
     // The same id again is the same job.
     await producer.add('greet', { to: 'ana@example.com', times: 2 }, { jobId: 'greet-1' });
@@ -94,7 +102,7 @@ describe('QueueProducer and QueueInspector on a real Redis', () => {
   });
 
   it('reads the dead letters a worker left', async () => {
-    const Failing = defineQueue('spec-failing', { jobs: { fail: z.object({}) }, policy: { ...EMAIL_JOB_POLICY, attempts: 1 } });
+    const Failing = defineQueue('spec-failing', { jobs: { fail: z.object({}) }, policy: { ...POLICY, attempts: 1 } });
     const failing = new QueueProducer(Failing, redis);
     const failingInspector = new QueueInspector(Failing, redis);
     const worker = new Worker(Failing.name, async () => {

@@ -4,6 +4,7 @@ import { QueueContracts } from '@platform/contracts';
 import { Counters, CountersModule } from '@platform/counters';
 import { LiveConfig, LiveConfigModule, LiveConfigStore } from '@platform/live-config';
 import { QueueInspector } from '@platform/queues';
+import { AuthSettings } from '../src/auth-settings.js';
 import { RedisModule } from '@platform/redis';
 import { RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
@@ -210,7 +211,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
 
       // 0 turns the interval off: every request sends (read live, like every other setting).
       await config.update({ 'auth.resetEmailIntervalSeconds': 0 });
-      await waitFor('the interval to be off', () => app.get(LiveConfig).get('auth.resetEmailIntervalSeconds') === 0);
+      await waitFor('the interval to be off', () => app.get(LiveConfig).get(AuthSettings, 'resetEmailIntervalSeconds') === 0);
       await requestToken();
       await requestToken();
     });
@@ -254,9 +255,9 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
   async function waitForConfig(window?: number, attempts?: number, resetTtl?: number) {
     const live = app.get(LiveConfig);
     await waitFor('the config change', () =>
-      (window === undefined || live.get('auth.loginWindowSeconds') === window) &&
-      (attempts === undefined || live.get('auth.loginMaxAttempts') === attempts) &&
-      (resetTtl === undefined || live.get('auth.resetTokenTtlSeconds') === resetTtl),
+      (window === undefined || live.get(AuthSettings, 'loginWindowSeconds') === window) &&
+      (attempts === undefined || live.get(AuthSettings, 'loginMaxAttempts') === attempts) &&
+      (resetTtl === undefined || live.get(AuthSettings, 'resetTokenTtlSeconds') === resetTtl),
     );
   }
 

@@ -1,4 +1,5 @@
-import { Queues } from '@platform/contracts';
+import { defineCounter, Queues } from '@platform/contracts';
+import { COUNTER_INDEX_KEY, indexEntry } from '@platform/counters';
 import { RedisServer, ServiceProcess, waitFor } from '@platform/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -13,6 +14,11 @@ async function samples(url: string, metric: string): Promise<Map<string, number>
   }
   return found;
 }
+
+/** Counters as services declare them: this service learns them from the index, never from a list. */
+const logins = defineCounter({ name: 'shop_logins_total', help: 'Logins, by result.', labels: ['result'] });
+const events = defineCounter({ name: 'shop_events_total', help: 'Events, by name.', labels: ['event'] });
+const views = defineCounter({ name: 'shop_product_views_total', help: 'Product views.' });
 
 describe('metrics-exporter (a real process against a real Redis)', () => {
   let redis: RedisServer;
@@ -34,27 +40,48 @@ describe('metrics-exporter (a real process against a real Redis)', () => {
     await redis?.destroy();
   });
 
-  it('exports the Redis-kept counters with their labels, and 0 for an unlabelled one never counted', async () => {
-    expect(await samples(exporter.url, 'platform_product_views_total')).toEqual(new Map([['{service="metrics-exporter"}', 0]]));
-    await client.hincrby('platform:counters:platform_logins_total', 'result=success', 7);
-    await client.hincrby('platform:counters:platform_logins_total', 'result=locked', 2);
-    await client.hincrby('platform:counters:platform_events_total', 'event=stock.updated', 3);
-    await client.hincrby('platform:counters:platform_product_views_total', '', 11);
+  it('exports the counters the services declared, with their labels, and 0 for an unlabelled one never counted', async () => {
+    expect(await samples(exporter.url, 'shop_product_views_total')).toEqual(new Map());
+    // What Counters writes when a service declares these counters at start.
+    await client.hset(COUNTER_INDEX_KEY, Object.fromEntries([logins, events, views].map((counter) => [counter.name, indexEntry(counter)])));
+    expect(await samples(exporter.url, 'shop_product_views_total')).toEqual(new Map([['{service="metrics-exporter"}', 0]]));
+    expect(await samples(exporter.url, 'shop_logins_total')).toEqual(new Map());
+    await client.hincrby('platform:counters:shop_logins_total', 'result=success', 7);
+    await client.hincrby('platform:counters:shop_logins_total', 'result=locked', 2);
+    await client.hincrby('platform:counters:shop_events_total', 'event=stock.updated', 3);
+    await client.hincrby('platform:counters:shop_product_views_total', '', 11);
 
-    const logins = await samples(exporter.url, 'platform_logins_total');
-    expect(logins).toEqual(
+    const loginSamples = await samples(exporter.url, 'shop_logins_total');
+    expect(loginSamples).toEqual(
       new Map([
         ['{result="success",service="metrics-exporter"}', 7],
         ['{result="locked",service="metrics-exporter"}', 2],
       ]),
     );
-    expect(await samples(exporter.url, 'platform_events_total')).toEqual(new Map([['{event="stock.updated",service="metrics-exporter"}', 3]]));
-    expect(await samples(exporter.url, 'platform_product_views_total')).toEqual(new Map([['{service="metrics-exporter"}', 11]]));
+    expect(await samples(exporter.url, 'shop_events_total')).toEqual(new Map([['{event="stock.updated",service="metrics-exporter"}', 3]]));
+    expect(await samples(exporter.url, 'shop_product_views_total')).toEqual(new Map([['{service="metrics-exporter"}', 11]]));
     // Totals are read on every scrape, never accumulated by the exporter.
-    await client.hincrby('platform:counters:platform_logins_total', 'result=success', 1);
-    expect((await samples(exporter.url, 'platform_logins_total')).get('{result="success",service="metrics-exporter"}')).toBe(8);
+    await client.hincrby('platform:counters:shop_logins_total', 'result=success', 1);
+    expect((await samples(exporter.url, 'shop_logins_total')).get('{result="success",service="metrics-exporter"}')).toBe(8);
     const text = await (await fetch(`${exporter.url}/metrics`)).text();
-    expect(text).toContain('# TYPE platform_logins_total counter');
+    expect(text).toContain('# HELP shop_logins_total Logins, by result.');
+    expect(text).toContain('# TYPE shop_logins_total counter');
+    // A total without an index entry is not exported (nobody said what it counts).
+    await client.hincrby('platform:counters:unknown_total', '', 1);
+    expect(await (await fetch(`${exporter.url}/metrics`)).text()).not.toContain('unknown_total');
+  });
+
+  it('follows the index: a counter removed from it is no longer exported, a label set it does not declare is left out', async () => {
+    await client.hdel(COUNTER_INDEX_KEY, events.name);
+    await client.hincrby('platform:counters:shop_logins_total', 'outcome=odd', 1);
+    const text = await (await fetch(`${exporter.url}/metrics`)).text();
+    expect(text).not.toContain('shop_events_total');
+    expect(await samples(exporter.url, 'shop_logins_total')).toEqual(
+      new Map([
+        ['{result="success",service="metrics-exporter"}', 8],
+        ['{result="locked",service="metrics-exporter"}', 2],
+      ]),
+    );
   });
 
   it('exports a gauge per queue and state', async () => {
@@ -77,12 +104,16 @@ describe('metrics-exporter (a real process against a real Redis)', () => {
       expect(response.status).toBe(200);
       const text = await response.text();
       expect(text).toContain('process_cpu_user_seconds_total');
-      expect(text).not.toMatch(/^platform_logins_total\{/m);
+      expect(text).not.toMatch(/^shop_logins_total\{/m);
       expect(text).not.toMatch(/^platform_queue_jobs\{/m);
     } finally {
       await redis.start();
     }
-    await waitFor('the counters to be exported again', async () => (await samples(exporter.url, 'platform_product_views_total')).size === 1, {
+    // The server lost its data (no AOF): the counters come back as their services write them again.
+    client.disconnect();
+    client = redis.client();
+    await client.hset(COUNTER_INDEX_KEY, views.name, indexEntry(views));
+    await waitFor('the counters to be exported again', async () => (await samples(exporter.url, 'shop_product_views_total')).size === 1, {
       timeoutMs: 10_000,
     });
   });

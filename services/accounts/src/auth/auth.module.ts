@@ -1,8 +1,18 @@
 import { Module } from '@nestjs/common';
+import { PlatformCounters } from '@platform/contracts';
+import { CountersModule } from '@platform/counters';
+import { LiveConfigModule } from '@platform/live-config';
+import { AuthSettings } from '../auth-settings.js';
 import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginLimiter } from './login-limiter.js';
 
-@Module({ imports: [UsersModule], controllers: [AuthController], providers: [AuthService, LoginLimiter], exports: [LoginLimiter] })
+// The auth section is read here and by PasswordResetModule (which imports this module).
+@Module({
+  imports: [UsersModule, LiveConfigModule.forFeature([AuthSettings]), CountersModule.forFeature([PlatformCounters.logins])],
+  controllers: [AuthController],
+  providers: [AuthService, LoginLimiter],
+  exports: [LoginLimiter],
+})
 export class AuthModule {}

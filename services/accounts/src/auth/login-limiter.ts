@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { LiveConfig } from '@platform/live-config';
+import { AuthSettings } from '../auth-settings.js';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { AccountsKeys } from '../accounts.keys.js';
@@ -79,8 +80,8 @@ export class LoginLimiter {
     const waitMs = await this.redis.accountsReserveLogin(
       AccountsKeys.loginFailuresByEmail(email),
       AccountsKeys.loginFailuresByAddress(addressBucket(clientAddress)),
-      this.config.get('auth.loginMaxAttempts'),
-      this.config.get('auth.loginWindowSeconds') * 1_000,
+      this.config.get(AuthSettings, 'loginMaxAttempts'),
+      this.config.get(AuthSettings, 'loginWindowSeconds') * 1_000,
     );
     return waitMs === 0 ? { allowed: true } : { allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1_000) };
   }

@@ -2,6 +2,7 @@ import { BadRequestException, Injectable, Logger } from '@nestjs/common';
 import { EmailJobs, emailJobId, type PasswordResetConfirmation, QueueContracts } from '@platform/contracts';
 import { LiveConfig } from '@platform/live-config';
 import { InjectQueueProducer, type QueueProducer } from '@platform/queues';
+import { AuthSettings } from '../auth-settings.js';
 import { LoginLimiter } from '../auth/login-limiter.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UserRepository } from '../users/user.repository.js';
@@ -34,13 +35,13 @@ export class PasswordResetService {
       this.logger.debug('password reset requested for an unknown email: nothing sent');
       return;
     }
-    const intervalSeconds = this.config.get('auth.resetEmailIntervalSeconds');
+    const intervalSeconds = this.config.get(AuthSettings, 'resetEmailIntervalSeconds');
     if (!(await this.interval.take(user.id, intervalSeconds))) {
       this.logger.log(`password reset for account ${user.id}: an email went out less than ${intervalSeconds} s ago, nothing sent`);
       return;
     }
     try {
-      const { token, tokenHash, expiresAt } = await this.tokens.issue(user.id, this.config.get('auth.resetTokenTtlSeconds'));
+      const { token, tokenHash, expiresAt } = await this.tokens.issue(user.id, this.config.get(AuthSettings, 'resetTokenTtlSeconds'));
       // The job id comes from the token: one email per token, however often this add is
       // retried. The job carries the token, so it is deleted once sent rather than kept with
       // the completed jobs; notifications' sent-marker keeps delivery at most once without it.

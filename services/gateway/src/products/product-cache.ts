@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Product } from '@platform/contracts';
 import { LiveConfig } from '@platform/live-config';
+import { CatalogSettings } from './catalog-settings.js';
 import { isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
@@ -226,7 +227,7 @@ export class ProductCache {
 
   /** `catalog.cacheTtlSeconds` from the live config, with jitter. */
   private ttlMs(): number {
-    const ttlMs = this.liveConfig.get('catalog.cacheTtlSeconds') * 1_000;
+    const ttlMs = this.liveConfig.get(CatalogSettings, 'cacheTtlSeconds') * 1_000;
     return Math.max(1, Math.round(ttlMs * (1 - TTL_JITTER * Math.random())));
   }
 

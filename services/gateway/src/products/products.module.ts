@@ -1,11 +1,16 @@
 import { Module } from '@nestjs/common';
+import { PlatformCounters } from '@platform/contracts';
+import { CountersModule } from '@platform/counters';
+import { LiveConfigModule } from '@platform/live-config';
 import { CacheRedisCloser, cacheRedisProvider } from './cache-redis.provider.js';
+import { CatalogSettings } from './catalog-settings.js';
 import { ProductCache } from './product-cache.js';
 import { ProductsController } from './products.controller.js';
 import { ProductsService } from './products.service.js';
 import { StockEventsController } from './stock-events.controller.js';
 
 @Module({
+  imports: [LiveConfigModule.forFeature([CatalogSettings]), CountersModule.forFeature([PlatformCounters.cacheRequests, PlatformCounters.productViews])],
   controllers: [ProductsController, StockEventsController],
   providers: [cacheRedisProvider, CacheRedisCloser, ProductCache, ProductsService],
 })

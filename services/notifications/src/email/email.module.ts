@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { QueueContracts, Queues } from '@platform/contracts';
+import { PlatformCounters, QueueContracts, Queues } from '@platform/contracts';
+import { CountersModule } from '@platform/counters';
 import { QueuesModule } from '@platform/queues';
 import { bullmqTelemetry } from '@platform/telemetry';
 import type { Redis } from 'ioredis';
@@ -22,6 +23,7 @@ import { OutboxController } from './outbox.controller.js';
 @Module({
   imports: [
     EmailConnectionModule,
+    CountersModule.forFeature([PlatformCounters.emails]),
     // Registered for the worker: @nestjs/bullmq creates EmailProcessor's worker with the
     // registered queue's connection, which must be the blocking one. Jobs are added through
     // the platform's QueueProducer instead, on the service's REDIS connection, which fails fast.

@@ -1,0 +1,243 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { readRegistry } from '@platform/registry';
+
+/**
+ * The dependency rule of the platform: a user deletes the example services and keeps
+ * `packages/`, so no workspace under packages/ may depend on a service. Precisely:
+ *
+ * 1. No source file of a workspace under packages/ (tests included: they would stop compiling)
+ *    imports an example contract: from `@platform/contracts` only what its platform modules
+ *    (PLATFORM_CONTRACT_MODULES) export, no namespace import of it, no deep import into it.
+ * 2. No non-test source file of a workspace under packages/ holds the name of a service of the
+ *    registry, as a whole word, in a string or template literal (comments are free to give
+ *    examples; a test may use a name as sample data, which deleting the service does not break).
+ *    Every registered service counts, the gateway and metrics-exporter too: a platform package
+ *    learns which services exist from the registry, it never names one.
+ *
+ * The one exception: packages/contracts still holds the example domain's contracts, every module
+ * of it but the platform ones. Those example modules are not checked (they name services by
+ * design); the platform modules are, and may import only each other. When the example
+ * contracts move out of packages/, this exception goes.
+ */
+export const PLATFORM_CONTRACT_MODULES = ['define', 'counter', 'config-section'];
+
+const SOURCE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
+const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'coverage', '.turbo']);
+
+/** Every problem of the rule in the repository at `root`, one sentence each (empty when it holds). */
+export function platformBoundaryProblems(root: string): string[] {
+  const services = readRegistry(root).map((service) => service.name);
+  const exportedBy = contractExports(root);
+  const problems: string[] = [];
+  const packagesDir = join(root, 'packages');
+  for (const workspace of readdirSync(packagesDir)) {
+    const dir = join(packagesDir, workspace);
+    if (!existsSync(join(dir, 'package.json'))) continue;
+    for (const file of sourceFiles(dir)) {
+      const where = relative(root, file);
+      const inContracts = workspace === 'contracts';
+      const contractModule = inContracts ? /^src\/([^/]+)\.ts$/.exec(relative(dir, file).replaceAll('\\', '/'))?.[1] : undefined;
+      // The exception: the example contracts are the example domain.
+      // (A spec file belongs to the module it tests: catalog.spec.ts is the example's.)
+      if (inContracts && contractModule !== undefined && !PLATFORM_CONTRACT_MODULES.includes(contractModule.replace(/\.spec$/, ''))) continue;
+      const { literals, imports } = scanSource(readFileSync(file, 'utf8'));
+      for (const { specifier, names } of imports) {
+        if (inContracts) {
+          const target = /^\.\/(.+)\.js$/.exec(specifier)?.[1];
+          if (contractModule && target && !PLATFORM_CONTRACT_MODULES.includes(target)) {
+            problems.push(`${where}: a platform module of the contracts imports the example module ./${target}.js`);
+          }
+          continue;
+        }
+        if (specifier.startsWith('@platform/contracts/') || /(^|\/)contracts\/src\//.test(specifier)) {
+          problems.push(`${where}: imports ${specifier}, inside @platform/contracts (only its index is public)`);
+        } else if (specifier === '@platform/contracts') {
+          if (names === '*') problems.push(`${where}: imports all of @platform/contracts, example contracts included`);
+          else {
+            for (const name of names) {
+              const module = exportedBy.get(name);
+              if (!module || !PLATFORM_CONTRACT_MODULES.includes(module)) {
+                problems.push(`${where}: imports ${name} from @platform/contracts, an example contract (${module ? `src/${module}.ts` : 'not exported'})`);
+              }
+            }
+          }
+        }
+      }
+      if (isTest(file)) continue;
+      for (const literal of literals) {
+        for (const service of services) {
+          if (new RegExp(`(?<![\\w-])${service.replace(/[-]/g, '\\-')}(?![\\w-])`).test(literal)) {
+            problems.push(`${where}: names the service ${service} in the string ${JSON.stringify(literal)}`);
+          }
+        }
+      }
+    }
+  }
+  return problems;
+}
+
+/** What packages/contracts/src/index.ts exports: name -> the module it comes from (`define`, `catalog`...). */
+function contractExports(root: string): Map<string, string> {
+  const index = readFileSync(join(root, 'packages', 'contracts', 'src', 'index.ts'), 'utf8');
+  const exported = new Map<string, string>();
+  for (const { specifier, names } of scanSource(index).imports) {
+    const module = /^\.\/(.+)\.js$/.exec(specifier)?.[1];
+    if (module && names !== '*') for (const name of names) exported.set(name, module);
+  }
+  return exported;
+}
+
+function* sourceFiles(dir: string): Generator<string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) {
+      if (!SKIPPED_DIRS.has(entry.name)) yield* sourceFiles(join(dir, entry.name));
+    } else if (SOURCE.test(entry.name) && !entry.name.endsWith('.d.ts')) {
+      yield join(dir, entry.name);
+    }
+  }
+}
+
+function isTest(file: string): boolean {
+  return /\.(?:e2e-)?spec\.[cm]?[jt]s$/.test(file) || /[/\\]test[/\\]/.test(file);
+}
+
+/** An import or re-export: its specifier and the names it takes (`*` for a namespace or `export *`). */
+export interface ImportOf {
+  specifier: string;
+  names: string[] | '*';
+}
+
+/**
+ * The string literals (template literals' text parts included) and the imports of a
+ * JavaScript or TypeScript source, comments left out. A small scanner rather than a parser
+ * (TypeScript 7 has no JavaScript API): it knows comments, strings, templates with nested
+ * `${}` and regular expression literals, which is all it takes to tell code from text.
+ */
+export function scanSource(source: string): { literals: string[]; imports: ImportOf[] } {
+  const literals: string[] = [];
+  let code = '';
+  let i = 0;
+  /** For each template we are inside a `${}` of: the brace depth that closes it. */
+  const templates: number[] = [];
+  let depth = 0;
+
+  const readTemplate = (): void => {
+    let text = '';
+    while (i < source.length) {
+      const c = source[i]!;
+      if (c === '\\') {
+        text += source.slice(i, i + 2);
+        i += 2;
+      } else if (c === '`') {
+        i += 1;
+        literals.push(text);
+        code += '``';
+        return;
+      } else if (c === '$' && source[i + 1] === '{') {
+        i += 2;
+        literals.push(text);
+        templates.push(depth);
+        depth += 1;
+        code += '`${';
+        return;
+      } else {
+        text += c;
+        i += 1;
+      }
+    }
+  };
+
+  while (i < source.length) {
+    const c = source[i]!;
+    const next = source[i + 1];
+    if (c === '/' && next === '/') {
+      while (i < source.length && source[i] !== '\n') i += 1;
+    } else if (c === '/' && next === '*') {
+      const end = source.indexOf('*/', i + 2);
+      i = end < 0 ? source.length : end + 2;
+      code += ' ';
+    } else if (c === "'" || c === '"') {
+      let text = '';
+      i += 1;
+      while (i < source.length && source[i] !== c && source[i] !== '\n') {
+        if (source[i] === '\\') {
+          text += source[i + 1] ?? '';
+          i += 2;
+        } else {
+          text += source[i];
+          i += 1;
+        }
+      }
+      i += 1;
+      literals.push(text);
+      // Code keeps a placeholder: text in a string never reads as code (an import in a fixture).
+      code += `"#${literals.length - 1}"`;
+    } else if (c === '`') {
+      i += 1;
+      readTemplate();
+    } else if (c === '}' && templates.length > 0 && depth - 1 === templates[templates.length - 1]) {
+      templates.pop();
+      depth -= 1;
+      i += 1;
+      code += '}';
+      readTemplate();
+    } else if (c === '/' && regexMayStart(code)) {
+      let inClass = false;
+      i += 1;
+      while (i < source.length && (source[i] !== '/' || inClass) && source[i] !== '\n') {
+        if (source[i] === '\\') i += 1;
+        else if (source[i] === '[') inClass = true;
+        else if (source[i] === ']') inClass = false;
+        i += 1;
+      }
+      i += 1;
+      code += '/regex/';
+    } else {
+      if (c === '{') depth += 1;
+      if (c === '}') depth -= 1;
+      code += c;
+      i += 1;
+    }
+  }
+  const imports = importsOf(code, literals);
+  // A module specifier is not text of the program.
+  const specifiers = new Set(imports.map((found) => found.at));
+  return { literals: literals.filter((_, at) => !specifiers.has(at)), imports: imports.map(({ specifier, names }) => ({ specifier, names })) };
+}
+
+/** Whether a `/` after `code` starts a regular expression literal rather than a division. */
+function regexMayStart(code: string): boolean {
+  const before = code.trimEnd();
+  if (before === '') return true;
+  if (/[(,=:[!&|?{};+\-*%<>~^]$/.test(before)) return true;
+  return /\b(?:return|typeof|case|do|else|in|of|new|delete|void|throw|yield|await)$/.test(before);
+}
+
+/** The imported names of `{ a, type B as C }`'s inside: `a`, `B`. */
+function names(list: string): string[] {
+  return list
+    .split(',')
+    .map((part) => part.trim().replace(/^type\s+/, '').split(/\s+as\s+/)[0]!.trim())
+    .filter(Boolean);
+}
+
+/** The imports in `code`, whose strings are placeholders `"#<index in literals>"`. */
+function importsOf(code: string, literals: readonly string[]): Array<ImportOf & { at: number }> {
+  const found: Array<ImportOf & { at: number }> = [];
+  const literal = (placeholder: string) => ({ specifier: literals[Number(placeholder)]!, at: Number(placeholder) });
+  for (const match of code.matchAll(/\b(?:import|export)\s+(?:type\s+)?(?:[\w$]+\s*,\s*)?\{([^}]*)\}\s*from\s*"#(\d+)"/g)) {
+    found.push({ ...literal(match[2]!), names: names(match[1]!) });
+  }
+  for (const match of code.matchAll(/\b(?:import\s+(?:type\s+)?\*\s+as\s+[\w$]+|export\s+(?:type\s+)?\*(?:\s+as\s+[\w$]+)?)\s+from\s*"#(\d+)"/g)) {
+    found.push({ ...literal(match[1]!), names: '*' });
+  }
+  for (const match of code.matchAll(/\bimport\s+(?:type\s+)?[\w$]+\s+from\s*"#(\d+)"/g)) {
+    found.push({ ...literal(match[1]!), names: ['default'] });
+  }
+  // Side-effect imports, dynamic imports and require: they can take anything.
+  for (const match of code.matchAll(/\b(?:import\s*\(\s*|require\s*\(\s*|import\s+)"#(\d+)"/g)) {
+    found.push({ ...literal(match[1]!), names: '*' });
+  }
+  return found;
+}
