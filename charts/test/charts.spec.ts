@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { readRegistry } from '@platform/registry';
 import { join } from 'node:path';
-import { copyCharts, type ChartsCopy, helm, HelmError, KUBE_VERSION } from '../src/helm.js';
+import { copyCharts, type ChartsCopy, helm, KUBE_VERSION } from '../src/helm.js';
 import { allSchemaErrors } from '../src/kube-schema.js';
 import { byName, type KubeObject, ofKind, secretValues } from '../src/manifests.js';
 import { repoPath } from '../src/repo.js';
 import { undocumentedValues } from '../src/values-docs.js';
-import { NAMESPACE, renderPlatform, renderRedis, SCENARIOS } from './scenarios.js';
+import { NAMESPACE, renderError, renderPlatform, renderRedis, SCENARIOS } from './scenarios.js';
 
 const SERVICES = readRegistry().map((service) => service.name);
 
@@ -15,16 +15,6 @@ beforeAll(() => {
   charts = copyCharts();
 });
 afterAll(() => charts.remove());
-
-function renderError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HelmError) return error.output;
-    throw error;
-  }
-  throw new Error('expected the render to fail');
-}
 
 describe.each(['redis', 'platform'] as const)('the %s chart', (chart) => {
   it.each(SCENARIOS)('passes helm lint --strict with ci/%s-values.yaml', (scenario) => {

@@ -1,6 +1,6 @@
-import { copyCharts, type ChartsCopy, HelmError } from '../src/helm.js';
+import { copyCharts, type ChartsCopy } from '../src/helm.js';
 import { byName, type KubeObject, ofKind, podTemplates, secretValues } from '../src/manifests.js';
-import { renderPlatform, renderRedis, SCENARIOS } from './scenarios.js';
+import { renderError, renderPlatform, renderRedis, SCENARIOS } from './scenarios.js';
 
 /** Render checks for the Redis chart and the platform's use of it (issue 15). */
 
@@ -9,16 +9,6 @@ beforeAll(() => {
   charts = copyCharts();
 });
 afterAll(() => charts.remove());
-
-function renderError(run: () => unknown): string {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof HelmError) return error.output;
-    throw error;
-  }
-  throw new Error('expected the render to fail');
-}
 
 type Pod = ReturnType<typeof podTemplates>[number];
 const podOf = (objects: KubeObject[], kind: string, name: string): Pod => podTemplates([byName(objects, kind, name)])[0]!;

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { type ChartsCopy, PROMETHEUS_OPERATOR_APIS, render } from '../src/helm.js';
+import { type ChartsCopy, HelmError, PROMETHEUS_OPERATOR_APIS, render } from '../src/helm.js';
 import type { KubeObject } from '../src/manifests.js';
 
 /** The ci/*-values.yaml scenarios every chart ships. */
@@ -33,4 +33,15 @@ export function renderRedis(charts: ChartsCopy, scenario: Scenario, operator = f
     apiVersions: operator ? PROMETHEUS_OPERATOR_APIS : [],
     namespace: NAMESPACE,
   });
+}
+
+/** Helm's output of a render that must fail (the test fails when it renders). */
+export function renderError(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof HelmError) return error.output;
+    throw error;
+  }
+  throw new Error('expected the render to fail');
 }

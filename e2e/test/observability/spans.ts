@@ -1,17 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { repoRoot } from '@platform/testing';
+import { type ReceivedSpan, repoRoot } from '@platform/testing';
 
-/** One finished span as the test preload writes it (packages/telemetry/test/fixtures). */
-export interface RecordedSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-  attributes: Record<string, unknown>;
-  service: string;
-  scope: string;
-}
+/** One finished span as the test preload writes it (packages/telemetry/test/fixtures): what an OTLP receiver gets, less the status. */
+export type RecordedSpan = Omit<ReceivedSpan, 'statusCode'>;
 
 /** `node --import` flags that make a service record its spans to SPANS_FILE. */
 export const RECORD_SPANS = ['--import', `${repoRoot}packages/telemetry/test/fixtures/record-spans.js`];
