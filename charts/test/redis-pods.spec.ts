@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectionOptionsFromUrl, redisOptions } from '@platform/redis';
+import { waitFor } from '@platform/testing';
 import { Redis, type RedisOptions } from 'ioredis';
 import { stringify } from 'yaml';
 import { copyCharts, type ChartsCopy, render } from '../src/helm.js';
@@ -109,8 +110,15 @@ describe('the Redis chart with replication and Sentinel, on real redis-server pr
     // Sentinel answers with its own password (and each Sentinel found the others with it).
     const sentinel = quietClient({ ...pods.sentinelAddresses[1]!, password: SENTINEL_PASSWORD });
     await sentinel.connect();
-    expect(((await sentinel.call('SENTINEL', 'SENTINELS', 'mymaster')) as unknown[]).length).toBe(2);
-    expect(((await sentinel.call('SENTINEL', 'REPLICAS', 'mymaster')) as unknown[]).length).toBe(2);
+    const known = async () => ({
+      sentinels: ((await sentinel.call('SENTINEL', 'SENTINELS', 'mymaster')) as unknown[]).length,
+      replicas: ((await sentinel.call('SENTINEL', 'REPLICAS', 'mymaster')) as unknown[]).length,
+    });
+    await waitFor('Sentinel to find the other Sentinels and the replicas', async () => {
+      const { sentinels, replicas } = await known();
+      return sentinels === 2 && replicas === 2;
+    }, { timeoutMs: 20_000, intervalMs: 200 });
+    expect(await known()).toEqual({ sentinels: 2, replicas: 2 });
     sentinel.disconnect();
   }, 60_000);
 
