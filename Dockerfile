@@ -21,7 +21,7 @@ WORKDIR /app
 FROM base AS pruner
 ARG SERVICE
 # Same version as the root package.json's devDependency (the rehearsal test checks it).
-ARG TURBO_VERSION=2.11.11
+ARG TURBO_VERSION=2.11.9
 COPY . .
 RUN test -n "${SERVICE}" && test -d "services/${SERVICE}" || { echo "set --build-arg SERVICE=<a folder of services/>" >&2; exit 1; }
 RUN npx --yes "turbo@${TURBO_VERSION}" prune "${SERVICE}" --docker --out-dir out

@@ -57,6 +57,22 @@ bench: node_modules ## Benchmarks (~15 min): bench/RESULTS.md + results.json; BE
 	npx turbo run build --filter='./services/*...' --filter='@platform/bench...'
 	cd bench && npm run --silent bench
 
+# ---- The service registry (services/*/package.json "platform") ---------------------------------
+.PHONY: services derive service
+
+services: ## List the services of the registry (role, ports, transports, calls, Redis access)
+	@node packages/registry/cli.mjs list
+
+derive: ## Rewrite the files derived from the registry (charts/platform/services/*.json)
+	@node packages/registry/cli.mjs derive
+
+KIND ?= rpc
+ROUTE ?= no
+DESCRIPTION ?= The $(NAME) service.
+service: node_modules ## Add a service: make service NAME=orders [KIND=rpc|worker] [ROUTE=yes] [DESCRIPTION="..."]
+	@test -n "$(NAME)" || { echo 'usage: make service NAME=<name> [KIND=rpc|worker] [ROUTE=yes]' >&2; exit 2; }
+	npx turbo gen service --args "$(NAME)" "$(KIND)" "$(ROUTE)" "$(DESCRIPTION)"
+
 clean: ## Remove build output and the dev Redis data
 	rm -rf packages/*/dist services/*/dist .turbo .dev
 

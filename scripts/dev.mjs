@@ -7,10 +7,12 @@ import { existsSync, mkdirSync, readdirSync, watch } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { calleeEnv, readRegistry } from '../packages/registry/index.mjs';
 import { hasBinary, say, start, state, stopAllOnSignals } from './lib/children.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const SERVICES = ['legacy', 'catalog', 'accounts', 'notifications', 'metrics-exporter', 'gateway'];
+// Every service of the registry (services/*/package.json "platform"), callees first.
+const SERVICES = readRegistry(root);
 const DEV_REDIS_PORT = Number(process.env.DEV_REDIS_PORT ?? 6390);
 const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'dev-admin-token-change-me';
 // Signs the gateway's session cookie; a fixed dev value keeps sessions across reloads.
@@ -113,11 +115,10 @@ function rebuildOnSave() {
 }
 
 async function waitUntilReady(services) {
-  const ports = { gateway: 3000, legacy: 3001, catalog: 3002, accounts: 3003, notifications: 3004, 'metrics-exporter': 9400 };
   const deadline = Date.now() + 60_000;
   for (const service of services) {
     while (Date.now() < deadline && !state.stopping) {
-      const ok = await fetch(`http://127.0.0.1:${ports[service]}/health/ready`).then((r) => r.ok, () => false);
+      const ok = await fetch(`http://127.0.0.1:${service.port}/health/ready`).then((r) => r.ok, () => false);
       if (ok) break;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -142,13 +143,18 @@ async function main() {
     SHUTDOWN_TIMEOUT_MS: '5000',
   };
   for (const service of SERVICES) {
-    start(service, process.execPath, ['--enable-source-maps', '--watch', 'dist/main.js'], {
-      cwd: join(root, 'services', service),
-      env,
+    // Ports from the registry: the service's own, its extra ports, and where its callees listen.
+    const ports = Object.fromEntries(service.extraPorts.map((extra) => [extra.env, String(extra.port)]));
+    const callees = calleeEnv(SERVICES, service, { host: () => '127.0.0.1', port: (_callee, extra) => extra.port });
+    start(service.name, process.execPath, ['--enable-source-maps', '--watch', 'dist/main.js'], {
+      cwd: join(root, 'services', service.name),
+      env: { ...env, PORT: String(service.port), ...ports, ...callees },
     });
   }
   await waitUntilReady(SERVICES);
-  say('every service is ready; gateway on http://localhost:3000 — try: curl localhost:3000/test  /test1  /test2');
+  const entry = SERVICES.find((service) => service.public) ?? SERVICES.find((service) => service.role === 'http');
+  say(`every service is ready: ${SERVICES.map((service) => `${service.name} :${service.port}`).join(', ')}`);
+  if (entry) say(`the API is on http://localhost:${entry.port}`);
   say(`admin token (dev only): ${ADMIN_TOKEN}`);
   say('Ctrl-C stops everything');
 }

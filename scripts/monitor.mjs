@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // `make monitor`: Prometheus on http://localhost:9090 scraping the services of `make dev`
-// (monitoring/prometheus.yml, with the platform's alert rules), and redis_exporter in front
-// of the dev Redis when it is installed. Ctrl-C stops both.
-import { mkdirSync } from 'node:fs';
+// (a config written from the service registry into .dev/prometheus/, with the platform's
+// alert rules), and redis_exporter in front of the dev Redis when it is installed. Ctrl-C
+// stops both.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prometheusConfig, readRegistry } from '../packages/registry/index.mjs';
 import { hasBinary, say, start, stopAllOnSignals } from './lib/children.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -24,8 +26,11 @@ if (exporterBinary) {
 }
 const storage = join(root, '.dev', 'prometheus');
 mkdirSync(storage, { recursive: true });
+const configFile = join(storage, 'prometheus.yml');
+const rulesFile = join(root, 'charts', 'platform', 'files', 'prometheus', 'alerts.yml');
+writeFileSync(configFile, prometheusConfig(readRegistry(root), { rulesFile }));
 start('prometheus', 'prometheus', [
-  `--config.file=${join(root, 'monitoring', 'prometheus.yml')}`,
+  `--config.file=${configFile}`,
   `--storage.tsdb.path=${storage}`,
   '--web.listen-address=127.0.0.1:9090',
   '--log.level=warn',

@@ -5,12 +5,13 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { copyCharts, type ChartsCopy } from '../src/helm.js';
 import { type KubeObject, ofKind } from '../src/manifests.js';
-import { jobSelectors, scrapeJobs } from '../src/scrape-jobs.js';
+import { readRegistry } from '@platform/registry';
+import { jobSelectors, scrapeJobs, scrapeTargets, upSelects } from '../src/scrape-jobs.js';
 import { renderPlatform } from './scenarios.js';
 
 /**
- * The alert rules the chart ships select jobs by name (`up{job="redis"}`); the chart's
- * ServiceMonitors decide those names. A rule whose selector matches no job the chart produces
+ * The alert rules the chart ships select targets by label (`up{job="redis"}`,
+ * `up{part_of="nest-redis-platform"}`); the chart's ServiceMonitors decide those labels. A rule whose selector matches no job the chart produces
  * never fires: these tests take the names from the rendered objects.
  */
 
@@ -24,6 +25,11 @@ interface Rule {
 /** An annotation as Prometheus renders it, for the `{{ $labels.x }}` it uses here. */
 function expand(text: string, labels: Record<string, string>): string {
   return text.replace(/\{\{\s*\$labels\.(\w+)\s*\}\}/g, (_match, name: string) => labels[name] ?? '');
+}
+
+/** An `up` series with these labels, in promtool's notation. */
+function upSeries(labels: Record<string, string>): string {
+  return `up{${Object.entries(labels).map(([name, value]) => `${name}="${value}"`).join(',')}}`;
 }
 
 let charts: ChartsCopy;
@@ -40,7 +46,7 @@ afterAll(() => charts.remove());
 
 describe('the alert rules against the jobs the chart produces', () => {
   it('render a job per service and `redis` for redis_exporter', () => {
-    expect(scrapeJobs(objects)).toEqual(['accounts', 'catalog', 'gateway', 'legacy', 'metrics-exporter', 'notifications', 'redis']);
+    expect(scrapeJobs(objects)).toEqual([...readRegistry().map((service) => service.name), 'redis'].sort());
   });
 
   it('select only jobs that exist', () => {
@@ -56,8 +62,8 @@ describe('the alert rules against the jobs the chart produces', () => {
     // must fire for the jobs its selector names. With a job name the chart does not produce
     // (e.g. the release-named `platform-redis` job of a ServiceMonitor without jobLabel) the
     // expected alert is missing and promtool fails.
-    const jobs = scrapeJobs(objects);
-    const upRules = rules.filter((rule) => rule.alert && /\bup\{job/.test(rule.expr));
+    const targets = scrapeTargets(objects);
+    const upRules = rules.filter((rule) => rule.alert && /\bup\{/.test(rule.expr));
     expect(upRules.map((rule) => rule.alert).sort()).toEqual(['PlatformRedisDown', 'PlatformServiceDown']);
     const dir = mkdtempSync(join(tmpdir(), 'alerts-'));
     try {
@@ -67,21 +73,18 @@ describe('the alert rules against the jobs the chart produces', () => {
         evaluation_interval: '1m',
         tests: [{
           interval: '1m',
-          input_series: jobs.map((job) => ({ series: `up{job="${job}",instance="${job}:1"}`, values: '0 0 0 0 0 0' })),
-          alert_rule_test: upRules.map((rule) => {
-            const selected = new Set(jobSelectors(rule.expr).flatMap((selector) => selector.jobs));
-            return {
-              eval_time: '4m',
-              alertname: rule.alert,
-              exp_alerts: jobs.filter((job) => selected.has(job)).map((job) => {
-                const labels = { job, instance: `${job}:1` };
-                return {
-                  exp_labels: { ...labels, ...rule.labels },
-                  exp_annotations: Object.fromEntries(Object.entries(rule.annotations ?? {}).map(([key, value]) => [key, expand(value, labels)])),
-                };
-              }),
-            };
-          }),
+          input_series: targets.map((target) => ({ series: upSeries({ ...target, instance: `${target.job}:1` }), values: '0 0 0 0 0 0' })),
+          alert_rule_test: upRules.map((rule) => ({
+            eval_time: '4m',
+            alertname: rule.alert,
+            exp_alerts: targets.filter((target) => upSelects(rule.expr, target)).map((target) => {
+              const labels = { ...target, instance: `${target.job}:1` };
+              return {
+                exp_labels: { ...labels, ...rule.labels },
+                exp_annotations: Object.fromEntries(Object.entries(rule.annotations ?? {}).map(([key, value]) => [key, expand(value, labels)])),
+              };
+            }),
+          })),
         }],
       };
       for (const test of tests.tests[0]!.alert_rule_test) expect(test.exp_alerts.length).toBeGreaterThan(0);

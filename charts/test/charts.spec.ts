@@ -1,4 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { readRegistry } from '@platform/registry';
 import { join } from 'node:path';
 import { copyCharts, type ChartsCopy, helm, HelmError, KUBE_VERSION } from '../src/helm.js';
 import { allSchemaErrors } from '../src/kube-schema.js';
@@ -7,7 +8,7 @@ import { repoPath } from '../src/repo.js';
 import { undocumentedValues } from '../src/values-docs.js';
 import { NAMESPACE, renderPlatform, renderRedis, SCENARIOS } from './scenarios.js';
 
-const SERVICES = ['gateway', 'legacy', 'catalog', 'accounts', 'notifications', 'metrics-exporter'];
+const SERVICES = readRegistry().map((service) => service.name);
 
 let charts: ChartsCopy;
 beforeAll(() => {
@@ -98,6 +99,9 @@ describe('monitoring objects', () => {
 describe('values and secrets', () => {
   it('rejects unknown keys, wrong types and the latest tag through values.schema.json', () => {
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['services.gateway.prot=1'] }))).toMatch(/additional properties 'prot'/);
+    expect(renderError(() => renderPlatform(charts, 'default', { set: ['services.ghost.replicaCount=1'] }))).toMatch(
+      /services\.ghost: no such service in the registry/,
+    );
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['common.pdb.enabled=maybe'] }))).toMatch(/pdb\/enabled/);
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['image.tag=latest'] }))).toMatch(/image\/tag/);
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['secrets.sessionSecret=too-short'] }))).toMatch(/sessionSecret/);
@@ -155,12 +159,3 @@ describe('values and secrets', () => {
     expect(byName(objects, 'Secret', 'platform-secrets').metadata.namespace ?? NAMESPACE).toBe(NAMESPACE);
   });
 });
-
-describe('the charts workspace', () => {
-  it('makes its test task wait for every service build (charts/turbo.json), which the agreement test starts', () => {
-    const turbo = JSON.parse(readFileSync(repoPath('charts', 'turbo.json'), 'utf8')) as { tasks: { test: { dependsOn: string[] } } };
-    const services = readdirSync(repoPath('services')).filter((name) => existsSync(repoPath('services', name, 'package.json')));
-    for (const service of services) expect(turbo.tasks.test.dependsOn).toContain(`${service}#build`);
-  });
-});
-

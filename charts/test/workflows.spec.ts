@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { readRegistry } from '@platform/registry';
 import { repoPath } from '../src/repo.js';
 import { actionlint, parseWorkflow, workflowProblems } from '../src/workflows.js';
 
@@ -19,9 +21,14 @@ describe('GitHub workflows', () => {
     expect(workflowProblems(read(file))).toEqual([]);
   });
 
-  it('build an image for every service folder', () => {
-    const jobs = parseWorkflow(read('ci.yml')).jobs as Record<string, { strategy?: { matrix?: { service?: string[] } } }>;
-    expect([...(jobs.images?.strategy?.matrix?.service ?? [])].sort()).toEqual(readdirSync(repoPath('services')).sort());
+  it('build an image for every service of the registry, read by a job, never listed by hand', () => {
+    const jobs = parseWorkflow(read('ci.yml')).jobs as Record<string, { needs?: string[]; strategy?: { matrix?: { service?: unknown } }; steps?: Array<{ run?: string }> }>;
+    expect(jobs.images?.strategy?.matrix?.service).toBe('${{ fromJSON(needs.services.outputs.names) }}');
+    expect(jobs.images?.needs).toContain('services');
+    expect(jobs.services?.steps?.map((step) => step.run ?? '').join('\n')).toContain('node packages/registry/cli.mjs names');
+    // What that job prints here: every service of the registry.
+    const printed = execFileSync(process.execPath, [repoPath('packages', 'registry', 'cli.mjs'), 'names'], { encoding: 'utf8' });
+    expect((JSON.parse(printed) as string[]).sort()).toEqual(readRegistry().map((service) => service.name).sort());
   });
 });
 

@@ -35,8 +35,18 @@ describe('Prometheus rules and scrape config (promtool)', () => {
     expect(alerts.filter((alert) => !quiet.has(alert!))).toEqual([]);
   });
 
-  it('the scrape config for make dev is valid and loads the rules', () => {
-    const output = execFileSync('promtool', ['check', 'config', `${repoRoot}monitoring/prometheus.yml`], { encoding: 'utf8' });
-    expect(output).toContain('SUCCESS');
+  it('the scrape config make monitor writes from the registry is valid, loads the rules and scrapes every service', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { join } = await import('node:path');
+    const { parse } = await import('yaml');
+    const { prometheusConfig, readRegistry } = await import('@platform/registry');
+    const registry = readRegistry();
+    const config = prometheusConfig(registry, { rulesFile: `${rulesDir}/alerts.yml` });
+    const file = join(mkdtempSync(join(tmpdir(), 'prometheus-config-')), 'prometheus.yml');
+    writeFileSync(file, config);
+    expect(execFileSync('promtool', ['check', 'config', file], { encoding: 'utf8' })).toContain('SUCCESS');
+    const jobs = (parse(config) as { scrape_configs: Array<{ job_name: string }> }).scrape_configs.map((job) => job.job_name);
+    expect(jobs.sort()).toEqual([...registry.map((service) => service.name), 'redis'].sort());
   });
 });

@@ -1,8 +1,23 @@
 {{/*
-Shared named templates. Every service folder (templates/<service>/) holds one-line files that
-call the `platform.<kind>` templates below with (list $ "<service>"), so all six services are
-rendered by the same code from their entry in .Values.services merged over .Values.common.
+Shared named templates. templates/services/*.yaml range over the services of the registry
+(services/<name>.json, written from each service's package.json by `make derive`) and call the
+`platform.<kind>` templates below with (list $ "<service>"), so every service is rendered by the
+same code from .Values.common, its registry entry, then .Values.services.<name> on top.
 */}}
+
+{{/* The services of the registry, as a JSON list of names (services/<name>.json). */}}
+{{- define "platform.serviceNames" -}}
+{{- $names := list }}
+{{- range $path, $_ := .Files.Glob "services/*.json" }}
+{{- $names = append $names (base $path | trimSuffix ".json") }}
+{{- end }}
+{{- range $name, $_ := .Values.services }}
+{{- if not (has $name $names) }}
+{{- fail (printf "services.%s: no such service in the registry (services/*/package.json); known: %s" $name (join ", " $names)) }}
+{{- end }}
+{{- end }}
+{{- toJson $names }}
+{{- end }}
 
 {{- define "platform.name" -}}
 {{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
@@ -61,15 +76,19 @@ app.kubernetes.io/managed-by: {{ $root.Release.Service }}
 {{- end }}
 
 {{/*
-One service's settings as YAML: .Values.common, then every key of .Values.services.<name> on
-top; where both sides are maps, they are merged one level down. (Sprig's merge functions skip
-false and 0, so `pdb: {enabled: false}` would be lost; this does not.)
+One service's settings as YAML: .Values.common, then its registry entry (services/<name>.json),
+then every key of .Values.services.<name> on top; where both sides are maps, they are merged one
+level down. (Sprig's merge functions skip false and 0, so `pdb: {enabled: false}` would be lost;
+this does not.)
 */}}
 {{- define "platform.settings" -}}
 {{- $root := index . 0 -}}
 {{- $name := index . 1 }}
 {{- $settings := deepCopy $root.Values.common }}
-{{- range $key, $value := index $root.Values.services $name }}
+{{- $_ := set $settings "enabled" true }}
+{{- $registry := $root.Files.Get (printf "services/%s.json" $name) | fromJson }}
+{{- range $layer := list $registry (index $root.Values.services $name | default dict) }}
+{{- range $key, $value := $layer }}
 {{- $base := get $settings $key }}
 {{- if and (kindIs "map" $value) (kindIs "map" $base) }}
 {{- $merged := deepCopy $base }}
@@ -79,6 +98,7 @@ false and 0, so `pdb: {enabled: false}` would be lost; this does not.)
 {{- $_ := set $settings $key $merged }}
 {{- else }}
 {{- $_ := set $settings $key $value }}
+{{- end }}
 {{- end }}
 {{- end }}
 {{- $_ := set $settings "name" $name }}
@@ -154,10 +174,17 @@ sentinelName: {{ .Values.externalRedis.sentinelName | quote }}
 
 {{/* The services that are enabled, as a YAML list of names. */}}
 {{- define "platform.enabledServices" -}}
-{{- range $name, $service := .Values.services }}
-{{- if $service.enabled }}
+{{- range $name := include "platform.serviceNames" . | fromJsonArray }}
+{{- if (include "platform.settings" (list $ $name) | fromYaml).enabled }}
 - {{ $name }}
 {{- end }}
+{{- end }}
+{{- end }}
+
+{{/* The service the Ingress and `kubectl port-forward` reach: the registry's public one, if enabled. */}}
+{{- define "platform.publicService" -}}
+{{- range $name := include "platform.enabledServices" . | fromYamlArray }}
+{{- if (include "platform.settings" (list $ $name) | fromYaml).networkPolicy.public }}{{ $name }}{{ break }}{{ end }}
 {{- end }}
 {{- end }}
 

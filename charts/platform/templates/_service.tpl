@@ -27,6 +27,14 @@ data:
   {{- range $s.extraPorts }}
   {{ .env }}: {{ .port | quote }}
   {{- end }}
+  {{- /* Where the services it calls listen besides Redis (the gateway -> legacy's TCP port). */}}
+  {{- range $callee := $s.calls | default list }}
+  {{- range (include "platform.settings" (list $root $callee) | fromYaml).extraPorts }}
+  {{- $variable := printf "%s_%s" ($callee | upper | replace "-" "_") .env }}
+  {{ $variable }}: {{ .port | quote }}
+  {{ trimSuffix "_PORT" $variable }}_HOST: {{ include "platform.componentFullname" (list $root $callee) | quote }}
+  {{- end }}
+  {{- end }}
   {{- if $endpoint.sentinels }}
   REDIS_SENTINELS: {{ $endpoint.sentinels | quote }}
   REDIS_SENTINEL_NAME: {{ $endpoint.sentinelName | quote }}
@@ -355,5 +363,9 @@ spec:
       interval: {{ $root.Values.metrics.serviceMonitor.interval }}
       # The services label their own series with `service`; keep it over the operator's.
       honorLabels: true
+      # The alert rules and dashboards select the platform by this label, not by a list of names.
+      relabelings:
+        - targetLabel: part_of
+          replacement: nest-redis-platform
 {{- end }}
 {{- end }}

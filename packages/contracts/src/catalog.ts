@@ -56,8 +56,8 @@ export const StockUpdateResult = z.object({ product: Product, previousStock: Sto
 /**
  * Published by catalog after every stock change. The gateway drops its cached copy of the
  * product; notifications emails the product's watchers when `previousStock` is 0 and
- * `stock` is more. Pub/sub is at-most-once: see the README for what a subscriber that is
- * down misses, and why that is acceptable for both.
+ * `stock` is more. Pub/sub is at-most-once: see docs/example-domain.md for what a subscriber
+ * that is down misses, and why that is acceptable for both.
  */
 export const StockUpdated = z
   .object({

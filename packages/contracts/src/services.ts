@@ -8,4 +8,8 @@ export const ServiceNames = {
   metricsExporter: 'metrics-exporter',
 } as const;
 
-export type ServiceName = (typeof ServiceNames)[keyof typeof ServiceNames];
+/**
+ * A service's name as the registry knows it (the folder under services/, see @platform/registry):
+ * a plain string, so a new service needs no edit here.
+ */
+export type ServiceName = string;

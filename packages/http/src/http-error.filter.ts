@@ -1,12 +1,18 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { z } from 'zod';
 
-/** The error body every HTTP route answers with: `{statusCode, error, message}`. */
-export interface HttpErrorBody {
-  statusCode: number;
-  error: string;
-  message: string;
-}
+/**
+ * The error body every HTTP route answers with: `{statusCode, error, message}`, and any
+ * further fields an exception carries (readiness adds `details`). A schema, not only a type,
+ * so the API document describes error responses from this one declaration.
+ */
+export const HttpErrorBody = z.looseObject({
+  statusCode: z.number().int().min(400).max(599),
+  error: z.string(),
+  message: z.string(),
+});
+export type HttpErrorBody = z.output<typeof HttpErrorBody>;
 
 const reasonPhrase = (status: number): string =>
   (HttpStatus[status] ?? 'Error')

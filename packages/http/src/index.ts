@@ -1,3 +1,4 @@
 export { ADMIN_TOKEN, AdminTokenGuard } from './admin-token.guard.js';
-export { type HttpErrorBody, HttpErrorFilter, toErrorBody } from './http-error.filter.js';
+export { HttpErrorBody, HttpErrorFilter, toErrorBody } from './http-error.filter.js';
+export { RESPONSE_SCHEMA, Returns } from './returns.decorator.js';
 export { describeIssues, ZodValidationPipe } from './zod-validation.pipe.js';

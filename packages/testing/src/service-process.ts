@@ -122,6 +122,11 @@ export class ServiceGroup {
     return new ServiceGroup(services);
   }
 
+  /** A group of services already started (e.g. in several waves). */
+  static of(services: Map<string, ServiceProcess>): ServiceGroup {
+    return new ServiceGroup(services);
+  }
+
   /** Replaces a member, e.g. with the result of its respawn(). */
   set(name: string, service: ServiceProcess): void {
     this.services.set(name, service);

@@ -11,7 +11,9 @@ export interface RpcClientOptions {
   /** The calling service, for connection names and logs. */
   caller: string;
   /** One client per downstream service. */
-  clients: Partial<Record<ServiceName, ClientProxy>>;
+  clients: Readonly<Record<ServiceName, ClientProxy>>;
+  /** The client of every service not in `clients`. */
+  fallback?: ClientProxy | undefined;
   /** The client domain events are published through. */
   events?: ClientProxy | undefined;
   /** The default deadline of a call. */
@@ -76,7 +78,7 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
     payload: RpcRequest<C>,
     { timeoutMs = this.options.timeoutMs }: { timeoutMs?: number } = {},
   ): Promise<RpcResponse<C>> {
-    const client = this.options.clients[contract.service];
+    const client = this.options.clients[contract.service] ?? this.options.fallback;
     if (!client) throw new Error(`no client is configured for ${contract.service} (${contract.pattern})`);
     const started = performance.now();
     let outcome: RpcOutcome = 'ok';
@@ -124,6 +126,7 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
     for (const [service, client] of Object.entries(this.options.clients)) {
       if (client && !named.has(client)) named.set(client, service);
     }
+    if (this.options.fallback && !named.has(this.options.fallback)) named.set(this.options.fallback, 'services');
     if (this.options.events && !named.has(this.options.events)) named.set(this.options.events, 'events');
     return [...named].map(([client, name]) => [name, client]);
   }

@@ -8,8 +8,13 @@ import type { EventTransportTarget, TransportTarget } from './targets.js';
 export interface TransportClientsOptions {
   /** The calling service. */
   caller: string;
-  /** How each downstream service this one calls is reached. */
-  targets: Partial<Record<ServiceName, TransportTarget>>;
+  /** How each downstream service this one calls is reached, where it differs from `defaultTarget`. */
+  targets: Readonly<Record<ServiceName, TransportTarget>>;
+  /**
+   * How every other service is reached. A Redis transport reaches any service by its name, so
+   * a new service needs no entry here, only a contract that names it.
+   */
+  defaultTarget?: TransportTarget;
   /** Where domain events are published, if this service publishes any. */
   events?: EventTransportTarget;
   timeoutMs: number;
@@ -38,8 +43,9 @@ export class TransportModule {
             const clients = Object.fromEntries(
               Object.entries(options.targets).map(([service, target]) => [service, clientFor(target)]),
             );
+            const fallback = options.defaultTarget ? clientFor(options.defaultTarget) : undefined;
             const events = options.events ? clientFor(options.events) : undefined;
-            return new RpcClient({ caller: options.caller, clients, events, timeoutMs: options.timeoutMs, metrics });
+            return new RpcClient({ caller: options.caller, clients, fallback, events, timeoutMs: options.timeoutMs, metrics });
           },
         },
       ],

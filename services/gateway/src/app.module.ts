@@ -1,11 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ADMIN_TOKEN } from '@platform/http';
+import { OpenApiModule } from '@platform/openapi';
 import { TransportModule } from '@platform/transport';
 import { AdminConfigModule } from './admin-config/admin-config.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import type { GatewayConfig } from './config.js';
 import { DevModule } from './dev/dev.module.js';
+import { gatewayApiDocs } from './docs/api-docs.options.js';
 import { GATEWAY_CONFIG } from './gateway.constants.js';
 import { ProductsModule } from './products/products.module.js';
 import { SeedModule } from './seed/seed.module.js';
@@ -20,6 +22,7 @@ export class AppModule {
         TransportModule.forClients({
           caller: 'gateway',
           targets: config.targets,
+          defaultTarget: config.defaultTarget,
           events: config.events,
           timeoutMs: config.RPC_TIMEOUT_MS,
         }),
@@ -28,8 +31,11 @@ export class AppModule {
         AdminConfigModule,
         ProductsModule,
         AdminModule,
+        // generated routes: make service ROUTE=yes adds its module here
         // Development-only routes exist only when asked for: off, they are a plain 404.
         ...(config.DEV_ENDPOINTS ? [DevModule] : []),
+        // GET /docs and /docs/openapi.json, built at boot from every route above.
+        OpenApiModule.forRoot(gatewayApiDocs(config)),
       ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },

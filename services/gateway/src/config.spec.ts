@@ -8,7 +8,7 @@ describe('gateway config', () => {
   it('reaches legacy over TCP and the others over the configured Redis transport', () => {
     const config = loadGatewayConfig({ REDIS_URL: 'redis://:pw@10.0.0.5:6379', LEGACY_TCP_HOST: 'legacy', LEGACY_TCP_PORT: '4100', SESSION_SECRET });
     expect(config.targets.legacy).toEqual({ kind: 'tcp', host: 'legacy', port: 4100 });
-    expect(config.targets.catalog).toEqual({ kind: 'redis-streams', redis: expect.objectContaining({ url: 'redis://:pw@10.0.0.5:6379' }) });
+    expect(config.defaultTarget).toEqual({ kind: 'redis-streams', redis: expect.objectContaining({ url: 'redis://:pw@10.0.0.5:6379' }) });
     expect(config.RPC_TIMEOUT_MS).toBe(3_000);
     expect(config.DEV_ENDPOINTS).toBe(false);
     expect(config.ADMIN_TOKEN).toBeUndefined();

@@ -66,10 +66,9 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     /** How each downstream service is reached: config, never code, decides. */
     targets: {
       legacy: { kind: 'tcp', host: values.LEGACY_TCP_HOST, port: values.LEGACY_TCP_PORT },
-      catalog: viaRedis,
-      accounts: viaRedis,
-      notifications: viaRedis,
     } satisfies Record<string, TransportTarget>,
+    /** Every other service (catalog, accounts, notifications, a new one): over Redis, by name. */
+    defaultTarget: viaRedis,
     events: { kind: values.RPC_TRANSPORT, redis } as const,
     /** Where the product cache lives: its own Redis when CACHE_REDIS_URL is set. */
     cacheRedis: values.CACHE_REDIS_URL ? { url: values.CACHE_REDIS_URL, tlsCaFile: values.REDIS_TLS_CA_FILE } : undefined,

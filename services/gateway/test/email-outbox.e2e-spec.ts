@@ -115,7 +115,7 @@ describe.each(['redis-streams', 'redis'])('back-in-stock emails into the dev out
     expect(emails.map(({ to, text }) => [to, text.includes('(6 available)')])).toEqual([[watcher, true]]);
   }
 
-  // What a subscriber that is down misses depends on the transport (see the root README).
+  // What a subscriber that is down misses depends on the transport (see docs/example-domain.md).
   it(`handles a restock that happened while notifications was down: ${transport === 'redis' ? 'lost, the watcher is emailed at the next one' : 'emailed once it is back'}`, async () => {
     const { productId, watcher } = await restockWhileNotificationsIsDown();
     await (transport === 'redis' ? lostThenEmailedAtNextRestock : emailedOnceBack)(productId, watcher);

@@ -1,3 +1,4 @@
+import { calleeEnv, readRegistry, type RegistryService } from '@platform/registry';
 import { fetchJson, freePort, RedisServer, type RedisServerOptions, ServiceGroup, type ServiceProcess } from '@platform/testing';
 
 /** The gateway's session-cookie key in tests (SESSION_SECRET must be at least 32 characters). */
@@ -21,12 +22,12 @@ export interface PlatformOptions {
   /** Extra env for the gateway only. */
   gatewayEnv?: Record<string, string>;
   /** Extra env for one service only, e.g. `{ notifications: { SMTP_URL } }`. */
-  serviceEnv?: Partial<Record<'legacy' | 'catalog' | 'accounts' | 'notifications' | 'metrics-exporter', Record<string, string>>>;
+  serviceEnv?: Record<string, Record<string, string>>;
   /**
    * How many replicas of a service to run (1 each by default), e.g. `{ catalog: 3 }`: the
    * extra ones are `catalog-2`, `catalog-3` in `services`.
    */
-  replicas?: Partial<Record<'catalog' | 'accounts' | 'notifications' | 'gateway', number>>;
+  replicas?: Record<string, number>;
   /** Extra node flags for every service process (e.g. a preload that records spans). */
   nodeArgs?: readonly string[];
   /** Options of the platform's redis-server (e.g. `{ appendOnly: true }`), or a running server to use (the caller stops it). */
@@ -38,51 +39,69 @@ function withReplicas<S extends { name: string }>(spec: S, count = 1): Array<S &
   return Array.from({ length: count }, (_, i) => (i === 0 ? spec : { ...spec, alias: `${spec.name}-${i + 1}` }));
 }
 
+/** The registry's services in waves: each wave only calls services of earlier waves. */
+function startWaves(registry: readonly RegistryService[]): RegistryService[][] {
+  const waves: RegistryService[][] = [];
+  const started = new Set<string>();
+  let pending = [...registry];
+  while (pending.length > 0) {
+    const wave = pending.filter((service) => service.calls.every((callee) => started.has(callee)));
+    waves.push(wave);
+    for (const service of wave) started.add(service.name);
+    pending = pending.filter((service) => !started.has(service.name));
+  }
+  return waves;
+}
+
 /**
- * The whole platform for an end-to-end test: a fresh redis-server and every service as a
- * real process (from its build), the gateway last, wired the way `make dev` wires them.
+ * The whole platform for an end-to-end test: a fresh redis-server and every service of the
+ * registry as a real process (from its build), callees before their callers, wired the way
+ * `make dev` wires them (extra ports and the env that points callers at them).
  */
 export async function startPlatform({ env = {}, gatewayEnv = {}, serviceEnv = {}, replicas = {}, redis: redisOption, nodeArgs }: PlatformOptions = {}): Promise<Platform> {
+  const registry = readRegistry();
   const ownsRedis = !(redisOption instanceof RedisServer);
   const redis = redisOption instanceof RedisServer ? redisOption : await RedisServer.start(redisOption);
-  const legacyTcpPort = await freePort();
   const common = { REDIS_URL: redis.url, LOG_LEVEL: 'info', ...env };
-  const services = await ServiceGroup.start([
-    { name: 'legacy', env: { ...common, TCP_PORT: String(legacyTcpPort), ...serviceEnv.legacy }, nodeArgs },
-    ...withReplicas({ name: 'catalog', env: { ...common, ...serviceEnv.catalog }, nodeArgs }, replicas.catalog),
-    ...withReplicas({ name: 'accounts', env: { ...common, ...serviceEnv.accounts }, nodeArgs }, replicas.accounts),
-    ...withReplicas({ name: 'notifications', env: { ...common, ...serviceEnv.notifications }, nodeArgs }, replicas.notifications),
-    { name: 'metrics-exporter', env: { ...common, ...serviceEnv['metrics-exporter'] }, nodeArgs },
-  ]).catch(async (error: unknown) => {
-    // A failed start must not leave redis-server running (it would keep jest from exiting).
-    if (ownsRedis) await redis.destroy();
-    throw error;
+  // Each extra port (legacy's TCP port) on a free port of this machine.
+  const extraPorts = new Map<string, number>();
+  for (const service of registry) for (const extra of service.extraPorts) extraPorts.set(`${service.name}/${extra.name}`, await freePort());
+  const fullGatewayEnv = { ...common, RPC_TIMEOUT_MS: '1500', SESSION_SECRET: TEST_SESSION_SECRET, ...gatewayEnv };
+  const envOf = (service: RegistryService) => ({
+    ...(service.name === 'gateway' ? fullGatewayEnv : common),
+    ...Object.fromEntries(service.extraPorts.map((extra) => [extra.env, String(extraPorts.get(`${service.name}/${extra.name}`))])),
+    ...calleeEnv(registry, service, { host: () => '127.0.0.1', port: (callee, extra) => extraPorts.get(`${callee.name}/${extra.name}`)! }),
+    ...serviceEnv[service.name],
   });
-  const fullGatewayEnv = {
-    ...common,
-    LEGACY_TCP_PORT: String(legacyTcpPort),
-    RPC_TIMEOUT_MS: '1500',
-    SESSION_SECRET: TEST_SESSION_SECRET,
-    ...gatewayEnv,
+
+  const services = new Map<string, ServiceProcess>();
+  const stopStarted = async () => {
+    await Promise.all([...services.values()].map((service) => service.stop()));
+    if (ownsRedis) await redis.destroy();
   };
-  const gatewayGroup = await ServiceGroup.start(withReplicas({ name: 'gateway', env: fullGatewayEnv, nodeArgs }, replicas.gateway)).catch(
-    async (error: unknown) => {
-      await services.stop();
-      if (ownsRedis) await redis.destroy();
-      throw error;
-    },
-  );
-  const gateway = gatewayGroup.get('gateway');
-  for (const [name, service] of gatewayGroup.services) services.set(name, service);
+  try {
+    for (const wave of startWaves(registry)) {
+      const group = await ServiceGroup.start(
+        wave.flatMap((service) => withReplicas({ name: service.name, env: envOf(service), nodeArgs }, replicas[service.name])),
+      );
+      for (const [name, service] of group.services) services.set(name, service);
+    }
+  } catch (error) {
+    // A failed start must not leave processes or redis-server running (they would keep jest from exiting).
+    await stopStarted();
+    throw error;
+  }
+  const group = ServiceGroup.of(services);
+  const gateway = group.get('gateway');
   return {
     redis,
-    services,
+    services: group,
     gateway,
     env: common,
-    gatewayEnv: fullGatewayEnv,
+    gatewayEnv: envOf(registry.find((service) => service.name === 'gateway')!),
     request: (path, init) => fetchJson(`${gateway.url}${path}`, init),
     async stop() {
-      await services.stop();
+      await group.stop();
       if (ownsRedis) await redis.destroy();
     },
   };

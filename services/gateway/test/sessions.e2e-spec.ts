@@ -29,7 +29,7 @@ describe('gateway sessions while Redis comes and goes (gateway and Redis only)',
     expect(await get('/auth/me', signedCookie('0123456789abcdefghijklmnopqrstuv'))).toMatchObject({ status: 401 });
   });
 
-  it('answers 503 for a session while Redis is down, keeps probes and scrapes up, and recovers', async () => {
+  it('answers 503 for a session while Redis is down, keeps probes, scrapes and the API docs up, and recovers', async () => {
     const cookie = signedCookie('0123456789abcdefghijklmnopqrstuv');
     await redis.kill();
     try {
@@ -42,6 +42,7 @@ describe('gateway sessions while Redis comes and goes (gateway and Redis only)',
       });
       expect((await get('/health/live', cookie)).status).toBe(200);
       expect((await get('/metrics', cookie)).status).toBe(200);
+      expect((await get('/docs/openapi.json', cookie)).status).toBe(200);
     } finally {
       await redis.start();
     }

@@ -27,7 +27,7 @@ export class ProductsService {
   /**
    * Sets the stock, then publishes stock.updated. The change is answered as done even when
    * the publish fails (Redis lost between the two): the stock did change, and both
-   * subscribers tolerate a missed event (see the README's pub/sub section).
+   * subscribers tolerate a missed event (see docs/example-domain.md, stock events).
    */
   async updateStock(id: string, stock: number): Promise<StockChangeResult> {
     const result = await this.products.updateStock(id, stock);

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { Credentials, PasswordResetConfirmation, PasswordResetRequest, Registration } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { Account, Credentials, EmailAddress, PasswordResetConfirmation, PasswordResetRequest, Registration } from '@platform/contracts';
+import { Returns, ZodValidationPipe } from '@platform/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../gateway.constants.js';
 import { AccountSessions } from './account-sessions.js';
@@ -11,6 +11,9 @@ import { CurrentUser } from './current-user.decorator.js';
 import { SessionGuard } from './session.guard.js';
 import { sessionCookieName } from './sessions.js';
 import type { SessionUser } from './session-user.js';
+
+/** What login and `GET /auth/me` answer: who the session belongs to, nothing else. */
+const SessionOwner = z.object({ email: EmailAddress }).strict();
 
 /** `/auth/*`: accounts and sessions (see the product contract). */
 @Controller('auth')
@@ -26,6 +29,7 @@ export class AuthController {
   }
 
   @Post('register')
+  @Returns(Account)
   register(@Body(new ZodValidationPipe(Registration)) registration: Registration) {
     return this.auth.register(registration);
   }
@@ -36,6 +40,7 @@ export class AuthController {
    */
   @Post('login')
   @HttpCode(HttpStatus.OK)
+  @Returns(SessionOwner)
   async login(
     @Body(new ZodValidationPipe(Credentials)) credentials: Credentials,
     @Req() request: FastifyRequest,
@@ -56,6 +61,7 @@ export class AuthController {
 
   @Get('me')
   @UseGuards(SessionGuard)
+  @Returns(SessionOwner)
   me(@CurrentUser() user: SessionUser) {
     return { email: user.email };
   }

@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DOCS_PATH } from '@platform/openapi';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
@@ -24,8 +25,8 @@ export async function registerSessions(app: NestFastifyApplication, config: Gate
   const cookieName = sessionCookieName(config.COOKIE_SECURE);
   await app.register(fastifyCookie);
   // Between the cookie parser and the session plugin (hooks run in the order they are added):
-  // probes and scrapes never load a session, so a stray cookie cannot make /health/live
-  // depend on Redis, and they cost no Redis round trip.
+  // probes, scrapes and the API docs never load a session, so a stray cookie cannot make
+  // /health/live (or /docs) depend on Redis, and they cost no Redis round trip.
   app.getHttpAdapter().getInstance().addHook('onRequest', (request, _reply, done) => {
     if (isPlatformRoute(request.url)) delete request.cookies[cookieName];
     done();
@@ -48,5 +49,5 @@ export async function registerSessions(app: NestFastifyApplication, config: Gate
 
 function isPlatformRoute(url: string): boolean {
   const path = url.split('?', 1)[0]!;
-  return path === '/metrics' || path.startsWith('/health/');
+  return path === '/metrics' || path.startsWith('/health/') || path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`);
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { NotificationsRpc, OutboxQuery } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { NotificationsRpc, Outbox, OutboxQuery } from '@platform/contracts';
+import { Returns, ZodValidationPipe } from '@platform/http';
 import { RpcClient } from '@platform/transport';
 import type { z } from 'zod';
 
@@ -13,6 +13,7 @@ export class OutboxController {
   constructor(private readonly rpc: RpcClient) {}
 
   @Get('outbox')
+  @Returns(Outbox)
   outbox(@Query(new ZodValidationPipe(OutboxQuery)) { limit }: z.output<typeof OutboxQuery>) {
     return this.rpc.call(NotificationsRpc.outbox, { limit });
   }

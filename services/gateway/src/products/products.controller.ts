@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { CreateProduct, ProductId, StockChange, TopProductsQuery } from '@platform/contracts';
-import { AdminTokenGuard, ZodValidationPipe } from '@platform/http';
+import { CreateProduct, Product, ProductId, StockChange, TopProducts, TopProductsQuery } from '@platform/contracts';
+import { AdminTokenGuard, Returns, ZodValidationPipe } from '@platform/http';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { CurrentUser } from '../auth/current-user.decorator.js';
@@ -16,16 +16,19 @@ export class ProductsController {
 
   @Post()
   @UseGuards(AdminTokenGuard)
+  @Returns(Product)
   create(@Body(new ZodValidationPipe(CreateProduct)) body: z.output<typeof CreateProduct>) {
     return this.products.create(body);
   }
 
   @Get('top')
+  @Returns(TopProducts)
   top(@Query(new ZodValidationPipe(TopProductsQuery)) { limit }: z.output<typeof TopProductsQuery>) {
     return this.products.top(limit);
   }
 
   @Get(':id')
+  @Returns(Product)
   async get(@Param('id', productId) id: string, @Res({ passthrough: true }) reply: FastifyReply) {
     const { product, cache } = await this.products.view(id);
     void reply.header('x-cache', cache);
@@ -35,6 +38,7 @@ export class ProductsController {
 
   @Patch(':id/stock')
   @UseGuards(AdminTokenGuard)
+  @Returns(Product)
   updateStock(@Param('id', productId) id: string, @Body(new ZodValidationPipe(StockChange)) { stock }: z.output<typeof StockChange>) {
     return this.products.updateStock(id, stock);
   }

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { prometheusConfig, readRegistry } from '@platform/registry';
 import { PrometheusServer, RedisExporter, repoRoot, waitFor } from '@platform/testing';
 import { parse, stringify } from 'yaml';
 import { type Platform, startPlatform } from '../platform.js';
@@ -37,27 +38,24 @@ describe('dashboards and counters against a real Prometheus', () => {
   beforeAll(async () => {
     platform = await startPlatform({ replicas: { accounts: 2 }, gatewayEnv: { ADMIN_TOKEN, DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' } });
     exporter = await RedisExporter.start(platform.redis.url);
-    const config = parse(readFileSync(`${repoRoot}monitoring/prometheus.yml`, 'utf8')) as {
+    // The config `make monitor` writes from the registry, pointed at this platform's ports.
+    const config = parse(prometheusConfig(readRegistry(), { rulesFile: `${repoRoot}charts/platform/files/prometheus/alerts.yml` })) as {
       global: Record<string, string>;
-      rule_files: string[];
       scrape_configs: ScrapeConfig[];
     };
-    const targets: Record<string, string[]> = {
-      redis: [exporter.target],
-      accounts: [platform.services.get('accounts').url, platform.services.get('accounts-2').url],
-    };
-    for (const config of ['gateway', 'legacy', 'catalog', 'notifications', 'metrics-exporter']) targets[config] = [platform.services.get(config).url];
+    const replicasOf = (job: string) =>
+      [...platform.services.services].filter(([name]) => name === job || new RegExp(`^${job}-\\d+$`).test(name)).map(([, service]) => service.url);
     config.global = { scrape_interval: '1s', evaluation_interval: '1s' };
-    config.rule_files = [`${repoRoot}charts/platform/files/prometheus/alerts.yml`];
     for (const job of config.scrape_configs) {
-      const urls = targets[job.job_name];
-      if (!urls) throw new Error(`monitoring/prometheus.yml has a job this test does not know: ${job.job_name}`);
-      job.static_configs = [{ targets: urls.map((url) => url.replace(/^https?:\/\//, '')) }];
+      const urls = job.job_name === 'redis' ? [exporter.target] : replicasOf(job.job_name);
+      if (urls.length === 0) throw new Error(`the scrape config has a job no process of this platform serves: ${job.job_name}`);
+      for (const target of job.static_configs) target.targets = urls.map((url) => url.replace(/^https?:\/\//, ''));
     }
+    const expectedTargets = config.scrape_configs.reduce((sum, job) => sum + job.static_configs[0]!.targets.length, 0);
     prometheus = await PrometheusServer.start(stringify(config));
     await waitFor('every target to be scraped', async () => {
       const all = await prometheus.targets();
-      return all.length === 8 && all.every((target) => target.health === 'up');
+      return all.length === expectedTargets && all.every((target) => target.health === 'up');
     }, { timeoutMs: 20_000, intervalMs: 250 });
   }, 120_000);
 

@@ -1,6 +1,7 @@
 import { Agent, request } from 'node:http';
 import { LoadRun, SeededRandom, tally } from '@platform/testing';
 import { type Platform, startPlatform } from '../platform.js';
+import { routeTableOf } from '../route-table.js';
 import { type Credentials, type FuzzRequest, fuzzRequests } from './fuzz.js';
 import { pidOf, reportFigure } from './support.js';
 
@@ -32,15 +33,6 @@ function send(port: number, agent: Agent, fuzz: FuzzRequest): Promise<Answer> {
   });
 }
 
-/** The gateway's routes, from the table it logs at start (see @platform/bootstrap recordRoutes). */
-function routesOf(logs: string): string[] {
-  for (const line of logs.split('\n')) {
-    if (!line.includes('"msg":"http routes"')) continue;
-    return (JSON.parse(line) as { routes: string[] }).routes;
-  }
-  throw new Error('the gateway did not log its route table');
-}
-
 /**
  * Every route of the gateway, found at run time from the route table it logs at start, so a
  * route added later is fuzzed without touching this test: a seeded generator sends each one
@@ -68,7 +60,7 @@ describe('fuzzing every gateway route', () => {
   it(`answers ${REQUESTS_PER_ROUTE} malformed requests per route with 4xx (or 2xx), never 5xx, and stays up`, async () => {
     const services = [...platform.services.services.values()];
     const pids = services.map(pidOf);
-    const routes = routesOf(platform.gateway.logs());
+    const routes = routeTableOf(platform.gateway);
     // The seed routes at least; everything else the build serves comes along.
     expect(routes).toEqual(expect.arrayContaining(['GET /test', 'GET /test1', 'GET /test2', 'GET /health/ready']));
 

@@ -33,7 +33,7 @@ export async function pingsHandled(group: ServiceGroup, name: string): Promise<n
   return counts.reduce((a, b) => a + b, 0);
 }
 
-/** A figure measured by a resilience test, printed so a run's output shows it (see README "Resilience"). */
+/** A figure measured by a resilience test, printed so a run's output shows it (see docs/transports.md). */
 export function reportFigure(name: string, value: string): void {
   process.stdout.write(`[resilience] ${name}: ${value}\n`);
 }

@@ -1,0 +1,41 @@
+import { createRequire } from 'node:module';
+import { AdminTokenGuard } from '@platform/http';
+import type { OpenApiOptions } from '@platform/openapi';
+import { BULL_BOARD_PATH } from '../admin/bull-board.js';
+import { SessionGuard } from '../auth/session.guard.js';
+import { sessionCookieName } from '../auth/sessions.js';
+import type { GatewayConfig } from '../config.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
+
+/**
+ * What the gateway's API document cannot read from the routes themselves: its title, what
+ * each guard asks of a client, and Bull Board, which is mounted as Fastify routes of its own.
+ * Paths, parameters, bodies and responses all come from the controllers (@platform/openapi).
+ */
+export function gatewayApiDocs(config: GatewayConfig): OpenApiOptions {
+  return {
+    info: {
+      title: 'Platform gateway',
+      version,
+      description: 'The platform\'s public HTTP API. Errors are JSON `{statusCode, error, message}`; bad input is a 400 that changes nothing.',
+    },
+    securitySchemes: {
+      adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN: `Authorization: Bearer $ADMIN_TOKEN`.' },
+      adminBasic: { type: 'http', scheme: 'basic', description: 'For a browser: any user name, the ADMIN_TOKEN as password (Bull Board only).' },
+      session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(config.COOKIE_SECURE), description: 'The session cookie POST /auth/login sets.' },
+    },
+    guards: [
+      { guard: AdminTokenGuard, scheme: 'adminToken' },
+      { guard: SessionGuard, scheme: 'session' },
+    ],
+    mounts: [
+      {
+        path: BULL_BOARD_PATH,
+        summary: 'Bull Board, the web UI of the queues',
+        description: `Every route under ${BULL_BOARD_PATH}/ that this document does not list is Bull Board's own UI and API (its files, its JSON for the UI), not a contract of this platform.`,
+        security: ['adminToken', 'adminBasic'],
+      },
+    ],
+  };
+}
