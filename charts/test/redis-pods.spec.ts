@@ -162,9 +162,9 @@ describe('the Redis chart with replication and Sentinel, on real redis-server pr
     expect(record.succeeded).toBeGreaterThan(100);
   }, 240_000);
 
-  it('without the hook (the kubelet stopping the primary outright) refuses writes until Sentinel fails over', async () => {
+  it('without the hook (the kubelet stopping the primary outright) refuses writes for longer than down-after-milliseconds', async () => {
     const record = await rollingUpdate(false);
-    expect(record.primaries.length).toBeGreaterThanOrEqual(2);
+    // Either Sentinel fails over, or the old primary is back first: writes stop either way.
     expect(record.failed).toBeGreaterThan(0);
     expect(record.longestGapMs).toBeGreaterThan(5_000);
   }, 240_000);
