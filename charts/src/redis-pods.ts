@@ -176,11 +176,16 @@ export class RedisPods {
     return { preStopOutput: outputs.join('') };
   }
 
-  /** A StatefulSet rolling update: the highest ordinal first, each pod Ready before the next stops. */
-  async rollingUpdate(options: { preStop: boolean }): Promise<string[]> {
+  /**
+   * A StatefulSet rolling update: the highest ordinal first, each pod Ready before the next
+   * stops. `replacementMs`: how long a stopped pod stays gone before its replacement starts
+   * (in a cluster: deletion, scheduling, volume attach, image, init container).
+   */
+  async rollingUpdate(options: { preStop: boolean; replacementMs?: number }): Promise<string[]> {
     const outputs: string[] = [];
     for (let index = this.pods.length - 1; index >= 0; index--) {
       outputs.push((await this.stopPod(index, options)).preStopOutput);
+      await new Promise((resolve) => setTimeout(resolve, options.replacementMs ?? 0));
       await this.startPod(index);
     }
     return outputs;

@@ -1,4 +1,4 @@
-import { copyCharts, type ChartsCopy } from '../src/helm.js';
+import { copyCharts, type ChartsCopy, helm } from '../src/helm.js';
 import { byName, type KubeObject, ofKind, podTemplates, secretValues } from '../src/manifests.js';
 import { renderError, renderPlatform, renderRedis, SCENARIOS } from './scenarios.js';
 
@@ -125,6 +125,13 @@ describe('Redis replication without Sentinel', () => {
     const primary = byName(objects, 'Service', 'platform-redis-primary');
     expect(primary.spec!.selector).toMatchObject({ 'statefulset.kubernetes.io/pod-name': 'platform-redis-0', 'app.kubernetes.io/component': 'redis' });
     expect(new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))['redis-url']!).host).toBe('platform-redis-primary:6379');
+  });
+
+  it('says in NOTES where writes go and that the client Service is for reads only', () => {
+    const output = helm(['install', 'cache', charts.redis, '--dry-run=client', '--set', 'architecture=replication', '--set', 'auth.password=x']);
+    const notes = output.slice(output.indexOf('NOTES:'));
+    expect(notes).toMatch(/^Writes \(the primary, pod 0\): redis:\/\/cache-redis-primary\./m);
+    expect(notes).toMatch(/^Reads only .*redis:\/\/cache-redis\./m);
   });
 
   it('has no such Service with Sentinel (clients ask Sentinel) or standalone', () => {

@@ -35,17 +35,20 @@ sentinel() { # shellcheck disable=SC2086
 }
 is_primary() { [ "$(redis role | head -n 1)" = "master" ]; }
 primary_address() { sentinel sentinel get-master-addr-by-name "$MASTER_SET" | tr '\n' ' '; }
-# Whether some replica has received every write: its own offset (asked directly; the primary
-# hears replicas' acknowledgements only once a second) reached the primary's.
+# The replicas Sentinel knows, as "host port" lines.
+replica_addresses() {
+  sentinel sentinel replicas "$MASTER_SET" | awk 'key == "ip" { ip = $0 } key == "port" { print ip, $0 } { key = $0 }'
+}
+# Whether some replica has every write up to offset $1: its own offset, asked directly (the
+# primary hears the replicas' acknowledgements only once a second).
 replica_caught_up() {
-  target="$(redis info replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" { print $2 }')"
-  [ -n "$target" ] || return 1
-  sentinel sentinel replicas "$MASTER_SET" | awk 'key == "ip" { ip = $0 } key == "port" { print ip, $0 } { key = $0 }' | {
+  printf '%s\n' "$replicas" | {
     while read -r host port; do
+      [ -n "$host" ] || continue
       # shellcheck disable=SC2086
       offset="$(REDISCLI_AUTH="$password" timeout 2 redis-cli $tls_args -h "$host" -p "$port" info replication 2>/dev/null |
         tr -d '\r' | awk -F: '$1 == "slave_repl_offset" { print $2 }')"
-      if [ -n "$offset" ] && [ "$offset" -ge "$target" ]; then exit 0; fi
+      if [ -n "$offset" ] && [ "$offset" -ge "$1" ]; then exit 0; fi
     done
     exit 1
   }
@@ -81,8 +84,10 @@ fi
 former="$(primary_address)"
 # Before writes pause: a rollout may wait here, clients do not.
 wait_until "$((timeout_s * 10 / 2))" promotable_replica || echo "prestop: Sentinel knows no promotable replica yet" >&2
+replicas="$(replica_addresses)"
 redis client pause "$((timeout_s * 1000))" write >/dev/null
-wait_until 20 replica_caught_up || echo "prestop: no replica had the last writes within 2s; failing over anyway" >&2
+target="$(redis info replication | tr -d '\r' | awk -F: '$1 == "master_repl_offset" { print $2 }')"
+wait_until 20 replica_caught_up "${target:-0}" || echo "prestop: no replica had the last writes within 2s; failing over anyway" >&2
 failover() {
   answer="$(sentinel sentinel failover "$MASTER_SET")"
   echo "prestop: SENTINEL FAILOVER $MASTER_SET: $answer"

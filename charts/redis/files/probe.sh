@@ -15,15 +15,6 @@ password=""
 [ "$AUTH" = "true" ] && password="$(cat "$secrets_dir/$key")"
 # shellcheck disable=SC2086
 answer="$(REDISCLI_AUTH="$password" timeout 4 redis-cli $tls_args -h localhost -p "$port" ping 2>&1)" || exit 1
-# A replica is ready once it streams from its primary: before that it serves stale or no data,
-# and Sentinel would not promote it.
-if [ "$1:$2:$answer" = "ready:redis:PONG" ]; then
-  # shellcheck disable=SC2086
-  link="$(REDISCLI_AUTH="$password" timeout 4 redis-cli $tls_args -h localhost -p "$port" info replication 2>&1 | tr -d '\r')"
-  case "$link" in
-    *role:slave*) case "$link" in *master_link_status:up*) exit 0 ;; *) echo "replica not in sync"; exit 1 ;; esac ;;
-  esac
-fi
 case "$1:$answer" in
   *:PONG) exit 0 ;;
   live:*LOADING*|live:*MASTERDOWN*) exit 0 ;;
