@@ -4,6 +4,9 @@
 #   scripts/prerequisites.sh check     exit 1, with the one install line per OS, if any is missing
 #   scripts/prerequisites.sh install   apt-get install what is missing (CI: .ci/run and GitHub's
 #                                      test job both call this, so their lists cannot diverge)
+#   scripts/prerequisites.sh install image-check
+#                                      the same, plus what `make image-check` builds and runs
+#                                      the image with (buildah, podman, runc, debootstrap)
 #
 # Each line: the command the tests look for | the Debian/Ubuntu package | the Homebrew formula.
 # redis_exporter is Debian's prometheus-redis-exporter (its binary has that name too).
@@ -17,6 +20,16 @@ PREREQUISITES=(
   "redis_exporter prometheus-redis-exporter|prometheus-redis-exporter|redis_exporter"
   "make|make|make"
 )
+
+# `make image-check` only (a Debian-based machine: it builds the image from a Debian root).
+IMAGE_CHECK_PREREQUISITES=(
+  "buildah|buildah|buildah"
+  "podman|podman|podman"
+  "runc|runc|runc"
+  "debootstrap|debootstrap|debootstrap"
+  "curl|curl|curl"
+)
+[ "${2:-}" = image-check ] && PREREQUISITES+=("${IMAGE_CHECK_PREREQUISITES[@]}")
 
 missing_packages() { # $1: the field to print (2 Debian, 3 Homebrew)
   local entry commands found command
