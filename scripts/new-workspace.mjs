@@ -1,19 +1,22 @@
 #!/usr/bin/env node
-// Scaffolds the boilerplate every workspace shares (package.json scripts, the two tsconfigs,
-// the one-line jest config), so a new package or service starts exactly like the others.
+// Scaffolds the boilerplate every platform package shares (package.json scripts, the two
+// tsconfigs, the one-line jest config), so a new package starts exactly like the others.
 // Usage: node scripts/new-workspace.mjs packages/<name> "<description>"
-//        node scripts/new-workspace.mjs services/<name> "<description>"
+// A service comes from `make service NAME=<name>` (turbo/generators), which also writes its
+// registry entry, contract and tests: one scaffold per kind of workspace, so neither drifts.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 
 const [dir, description = ''] = process.argv.slice(2);
-if (!dir || !/^(packages|services)\/[a-z0-9-]+$/.test(dir)) {
-  console.error('usage: node scripts/new-workspace.mjs packages/<name>|services/<name> "<description>"');
+if (dir?.startsWith('services/')) {
+  console.error(`a service is made with: make service NAME=${basename(dir)}`);
   process.exit(2);
 }
-const isService = dir.startsWith('services/');
-// Services are leaves nobody imports, so they go by their plain name (`turbo run dev --filter=gateway`).
-const name = isService ? basename(dir) : `@platform/${basename(dir)}`;
+if (!dir || !/^packages\/[a-z0-9-]+$/.test(dir)) {
+  console.error('usage: node scripts/new-workspace.mjs packages/<name> "<description>"');
+  process.exit(2);
+}
+const name = `@platform/${basename(dir)}`;
 
 const writeOnce = (file, content) => {
   const path = join(dir, file);
@@ -28,12 +31,9 @@ writeOnce('package.json', {
   private: true,
   type: 'module',
   description,
-  ...(isService
-    ? { main: './dist/main.js' }
-    : { exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } } }),
+  exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' } },
   scripts: {
     build: 'tsc -b tsconfig.build.json',
-    ...(isService ? { start: 'node --enable-source-maps dist/main.js' } : {}),
     typecheck: 'tsc -p tsconfig.json --noEmit',
     lint: 'oxlint --deny-warnings src',
     test: "NODE_OPTIONS='--experimental-vm-modules --disable-warning=ExperimentalWarning' jest",

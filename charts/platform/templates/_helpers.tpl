@@ -105,17 +105,6 @@ this does not.)
 {{- toYaml $settings }}
 {{- end }}
 
-{{/* The port of a service's extra port: (list $ "legacy" "tcp") -> 4000. */}}
-{{- define "platform.extraPort" -}}
-{{- $settings := include "platform.settings" (list (index . 0) (index . 1)) | fromYaml }}
-{{- $found := "" }}
-{{- range $settings.extraPorts }}
-{{- if eq .name (index $ 2) }}{{ $found = .port }}{{ end }}
-{{- end }}
-{{- if not $found }}{{ fail (printf "services.%s has no extra port named %s" (index . 1) (index . 2)) }}{{ end }}
-{{- $found }}
-{{- end }}
-
 {{/* Pods this long after deletion: preStop, the drain delay, the stop itself, and 5 s to spare. */}}
 {{- define "platform.terminationGracePeriod" -}}
 {{- $shutdown := .shutdown }}
