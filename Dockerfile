@@ -41,6 +41,9 @@ RUN npm ci
 COPY --from=pruner /app/out/full/ ./
 RUN npx --no-install turbo run build --filter="${SERVICE}..."
 RUN npm prune --omit=dev
+# contracts/ holds the services' contracts (@contracts/<name>); a service that uses none has no
+# such folder in its pruned tree, and the runtime stage copies it either way.
+RUN mkdir -p contracts
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
@@ -53,6 +56,7 @@ WORKDIR /app
 COPY --from=builder /app/package.json ./package.json
 COPY --from=builder /app/node_modules ./node_modules
 COPY --from=builder /app/packages ./packages
+COPY --from=builder /app/contracts ./contracts
 COPY --from=builder /app/services/${SERVICE} ./services/${SERVICE}
 WORKDIR /app/services/${SERVICE}
 # A numeric, high uid no host account has; the files stay root-owned and read-only to it.

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { EmailJobs, Queues } from '@platform/contracts';
+import { EmailJobs, NotificationsQueues } from '@contracts/notifications';
 import { waitFor } from '@platform/testing';
 import { type Job, Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -29,7 +29,7 @@ describe('emails over SMTP: a real SMTP peer, retries, dead letters and replay, 
     });
     // The test's own handle on the queue, for what only an operator or a bug would do.
     connection = new Redis(platform.redis.url, { maxRetriesPerRequest: null });
-    queue = new Queue(Queues.email, { connection });
+    queue = new Queue(NotificationsQueues.email.name, { connection });
   }, 120_000);
 
   afterAll(async () => {

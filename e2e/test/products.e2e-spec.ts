@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CatalogRpc } from '@platform/contracts';
+import { CatalogRpc } from '@contracts/catalog';
 import { RedisServer, ServiceProcess, waitFor } from '@platform/testing';
 import { type Platform, startPlatform } from './platform.js';
 import { ADMIN, ADMIN_TOKEN, callDirectly, createProduct, handled, JSON_BODY, platformCounter, type ProductBody, setStock } from './shop.js';

@@ -1,4 +1,4 @@
-import { CatalogRpc } from '@platform/contracts';
+import { CatalogRpc } from '@contracts/catalog';
 import { inParallel, scrapeMetric } from '@platform/testing';
 import type { Fixture } from '../fixture-process.js';
 import type { BurstArgs, SequentialArgs } from '../fixtures/http-load.js';

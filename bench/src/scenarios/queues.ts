@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Queues } from '@platform/contracts';
+import { NotificationsQueues } from '@contracts/notifications';
 import { Fixture } from '../fixture-process.js';
 import type { DrainArgs, ProduceMode } from '../fixtures/queue-driver.js';
 import { serviceDist } from '../paths.js';
@@ -64,7 +64,7 @@ export const queuesScenario: Scenario = {
       const bare = (await Fixture.start('bare-worker', 'bare-worker', { env: { ...env, QUEUE: BARE_QUEUE, CONCURRENCY: String(concurrency) } })).fixture;
       const driver = (await Fixture.start('queue-driver', 'queue-driver', { env })).fixture;
       fixtures.push(bare, driver);
-      const queueOf = { email: Queues.email, bare: BARE_QUEUE };
+      const queueOf = { email: NotificationsQueues.email.name, bare: BARE_QUEUE };
       const pids = { email: [...stack.pids(), context.redisPid], bare: [bare.pid, context.redisPid] };
       // A backlog for the warm-up and the window at `backlogRate[id]` jobs/s; a window that empties it
       // is flagged in the report, and that worker's next backlog is twice as large.

@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Module, NotFoundException, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { defineRpc } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import { freePort, RedisServer } from '@platform/testing';
 import { ContractHandlersError, HandlesRequest, RpcClient, serverOptions, TransportModule } from '@platform/transport';
 import { z } from 'zod';

@@ -1,4 +1,5 @@
-// The platform's part: how contracts are declared. Nothing here names the example domain.
+// How contracts are declared: the platform's part only. A service's own contracts live in
+// contracts/<service>/ (@contracts/<service>), built with these.
 export { type ConfigSection, type ConfigSectionValues, defineConfigSection } from './config-section.js';
 export { type CounterContract, defineCounter } from './counter.js';
 export {
@@ -18,54 +19,3 @@ export {
   type RpcResponse,
   type ServiceName,
 } from './define.js';
-
-// The example domain's contracts (they move out of packages/ with the example services).
-export { ServiceNames } from './services.js';
-export { HelloReply, HelloRequest, SeedEvents, SeedPing, SeedRpc } from './seed.js';
-export { PlatformCounters } from './counters.js';
-export { BackInStockEmail, EMAIL_JOB_POLICY, EmailJob, EmailJobs, PasswordResetEmail, QueueContracts, type QueueName, Queues } from './queues.js';
-export {
-  CatalogEvents,
-  CatalogRpc,
-  CreateProduct,
-  Price,
-  Product,
-  ProductId,
-  ProductLookup,
-  ProductName,
-  ProductViewed,
-  Stock,
-  StockChange,
-  StockUpdated,
-  StockUpdateResult,
-  TopProducts,
-  TopProductsQuery,
-  TopProductsRequest,
-  UpdateStock,
-  ViewedProduct,
-} from './catalog.js';
-export {
-  EmailAddress,
-  emailJobId,
-  emailJobOptions,
-  NotificationsRpc,
-  Outbox,
-  OutboxEmail,
-  OutboxQuery,
-  OutboxRequest,
-  WatchProduct,
-} from './notifications.js';
-export {
-  Account,
-  AccountsRpc,
-  ClientAddress,
-  Credentials,
-  LoginRequest,
-  LoginResult,
-  NewPassword,
-  PasswordResetConfirmation,
-  PasswordResetDone,
-  PasswordResetRequest,
-  Registration,
-  ResetToken,
-} from './accounts.js';

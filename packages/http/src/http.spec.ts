@@ -1,31 +1,9 @@
-import { BadRequestException, type ExecutionContext, HttpException, NotFoundException, UnauthorizedException } from '@nestjs/common';
+import { type ExecutionContext, HttpException, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { z } from 'zod';
-import { AdminTokenGuard, RESPONSE_SCHEMA, Returns, toErrorBody, ZodValidationPipe } from './index.js';
+import { AdminTokenGuard, RESPONSE_SCHEMA, Returns, toErrorBody } from './index.js';
 
 const contextWith = (authorization?: string) =>
   ({ switchToHttp: () => ({ getRequest: () => ({ headers: { authorization } }) }) }) as unknown as ExecutionContext;
-
-describe('ZodValidationPipe', () => {
-  const pipe = new ZodValidationPipe(z.object({ name: z.string().min(1), price: z.number().positive() }).strict());
-
-  it('returns the parsed value', () => {
-    expect(pipe.transform({ name: 'mug', price: 3 })).toEqual({ name: 'mug', price: 3 });
-  });
-
-  it('answers 400 naming every bad field', () => {
-    let caught: unknown;
-    try {
-      pipe.transform({ name: '', price: 'x', extra: 1 });
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(BadRequestException);
-    const { message } = toErrorBody(caught as BadRequestException);
-    expect(message).toMatch(/name: /);
-    expect(message).toMatch(/price: /);
-    expect(message).toMatch(/extra/);
-  });
-});
 
 describe('AdminTokenGuard', () => {
   const guard = new AdminTokenGuard('a-very-long-admin-token');

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
-import { ZodValidationPipe } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import type { FastifyReply } from 'fastify';
 import { ApiDocs } from './api-docs.js';
 import { DOCS_CSP, DocsAssetName } from './docs-page.js';

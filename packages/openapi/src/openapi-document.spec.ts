@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Body, type CanActivate, Controller, Get, Header, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { Returns, ZodValidationPipe } from '@platform/http';
+import { Returns } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { z } from 'zod';
 import { buildOpenApiDocument, type OpenApiOptions } from './openapi-document.js';

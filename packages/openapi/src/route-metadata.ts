@@ -2,7 +2,8 @@ import { type CanActivate, RequestMethod, type Type } from '@nestjs/common';
 import { GUARDS_METADATA, HEADERS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { MetadataScanner } from '@nestjs/core';
-import { RESPONSE_SCHEMA, ZodValidationPipe } from '@platform/http';
+import { RESPONSE_SCHEMA } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import type { z } from 'zod';
 
 /** One input a route validates: where it comes from, its name when it is one field, its schema. */

@@ -1,10 +1,13 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
-import type { QueueContract } from '@platform/contracts';
+import { defineQueue, type JobPolicy, type QueueContract } from '@platform/contracts';
 import { type Job, type JobType, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 
 /** The job states BullMQ counts (its names: waiting, active, delayed, failed, completed, ...). */
 export type JobState = JobType;
+
+/** An inspector adds no jobs, so the policy of a queue it knows only by name is never used. */
+const NO_POLICY: JobPolicy = { attempts: 1, backoffDelayMs: 0, backoffJitter: 0, keepCompleted: { age: 0, count: 0 }, keepFailed: { age: 0, count: 0 } };
 
 /**
  * Reads a platform queue: counts by state, the failed set (the dead letters), one job. It
@@ -24,6 +27,14 @@ export class QueueInspector implements OnApplicationShutdown {
     connection: Redis,
   ) {
     this.queue = new Queue(contract.name, { connection });
+  }
+
+  /**
+   * An inspector of a queue known only by name (found in the queue index): counts and jobs
+   * need no schema, so a reader of every queue needs no contract of any.
+   */
+  static ofName(name: string, connection: Redis): QueueInspector {
+    return new QueueInspector(defineQueue(name, { jobs: {}, policy: NO_POLICY }), connection);
   }
 
   get name(): string {

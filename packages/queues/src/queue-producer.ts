@@ -1,9 +1,10 @@
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { type JobData, type JobName, jobOptions, type QueueContract } from '@platform/contracts';
-import { describeIssues } from '@platform/http';
+import { describeIssues } from '@platform/validation';
 import { bullmqTelemetry } from '@platform/telemetry';
 import { type JobsOptions, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { indexQueue } from './queue-index.js';
 
 export interface QueueProducerOptions {
   /** Overrides of the contract's attempts and first backoff delay (a service's env, e.g. in tests). */
@@ -40,10 +41,12 @@ export class InvalidJobError extends Error {
  */
 export class QueueProducer<Q extends QueueContract> implements OnApplicationShutdown {
   private readonly queue: Queue;
+  /** Set once the queue is in the platform's queue index (one HSET, before the first job). */
+  private indexed: Promise<void> | undefined;
 
   constructor(
     readonly contract: Q,
-    connection: Redis,
+    private readonly connection: Redis,
     private readonly options: QueueProducerOptions = {},
   ) {
     this.queue = new Queue(contract.name, { connection, telemetry: bullmqTelemetry() });
@@ -51,17 +54,30 @@ export class QueueProducer<Q extends QueueContract> implements OnApplicationShut
 
   /** Adds one job; resolves once it is in Redis. */
   async add<N extends JobName<Q>>(name: N, data: JobData<Q, N>, options: AddJobOptions = {}): Promise<void> {
-    await this.queue.add(name, this.validate(name, data), this.jobOptions(options));
+    const valid = this.validate(name, data);
+    await this.ensureIndexed();
+    await this.queue.add(name, valid, this.jobOptions(options));
   }
 
   /** Adds the jobs in one round trip (one PRODUCER span for the batch). */
   async addBulk(jobs: ReadonlyArray<JobToAdd<Q>>): Promise<void> {
     if (jobs.length === 0) return;
-    await this.queue.addBulk(jobs.map(({ name, data, options }) => ({ name, data: this.validate(name, data), opts: this.jobOptions(options ?? {}) })));
+    const valid = jobs.map(({ name, data, options }) => ({ name, data: this.validate(name, data), opts: this.jobOptions(options ?? {}) }));
+    await this.ensureIndexed();
+    await this.queue.addBulk(valid);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.queue.close();
+  }
+
+  /** Indexes the queue once; a failure (Redis down) is retried by the next add. */
+  private ensureIndexed(): Promise<void> {
+    this.indexed ??= indexQueue(this.connection, this.contract).catch((error: unknown) => {
+      this.indexed = undefined;
+      throw error;
+    });
+    return this.indexed;
   }
 
   private validate(name: string, data: unknown): unknown {

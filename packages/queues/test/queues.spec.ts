@@ -6,7 +6,7 @@ import { RedisServer } from '@platform/testing';
 import { Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { InvalidJobError, QueueInspector, QueueProducer } from '../src/index.js';
+import { indexedQueueNames, InvalidJobError, QUEUE_INDEX_KEY, QueueInspector, QueueProducer } from '../src/index.js';
 
 // A policy and a queue of this test's own: the platform's packages never import the example's.
 const POLICY: JobPolicy = Object.freeze({
@@ -63,6 +63,11 @@ describe('QueueProducer and QueueInspector on a real Redis', () => {
     expect(await inspector.counts(['waiting'])).toEqual({ waiting: 1 });
   });
 
+  it('puts the queue in the platform\'s queue index before its first job, so readers find it without a list', async () => {
+    expect(await indexedQueueNames(redis)).toEqual(['spec-greetings']);
+    expect(JSON.parse((await redis.hget(QUEUE_INDEX_KEY, 'spec-greetings'))!)).toEqual({ jobs: ['greet'] });
+  });
+
   it('lets a service override attempts and backoff, and delete a job carrying a secret once done', async () => {
     const overridden = new QueueProducer(Greetings, redis, { retry: { attempts: 9, backoffDelayMs: 50 } });
     try {
@@ -73,7 +78,12 @@ describe('QueueProducer and QueueInspector on a real Redis', () => {
     }
   });
 
-  it('refuses a job its contract does not allow, naming each problem, and adds nothing', async () => {
+  it('refuses a job its contract does not allow, naming each problem, and adds nothing (not even an index entry)', async () => {
+    const Other = defineQueue('spec-other', { jobs: { greet: Greetings.jobs.greet }, policy: POLICY });
+    const other = new QueueProducer(Other, redis);
+    await expect(other.add('greet', { to: 'not an address' })).rejects.toThrow(InvalidJobError);
+    await other.onApplicationShutdown();
+    expect(await indexedQueueNames(redis)).not.toContain('spec-other');
     const before = await inspector.counts(['waiting']);
     await expect(producer.add('greet', { to: 'not-an-address', extra: 1 } as never)).rejects.toThrow(InvalidJobError);
     await expect(producer.add('greet', { to: 'not-an-address', times: 0 })).rejects.toThrow(/^invalid spec-greetings.greet job: to: .*; times: /);

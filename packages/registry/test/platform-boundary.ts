@@ -3,66 +3,51 @@ import { join, relative } from 'node:path';
 import { readRegistry } from '@platform/registry';
 
 /**
- * The dependency rule of the platform: a user deletes the example services and keeps
- * `packages/`, so no workspace under packages/ may depend on a service. Precisely:
+ * The dependency rule of the platform: a user deletes the example services (and their
+ * contracts under contracts/) and keeps `packages/`, so no workspace under packages/ may
+ * depend on a service. Precisely:
  *
- * 1. No source file of a workspace under packages/ (tests included: they would stop compiling)
- *    imports an example contract: from `@platform/contracts` only what its platform modules
- *    (PLATFORM_CONTRACT_MODULES) export, no namespace import of it, no deep import into it.
+ * 1. No workspace under packages/ depends on a service's workspace or on a contract workspace
+ *    (`@contracts/<name>`, under contracts/): not in its package.json, not in an import of any
+ *    source file (tests included: they would stop compiling).
  * 2. No non-test source file of a workspace under packages/ holds the name of a service of the
  *    registry, as a whole word, in a string or template literal (comments are free to give
  *    examples; a test may use a name as sample data, which deleting the service does not break).
  *    Every registered service counts, the gateway and metrics-exporter too: a platform package
  *    learns which services exist from the registry, it never names one.
- *
- * The one exception: packages/contracts still holds the example domain's contracts, every module
- * of it but the platform ones. Those example modules are not checked (they name services by
- * design); the platform modules are, and may import only each other. When the example
- * contracts move out of packages/, this exception goes.
  */
-export const PLATFORM_CONTRACT_MODULES = ['define', 'counter', 'config-section'];
-
 const SOURCE = /\.(?:ts|mts|cts|js|mjs|cjs)$/;
 const SKIPPED_DIRS = new Set(['node_modules', 'dist', 'coverage', '.turbo']);
+const DEPENDENCY_FIELDS = ['dependencies', 'devDependencies', 'peerDependencies', 'optionalDependencies'];
 
 /** Every problem of the rule in the repository at `root`, one sentence each (empty when it holds). */
 export function platformBoundaryProblems(root: string): string[] {
   const services = readRegistry(root).map((service) => service.name);
-  const exportedBy = contractExports(root);
+  /** A workspace a platform package must not depend on: a service, or a contract of one. */
+  const forbidden = (name: string): string | undefined => {
+    if (name.startsWith('@contracts/')) return 'a service\'s contract';
+    const bare = name.split('/').slice(0, name.startsWith('@') ? 2 : 1).join('/');
+    return services.includes(bare) ? 'a service' : undefined;
+  };
   const problems: string[] = [];
   const packagesDir = join(root, 'packages');
   for (const workspace of readdirSync(packagesDir)) {
     const dir = join(packagesDir, workspace);
     if (!existsSync(join(dir, 'package.json'))) continue;
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
+    for (const field of DEPENDENCY_FIELDS) {
+      for (const name of Object.keys(manifest[field] ?? {})) {
+        const what = forbidden(name);
+        if (what) problems.push(`packages/${workspace}/package.json: depends on ${name}, ${what}`);
+      }
+    }
     for (const file of sourceFiles(dir)) {
       const where = relative(root, file);
-      const inContracts = workspace === 'contracts';
-      const contractModule = inContracts ? /^src\/([^/]+)\.ts$/.exec(relative(dir, file).replaceAll('\\', '/'))?.[1] : undefined;
-      // The exception: the example contracts are the example domain.
-      // (A spec file belongs to the module it tests: catalog.spec.ts is the example's.)
-      if (inContracts && contractModule !== undefined && !PLATFORM_CONTRACT_MODULES.includes(contractModule.replace(/\.spec$/, ''))) continue;
       const { literals, imports } = scanSource(readFileSync(file, 'utf8'));
-      for (const { specifier, names } of imports) {
-        if (inContracts) {
-          const target = /^\.\/(.+)\.js$/.exec(specifier)?.[1];
-          if (contractModule && target && !PLATFORM_CONTRACT_MODULES.includes(target)) {
-            problems.push(`${where}: a platform module of the contracts imports the example module ./${target}.js`);
-          }
-          continue;
-        }
-        if (specifier.startsWith('@platform/contracts/') || /(^|\/)contracts\/src\//.test(specifier)) {
-          problems.push(`${where}: imports ${specifier}, inside @platform/contracts (only its index is public)`);
-        } else if (specifier === '@platform/contracts') {
-          if (names === '*') problems.push(`${where}: imports all of @platform/contracts, example contracts included`);
-          else {
-            for (const name of names) {
-              const module = exportedBy.get(name);
-              if (!module || !PLATFORM_CONTRACT_MODULES.includes(module)) {
-                problems.push(`${where}: imports ${name} from @platform/contracts, an example contract (${module ? `src/${module}.ts` : 'not exported'})`);
-              }
-            }
-          }
-        }
+      for (const { specifier } of imports) {
+        const what = forbidden(specifier);
+        if (what) problems.push(`${where}: imports ${specifier}, ${what}`);
+        else if (/(^|\/)(services|contracts)\//.test(specifier) && specifier.startsWith('.')) problems.push(`${where}: imports ${specifier}, outside packages/`);
       }
       if (isTest(file)) continue;
       for (const literal of literals) {
@@ -75,17 +60,6 @@ export function platformBoundaryProblems(root: string): string[] {
     }
   }
   return problems;
-}
-
-/** What packages/contracts/src/index.ts exports: name -> the module it comes from (`define`, `catalog`...). */
-function contractExports(root: string): Map<string, string> {
-  const index = readFileSync(join(root, 'packages', 'contracts', 'src', 'index.ts'), 'utf8');
-  const exported = new Map<string, string>();
-  for (const { specifier, names } of scanSource(index).imports) {
-    const module = /^\.\/(.+)\.js$/.exec(specifier)?.[1];
-    if (module && names !== '*') for (const name of names) exported.set(name, module);
-  }
-  return exported;
 }
 
 function* sourceFiles(dir: string): Generator<string> {

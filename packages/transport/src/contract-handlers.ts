@@ -1,7 +1,7 @@
 import { type ArgumentMetadata, applyDecorators, type PipeTransform, SetMetadata, UsePipes } from '@nestjs/common';
 import { EventPattern, MessagePattern } from '@nestjs/microservices';
 import type { EventContract, RpcContract } from '@platform/contracts';
-import { ZodValidationPipe } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import type { z } from 'zod';
 
 /** Metadata key of the contract a handler method was declared from. */

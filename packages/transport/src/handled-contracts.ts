@@ -7,7 +7,7 @@ import { HANDLED_CONTRACT, type HandledContract, patternOf } from './contract-ha
 export type HandledContracts = RpcContract | EventContract | Readonly<Record<string, RpcContract | EventContract>>;
 
 export interface HandledContractsOptions {
-  /** The service (`ServiceNames.catalog`): it may answer only the RPC contracts it owns. */
+  /** The service (`'catalog'`): it may answer only the RPC contracts it owns. */
   service: string;
   /** Every request this service answers and every event it subscribes to. */
   handles: readonly HandledContracts[];

@@ -1,5 +1,6 @@
 import { bootstrapService } from '@platform/bootstrap';
-import { AccountsRpc, SeedEvents } from '@platform/contracts';
+import { AccountsRpc } from '@contracts/accounts';
+import { SeedEvents } from '@contracts/seed-routes';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions } from '@platform/transport';
 import { AppModule } from './app.module.js';

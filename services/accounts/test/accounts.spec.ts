@@ -1,6 +1,6 @@
 import { BadRequestException, ConflictException, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { QueueContracts } from '@platform/contracts';
+import { NotificationsQueues } from '@contracts/notifications';
 import { Counters, CountersModule } from '@platform/counters';
 import { LiveConfig, LiveConfigModule, LiveConfigStore } from '@platform/live-config';
 import { QueueInspector } from '@platform/queues';
@@ -46,7 +46,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
     auth = app.get(AuthService);
     resets = app.get(PasswordResetService);
     config = app.get(LiveConfigStore);
-    emails = new QueueInspector(QueueContracts.email, client);
+    emails = new QueueInspector(NotificationsQueues.email, client);
   });
 
   afterAll(async () => {

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { TransportModule } from '@platform/transport';
 import type { CatalogConfig } from './config.js';
 import { ProductsModule } from './products/products.module.js';
-import { SeedModule } from './seed/seed.module.js';
+import { SeedRoutesModule } from './seed-routes/seed-routes.module.js';
 
 @Module({})
 export class AppModule {
@@ -17,7 +17,7 @@ export class AppModule {
           events: { kind: config.RPC_TRANSPORT, redis: config.redis },
           timeoutMs: config.EVENT_PUBLISH_TIMEOUT_MS,
         }),
-        SeedModule,
+        SeedRoutesModule,
         ProductsModule,
       ],
     };

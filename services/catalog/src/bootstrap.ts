@@ -1,5 +1,6 @@
 import { bootstrapService } from '@platform/bootstrap';
-import { CatalogEvents, CatalogRpc, SeedEvents, SeedRpc } from '@platform/contracts';
+import { CatalogEvents, CatalogRpc } from '@contracts/catalog';
+import { SeedEvents, SeedRpc } from '@contracts/seed-routes';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions } from '@platform/transport';
 import { AppModule } from './app.module.js';

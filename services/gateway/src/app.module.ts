@@ -10,7 +10,7 @@ import { DevModule } from './dev/dev.module.js';
 import { gatewayApiDocs } from './docs/api-docs.options.js';
 import { GATEWAY_CONFIG } from './gateway.constants.js';
 import { ProductsModule } from './products/products.module.js';
-import { SeedModule } from './seed/seed.module.js';
+import { SeedRoutesModule } from './seed-routes/seed-routes.module.js';
 
 @Module({})
 export class AppModule {
@@ -26,7 +26,7 @@ export class AppModule {
           events: config.events,
           timeoutMs: config.RPC_TIMEOUT_MS,
         }),
-        SeedModule,
+        SeedRoutesModule,
         AuthModule,
         AdminConfigModule,
         ProductsModule,

@@ -1,5 +1,5 @@
 import { bootstrapService } from '@platform/bootstrap';
-import { CatalogEvents } from '@platform/contracts';
+import { CatalogEvents } from '@contracts/catalog';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions, TransportReadiness } from '@platform/transport';
 import { AppModule } from './app.module.js';

@@ -1,5 +1,5 @@
 import { bootstrapService } from '@platform/bootstrap';
-import { SeedRpc } from '@platform/contracts';
+import { SeedRpc } from '@contracts/seed-routes';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions } from '@platform/transport';
 import { AppModule } from './app.module.js';

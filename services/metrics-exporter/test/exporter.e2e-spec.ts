@@ -1,8 +1,10 @@
-import { defineCounter, Queues } from '@platform/contracts';
+import { defineCounter, defineQueue } from '@platform/contracts';
 import { COUNTER_INDEX_KEY, indexEntry } from '@platform/counters';
+import { indexQueue } from '@platform/queues';
 import { RedisServer, ServiceProcess, waitFor } from '@platform/testing';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { z } from 'zod';
 
 /** Every sample of `metric` in a Prometheus text exposition: labels (as text) -> value. */
 async function samples(url: string, metric: string): Promise<Map<string, number>> {
@@ -19,22 +21,27 @@ async function samples(url: string, metric: string): Promise<Map<string, number>
 const logins = defineCounter({ name: 'shop_logins_total', help: 'Logins, by result.', labels: ['result'] });
 const events = defineCounter({ name: 'shop_events_total', help: 'Events, by name.', labels: ['event'] });
 const views = defineCounter({ name: 'shop_product_views_total', help: 'Product views.' });
+/** A queue as a service declares it: found in the queue index, never in a list. */
+const orders = defineQueue('shop-orders', {
+  jobs: { place: z.object({ id: z.number().int() }) },
+  policy: { attempts: 1, backoffDelayMs: 0, backoffJitter: 0, keepCompleted: { age: 60, count: 10 }, keepFailed: { age: 60, count: 10 } },
+});
 
 describe('metrics-exporter (a real process against a real Redis)', () => {
   let redis: RedisServer;
   let client: Redis;
   let exporter: ServiceProcess;
-  let emails: Queue;
+  let queue: Queue;
 
   beforeAll(async () => {
     redis = await RedisServer.start();
     client = redis.client();
     exporter = await ServiceProcess.start('metrics-exporter', { env: { REDIS_URL: redis.url } });
-    emails = new Queue(Queues.email, { connection: { host: '127.0.0.1', port: redis.port } });
+    queue = new Queue(orders.name, { connection: { host: '127.0.0.1', port: redis.port } });
   });
 
   afterAll(async () => {
-    await emails?.close();
+    await queue?.close();
     await exporter?.stop();
     client?.disconnect();
     await redis?.destroy();
@@ -84,16 +91,19 @@ describe('metrics-exporter (a real process against a real Redis)', () => {
     );
   });
 
-  it('exports a gauge per queue and state', async () => {
-    await emails.add('send', { template: 'back-in-stock' }, { jobId: 'a' });
-    await emails.add('send', { template: 'back-in-stock' }, { jobId: 'b', delay: 60_000 });
+  it('exports a gauge per state of each queue in the queue index', async () => {
+    await queue.add('place', { id: 1 }, { jobId: 'a' });
+    await queue.add('place', { id: 2 }, { jobId: 'b', delay: 60_000 });
+    // Jobs alone are not enough: the exporter reads the index (what QueueProducer writes), not the keyspace.
+    expect(await samples(exporter.url, 'platform_queue_jobs')).toEqual(new Map());
+    await indexQueue(client, orders);
     const gauges = await samples(exporter.url, 'platform_queue_jobs');
     expect(Object.fromEntries(gauges)).toEqual({
-      '{queue="email",state="waiting",service="metrics-exporter"}': 1,
-      '{queue="email",state="active",service="metrics-exporter"}': 0,
-      '{queue="email",state="delayed",service="metrics-exporter"}': 1,
-      '{queue="email",state="failed",service="metrics-exporter"}': 0,
-      '{queue="email",state="completed",service="metrics-exporter"}': 0,
+      '{queue="shop-orders",state="waiting",service="metrics-exporter"}': 1,
+      '{queue="shop-orders",state="active",service="metrics-exporter"}': 0,
+      '{queue="shop-orders",state="delayed",service="metrics-exporter"}': 1,
+      '{queue="shop-orders",state="failed",service="metrics-exporter"}': 0,
+      '{queue="shop-orders",state="completed",service="metrics-exporter"}': 0,
     });
   });
 

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { NotificationsConfig } from './config.js';
 import { EmailModule } from './email/email.module.js';
 import { NOTIFICATIONS_CONFIG } from './notifications.constants.js';
-import { SeedModule } from './seed/seed.module.js';
+import { SeedRoutesModule } from './seed-routes/seed-routes.module.js';
 import { WatchersModule } from './watchers/watchers.module.js';
 
 @Module({})
@@ -11,7 +11,7 @@ export class AppModule {
     return {
       module: AppModule,
       global: true,
-      imports: [SeedModule, EmailModule.forRoot(config), WatchersModule],
+      imports: [SeedRoutesModule, EmailModule.forRoot(config), WatchersModule],
       providers: [{ provide: NOTIFICATIONS_CONFIG, useValue: config }],
       exports: [NOTIFICATIONS_CONFIG],
     };

@@ -1,5 +1,7 @@
 import { bootstrapService } from '@platform/bootstrap';
-import { CatalogEvents, NotificationsRpc, SeedEvents } from '@platform/contracts';
+import { CatalogEvents } from '@contracts/catalog';
+import { NotificationsRpc } from '@contracts/notifications';
+import { SeedEvents } from '@contracts/seed-routes';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions } from '@platform/transport';
 import { AppModule } from './app.module.js';

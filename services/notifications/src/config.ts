@@ -1,5 +1,5 @@
 import { commonEnv, loadConfig, port, positiveInt, redisSettingsFromEnv } from '@platform/config';
-import { EMAIL_JOB_POLICY } from '@platform/contracts';
+import { EMAIL_JOB_POLICY } from '@contracts/notifications';
 import { z } from 'zod';
 
 const NotificationsEnv = z.object({

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { emailJobId, QueueContracts } from '@platform/contracts';
+import { emailJobId, NotificationsQueues } from '@contracts/notifications';
 import { QueueInspector, QueueProducer } from '@platform/queues';
 import { RedisServer } from '@platform/testing';
 import type { Redis } from 'ioredis';
@@ -8,15 +8,15 @@ import { WatchersService } from '../src/watchers/watchers.service.js';
 describe('WatchersService (real Redis, real BullMQ queue)', () => {
   let server: RedisServer;
   let redis: Redis;
-  let emails: QueueProducer<typeof QueueContracts.email>;
+  let emails: QueueProducer<typeof NotificationsQueues.email>;
   let queue: QueueInspector;
   let watchers: WatchersService;
 
   beforeAll(async () => {
     server = await RedisServer.start();
     redis = server.client();
-    emails = new QueueProducer(QueueContracts.email, redis);
-    queue = new QueueInspector(QueueContracts.email, redis);
+    emails = new QueueProducer(NotificationsQueues.email, redis);
+    queue = new QueueInspector(NotificationsQueues.email, redis);
     watchers = new WatchersService(redis, emails);
   });
 

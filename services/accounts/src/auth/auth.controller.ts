@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { AccountsRpc, LoginRequest, Registration } from '@platform/contracts';
+import { AccountsRpc, LoginRequest, Registration } from '@contracts/accounts';
 import { HandlesRequest } from '@platform/transport';
 import { AuthService } from './auth.service.js';
 

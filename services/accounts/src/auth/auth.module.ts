@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PlatformCounters } from '@platform/contracts';
+import { AccountsCounters } from '@contracts/accounts';
 import { CountersModule } from '@platform/counters';
 import { LiveConfigModule } from '@platform/live-config';
 import { AuthSettings } from '../auth-settings.js';
@@ -10,7 +10,7 @@ import { LoginLimiter } from './login-limiter.js';
 
 // The auth section is read here and by PasswordResetModule (which imports this module).
 @Module({
-  imports: [UsersModule, LiveConfigModule.forFeature([AuthSettings]), CountersModule.forFeature([PlatformCounters.logins])],
+  imports: [UsersModule, LiveConfigModule.forFeature([AuthSettings]), CountersModule.forFeature([AccountsCounters.logins])],
   controllers: [AuthController],
   providers: [AuthService, LoginLimiter],
   exports: [LoginLimiter],

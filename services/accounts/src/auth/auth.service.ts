@@ -1,5 +1,5 @@
 import { ConflictException, Injectable, Logger } from '@nestjs/common';
-import { type Account, type LoginRequest, type LoginResult, PlatformCounters, type Registration } from '@platform/contracts';
+import { type Account, AccountsCounters, type LoginRequest, type LoginResult, type Registration } from '@contracts/accounts';
 import { Counters } from '@platform/counters';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UserRepository } from '../users/user.repository.js';
@@ -29,18 +29,18 @@ export class AuthService {
   async login({ email, password, clientAddress }: LoginRequest): Promise<LoginResult> {
     const reservation = await this.limiter.reserve(email, clientAddress);
     if (!reservation.allowed) {
-      this.counters.increment(PlatformCounters.logins, { result: 'locked' });
+      this.counters.increment(AccountsCounters.logins, { result: 'locked' });
       return { outcome: 'locked', retryAfterSeconds: reservation.retryAfterSeconds };
     }
     const user = await this.users.findByEmail(email);
     const valid = user ? await this.hasher.verify(password, user.passwordHash) : await this.hasher.verifyNothing(password);
     if (!user || !valid) {
-      this.counters.increment(PlatformCounters.logins, { result: 'failure' });
+      this.counters.increment(AccountsCounters.logins, { result: 'failure' });
       return { outcome: 'failure' };
     }
     await this.limiter.release(email, clientAddress);
     if (this.hasher.needsRehash(user.passwordHash)) await this.users.setPasswordHash(user.id, await this.hasher.hash(password));
-    this.counters.increment(PlatformCounters.logins, { result: 'success' });
+    this.counters.increment(AccountsCounters.logins, { result: 'success' });
     return { outcome: 'success', account: { id: user.id, email: user.email } };
   }
 }

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { AccountsRpc, PasswordResetConfirmation, PasswordResetRequest } from '@platform/contracts';
+import { AccountsRpc, PasswordResetConfirmation, PasswordResetRequest } from '@contracts/accounts';
 import { HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { PasswordResetService } from './password-reset.service.js';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { QueueContracts } from '@platform/contracts';
+import { NotificationsQueues } from '@contracts/notifications';
 import { QueuesModule } from '@platform/queues';
 import { AuthModule } from '../auth/auth.module.js';
 import { UsersModule } from '../users/users.module.js';
@@ -10,7 +10,7 @@ import { ResetTokens } from './reset-tokens.js';
 
 @Module({
   // Reset emails are jobs on notifications' email queue, added with its contract's policy.
-  imports: [UsersModule, AuthModule, QueuesModule.forRoot({ produce: [QueueContracts.email] })],
+  imports: [UsersModule, AuthModule, QueuesModule.forRoot({ produce: [NotificationsQueues.email] })],
   controllers: [PasswordResetController],
   providers: [PasswordResetService, ResetTokens, ResetEmailInterval],
 })

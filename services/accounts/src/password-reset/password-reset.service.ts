@@ -1,5 +1,6 @@
 import { BadRequestException, Injectable, Logger } from '@nestjs/common';
-import { EmailJobs, emailJobId, type PasswordResetConfirmation, QueueContracts } from '@platform/contracts';
+import { type PasswordResetConfirmation } from '@contracts/accounts';
+import { emailJobId, EmailJobs, NotificationsQueues } from '@contracts/notifications';
 import { LiveConfig } from '@platform/live-config';
 import { InjectQueueProducer, type QueueProducer } from '@platform/queues';
 import { AuthSettings } from '../auth-settings.js';
@@ -24,7 +25,7 @@ export class PasswordResetService {
     private readonly hasher: PasswordHasher,
     private readonly tokens: ResetTokens,
     private readonly interval: ResetEmailInterval,
-    @InjectQueueProducer(QueueContracts.email) private readonly emails: QueueProducer<typeof QueueContracts.email>,
+    @InjectQueueProducer(NotificationsQueues.email) private readonly emails: QueueProducer<typeof NotificationsQueues.email>,
     private readonly limiter: LoginLimiter,
     private readonly config: LiveConfig,
   ) {}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { type CreateProduct, Product } from '@platform/contracts';
+import { type CreateProduct, Product } from '@contracts/catalog';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 

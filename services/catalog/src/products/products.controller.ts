@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { CatalogEvents, CatalogRpc, CreateProduct, ProductLookup, ProductViewed, TopProductsRequest, UpdateStock } from '@platform/contracts';
+import { CatalogEvents, CatalogRpc, CreateProduct, ProductLookup, ProductViewed, TopProductsRequest, UpdateStock } from '@contracts/catalog';
 import { HandlesEvent, HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { ProductsService } from './products.service.js';

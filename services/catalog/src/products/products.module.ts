@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { PlatformCounters } from '@platform/contracts';
+import { CatalogCounters } from '@contracts/catalog';
 import { CountersModule } from '@platform/counters';
 import { ProductRepository } from './product.repository.js';
 import { ProductsController } from './products.controller.js';
 import { ProductsService } from './products.service.js';
 
-@Module({ imports: [CountersModule.forFeature([PlatformCounters.events])], controllers: [ProductsController], providers: [ProductRepository, ProductsService] })
+@Module({ imports: [CountersModule.forFeature([CatalogCounters.events])], controllers: [ProductsController], providers: [ProductRepository, ProductsService] })
 export class ProductsModule {}

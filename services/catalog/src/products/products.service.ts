@@ -1,5 +1,5 @@
 import { Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { CatalogEvents, type CreateProduct, PlatformCounters, type Product, type TopProducts } from '@platform/contracts';
+import { CatalogCounters, CatalogEvents, type CreateProduct, type Product, type TopProducts } from '@contracts/catalog';
 import { Counters } from '@platform/counters';
 import { RpcClient } from '@platform/transport';
 import { ProductRepository, type StockChangeResult } from './product.repository.js';
@@ -42,7 +42,7 @@ export class ProductsService {
         version: product.version,
         updatedAt: product.updatedAt,
       });
-      this.counters.increment(PlatformCounters.events, { event: CatalogEvents.stockUpdated.name });
+      this.counters.increment(CatalogCounters.events, { event: CatalogEvents.stockUpdated.name });
     } catch (error) {
       this.logger.error(`stock of ${id} changed to ${stock} but ${CatalogEvents.stockUpdated.name} was not published: ${(error as Error).message}`);
     }

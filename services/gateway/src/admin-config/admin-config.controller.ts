@@ -1,5 +1,6 @@
 import { BadRequestException, Body, ConflictException, Controller, Get, Put, UseGuards } from '@nestjs/common';
-import { AdminTokenGuard, ZodValidationPipe } from '@platform/http';
+import { AdminTokenGuard } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import { ConfigConflictError, type ConfigDocument, InvalidConfigError, LiveConfigStore } from '@platform/live-config';
 import { z } from 'zod';
 

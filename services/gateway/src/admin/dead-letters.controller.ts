@@ -1,5 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Post, Query, UseGuards } from '@nestjs/common';
-import { AdminTokenGuard, ZodValidationPipe } from '@platform/http';
+import { AdminTokenGuard } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import { z } from 'zod';
 import { DeadLettersService, MAX_REPLAY } from './dead-letters.service.js';
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { QueueContracts } from '@platform/contracts';
+import { NotificationsQueues } from '@contracts/notifications';
 import { InjectQueueInspector, type QueueInspector } from '@platform/queues';
 import type { Job } from 'bullmq';
 
@@ -23,7 +23,7 @@ export interface DeadLetter {
  */
 @Injectable()
 export class DeadLettersService {
-  constructor(@InjectQueueInspector(QueueContracts.email) private readonly queue: QueueInspector) {}
+  constructor(@InjectQueueInspector(NotificationsQueues.email) private readonly queue: QueueInspector) {}
 
   async list(limit: number): Promise<{ queue: string; total: number; jobs: DeadLetter[] }> {
     const queue = this.queue;

@@ -1,6 +1,8 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { Account, Credentials, EmailAddress, PasswordResetConfirmation, PasswordResetRequest, Registration } from '@platform/contracts';
-import { Returns, ZodValidationPipe } from '@platform/http';
+import { Account, Credentials, PasswordResetConfirmation, PasswordResetRequest, Registration } from '@contracts/accounts';
+import { EmailAddress } from '@contracts/notifications';
+import { Returns } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { GatewayConfig } from '../config.js';

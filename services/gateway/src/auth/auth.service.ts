@@ -1,12 +1,5 @@
 import { HttpException, HttpStatus, Injectable, UnauthorizedException } from '@nestjs/common';
-import {
-  type Account,
-  AccountsRpc,
-  type Credentials,
-  type PasswordResetConfirmation,
-  type PasswordResetDone,
-  type Registration,
-} from '@platform/contracts';
+import { type Account, AccountsRpc, type Credentials, type PasswordResetConfirmation, type PasswordResetDone, type Registration } from '@contracts/accounts';
 import { MetricsService } from '@platform/metrics';
 import { RpcClient } from '@platform/transport';
 

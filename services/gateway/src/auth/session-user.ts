@@ -1,4 +1,4 @@
-import type { Account } from '@platform/contracts';
+import type { Account } from '@contracts/accounts';
 
 /** Who is logged in, as kept in the session (set at login, read by SessionGuard). */
 export type SessionUser = Account;

@@ -1,6 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { NotificationsRpc, Outbox, OutboxQuery } from '@platform/contracts';
-import { Returns, ZodValidationPipe } from '@platform/http';
+import { NotificationsRpc, Outbox, OutboxQuery } from '@contracts/notifications';
+import { Returns } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import { RpcClient } from '@platform/transport';
 import type { z } from 'zod';
 

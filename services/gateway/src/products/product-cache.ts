@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { Product } from '@platform/contracts';
+import { Product } from '@contracts/catalog';
 import { LiveConfig } from '@platform/live-config';
 import { CatalogSettings } from './catalog-settings.js';
 import { isRedisReady } from '@platform/redis';

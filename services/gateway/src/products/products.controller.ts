@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Patch, Post, Query, Res, UseGuards } from '@nestjs/common';
-import { CreateProduct, Product, ProductId, StockChange, TopProducts, TopProductsQuery } from '@platform/contracts';
-import { AdminTokenGuard, Returns, ZodValidationPipe } from '@platform/http';
+import { CreateProduct, Product, ProductId, StockChange, TopProducts, TopProductsQuery } from '@contracts/catalog';
+import { AdminTokenGuard, Returns } from '@platform/http';
+import { ZodValidationPipe } from '@platform/validation';
 import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { CurrentUser } from '../auth/current-user.decorator.js';

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { PlatformCounters } from '@platform/contracts';
+import { CatalogCounters } from '@contracts/catalog';
 import { CountersModule } from '@platform/counters';
 import { LiveConfigModule } from '@platform/live-config';
 import { CacheRedisCloser, cacheRedisProvider } from './cache-redis.provider.js';
@@ -10,7 +10,7 @@ import { ProductsService } from './products.service.js';
 import { StockEventsController } from './stock-events.controller.js';
 
 @Module({
-  imports: [LiveConfigModule.forFeature([CatalogSettings]), CountersModule.forFeature([PlatformCounters.cacheRequests, PlatformCounters.productViews])],
+  imports: [LiveConfigModule.forFeature([CatalogSettings]), CountersModule.forFeature([CatalogCounters.cacheRequests, CatalogCounters.productViews])],
   controllers: [ProductsController, StockEventsController],
   providers: [cacheRedisProvider, CacheRedisCloser, ProductCache, ProductsService],
 })

@@ -1,5 +1,6 @@
 import { HttpException, HttpStatus, Injectable, Logger, NotFoundException } from '@nestjs/common';
-import { CatalogEvents, CatalogRpc, type CreateProduct, NotificationsRpc, PlatformCounters, type Product, type TopProducts } from '@platform/contracts';
+import { CatalogCounters, CatalogEvents, CatalogRpc, type CreateProduct, type Product, type TopProducts } from '@contracts/catalog';
+import { NotificationsRpc } from '@contracts/notifications';
 import { Counters } from '@platform/counters';
 import { MetricsService } from '@platform/metrics';
 import { RpcClient } from '@platform/transport';
@@ -35,10 +36,10 @@ export class ProductsService {
    */
   async view(id: string): Promise<CacheLookup> {
     const lookup = await this.cache.get(id, this.load);
-    this.counters.increment(PlatformCounters.cacheRequests, { result: lookup.cache });
+    this.counters.increment(CatalogCounters.cacheRequests, { result: lookup.cache });
     this.lookups.inc({ cache: 'product', result: lookup.cache });
     if (lookup.product) {
-      this.counters.increment(PlatformCounters.productViews);
+      this.counters.increment(CatalogCounters.productViews);
       this.rpc.emit(CatalogEvents.productViewed, { productId: id }).then(
         () => {
           this.lastViewError = '';

@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { CatalogEvents, StockUpdated } from '@platform/contracts';
+import { CatalogEvents, StockUpdated } from '@contracts/catalog';
 import { HandlesEvent } from '@platform/transport';
 import { ProductCache } from './product-cache.js';
 

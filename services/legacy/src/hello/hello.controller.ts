@@ -1,6 +1,6 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { type HelloReply, HelloRequest, SeedRpc } from '@platform/contracts';
+import { type HelloReply, HelloRequest, SeedRpc } from '@contracts/seed-routes';
 import { HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { HelloService } from './hello.service.js';

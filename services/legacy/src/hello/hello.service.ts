@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { Injectable } from '@nestjs/common';
-import type { HelloReply } from '@platform/contracts';
+import type { HelloReply } from '@contracts/seed-routes';
 
 @Injectable()
 export class HelloService {

@@ -1,6 +1,8 @@
-import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '@platform/metrics';
-import { QUEUE_INSPECTORS, type QueueInspector } from '@platform/queues';
+import { indexedQueueNames, QueueInspector } from '@platform/queues';
+import { REDIS } from '@platform/redis';
+import type { Redis } from 'ioredis';
 import type { Gauge } from 'prom-client';
 
 /** The job states exported per queue (BullMQ's names). */
@@ -10,15 +12,18 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'complete
  * `platform_queue_jobs{queue, state}`: how many jobs each BullMQ queue of the platform holds
  * in each state, read from Redis on every scrape (one getJobCounts per queue). `failed` are
  * the dead letters: jobs that used every attempt and wait to be inspected or replayed. The
- * queues are every queue contract (ExporterModule), read through the platform's inspectors.
+ * queues are those of the platform's queue index (every QueueProducer writes its queue there),
+ * so a new queue is exported with no change here.
  */
 @Injectable()
-export class QueueGaugesCollector implements OnModuleInit {
+export class QueueGaugesCollector implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(QueueGaugesCollector.name);
+  /** One read-only handle per queue seen in the index, kept across scrapes. */
+  private readonly inspectors = new Map<string, QueueInspector>();
   private failing = false;
 
   constructor(
-    @Inject(QUEUE_INSPECTORS) private readonly queues: readonly QueueInspector[],
+    @Inject(REDIS) private readonly redis: Redis,
     private readonly registry: MetricsService,
   ) {}
 
@@ -31,11 +36,16 @@ export class QueueGaugesCollector implements OnModuleInit {
     });
   }
 
+  async onApplicationShutdown(): Promise<void> {
+    await Promise.all([...this.inspectors.values()].map((inspector) => inspector.onApplicationShutdown()));
+  }
+
   private async collect(gauge: Gauge<string>): Promise<void> {
     gauge.reset();
     try {
-      const counts = await Promise.all(this.queues.map((queue) => queue.counts(QUEUE_STATES)));
-      this.queues.forEach((queue, i) => {
+      const queues = (await indexedQueueNames(this.redis)).map((name) => this.inspectorOf(name));
+      const counts = await Promise.all(queues.map((queue) => queue.counts(QUEUE_STATES)));
+      queues.forEach((queue, i) => {
         for (const state of QUEUE_STATES) gauge.set({ queue: queue.name, state }, counts[i]![state]);
       });
       this.failing = false;
@@ -43,5 +53,14 @@ export class QueueGaugesCollector implements OnModuleInit {
       if (!this.failing) this.logger.warn(`cannot read the queues: ${error instanceof Error ? error.message : String(error)}`);
       this.failing = true;
     }
+  }
+
+  private inspectorOf(name: string): QueueInspector {
+    let inspector = this.inspectors.get(name);
+    if (!inspector) {
+      inspector = QueueInspector.ofName(name, this.redis);
+      this.inspectors.set(name, inspector);
+    }
+    return inspector;
   }
 }

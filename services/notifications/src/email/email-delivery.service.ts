@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { EmailJob } from '@platform/contracts';
+import type { EmailJob } from '@contracts/notifications';
 import { UnrecoverableError } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { NodemailerError } from 'nodemailer';

@@ -1,4 +1,4 @@
-import { EmailJob } from '@platform/contracts';
+import { EmailJob } from '@contracts/notifications';
 import { renderEmail } from './email-templates.js';
 
 describe('renderEmail', () => {

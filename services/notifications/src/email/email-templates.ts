@@ -1,4 +1,4 @@
-import type { EmailJob } from '@platform/contracts';
+import type { EmailJob } from '@contracts/notifications';
 
 export interface EmailContent {
   subject: string;

@@ -1,6 +1,6 @@
 import { BullModule } from '@nestjs/bullmq';
 import { type DynamicModule, Global, Module } from '@nestjs/common';
-import { PlatformCounters, QueueContracts, Queues } from '@platform/contracts';
+import { NotificationsCounters, NotificationsQueues } from '@contracts/notifications';
 import { CountersModule } from '@platform/counters';
 import { QueuesModule } from '@platform/queues';
 import { bullmqTelemetry } from '@platform/telemetry';
@@ -23,12 +23,12 @@ import { OutboxController } from './outbox.controller.js';
 @Module({
   imports: [
     EmailConnectionModule,
-    CountersModule.forFeature([PlatformCounters.emails]),
+    CountersModule.forFeature([NotificationsCounters.emails]),
     // Registered for the worker: @nestjs/bullmq creates EmailProcessor's worker with the
     // registered queue's connection, which must be the blocking one. Jobs are added through
     // the platform's QueueProducer instead, on the service's REDIS connection, which fails fast.
     BullModule.registerQueueAsync({
-      name: Queues.email,
+      name: NotificationsQueues.email.name,
       imports: [EmailConnectionModule],
       inject: [EMAIL_WORKER_REDIS],
       // Jobs are traced from the producer's span into the worker's when tracing is on.
@@ -55,7 +55,7 @@ export class EmailModule {
    */
   static forRoot(config: NotificationsConfig): DynamicModule {
     const producer = QueuesModule.forRoot({
-      produce: [{ contract: QueueContracts.email, retry: { attempts: config.EMAIL_ATTEMPTS, backoffDelayMs: config.EMAIL_BACKOFF_MS } }],
+      produce: [{ contract: NotificationsQueues.email, retry: { attempts: config.EMAIL_ATTEMPTS, backoffDelayMs: config.EMAIL_BACKOFF_MS } }],
     });
     return { module: EmailModule, imports: [producer], exports: [producer] };
   }

@@ -1,7 +1,7 @@
 import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { describeIssues } from '@platform/http';
-import { EmailJob, EmailJobs, PlatformCounters, Queues } from '@platform/contracts';
+import { describeIssues } from '@platform/validation';
+import { EmailJob, EmailJobs, NotificationsCounters, NotificationsQueues } from '@contracts/notifications';
 import { Counters } from '@platform/counters';
 import { instrumentWorker, isDeadLettered, MetricsService } from '@platform/metrics';
 import { closeRedis } from '@platform/redis';
@@ -16,7 +16,7 @@ import type { MailTransport } from './mail-transport.js';
  * Retries, backoff and retention come with each job (EMAIL_JOB_POLICY); a job that keeps
  * failing ends in the failed set, replayable from the gateway's admin routes or Bull Board.
  */
-@Processor(Queues.email, { concurrency: EMAIL_WORKER_CONCURRENCY })
+@Processor(NotificationsQueues.email.name, { concurrency: EMAIL_WORKER_CONCURRENCY })
 export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EmailProcessor.name);
 
@@ -31,7 +31,7 @@ export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap
   }
 
   async process(job: Job): Promise<DeliveryOutcome> {
-    if (job.name !== EmailJobs.send) throw new UnrecoverableError(`no handler for job "${job.name}" on the ${Queues.email} queue`);
+    if (job.name !== EmailJobs.send) throw new UnrecoverableError(`no handler for job "${job.name}" on the ${NotificationsQueues.email.name} queue`);
     const email = EmailJob.safeParse(job.data);
     if (!email.success) throw new UnrecoverableError(`invalid email job: ${describeIssues(email.error)}`);
     return this.delivery.deliver(job.id!, email.data);
@@ -39,7 +39,7 @@ export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap
 
   @OnWorkerEvent('completed')
   onCompleted(job: Job, outcome: DeliveryOutcome): void {
-    if (outcome === 'sent') this.counters.increment(PlatformCounters.emails, { status: 'sent' });
+    if (outcome === 'sent') this.counters.increment(NotificationsCounters.emails, { status: 'sent' });
     this.logger.log(`email job ${job.id} (${job.data?.template}): ${outcome}`);
   }
 
@@ -47,7 +47,7 @@ export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap
   onFailed(job: Job | undefined, error: Error): void {
     if (!job) return;
     if (isDeadLettered(job, error)) {
-      this.counters.increment(PlatformCounters.emails, { status: 'failed' });
+      this.counters.increment(NotificationsCounters.emails, { status: 'failed' });
       this.logger.error(`email job ${job.id} dead-lettered after ${job.attemptsMade} attempt(s): ${error.message}`);
     } else {
       this.logger.warn(`email job ${job.id} attempt ${job.attemptsMade} of ${job.opts.attempts ?? 1} failed, will retry: ${error.message}`);

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createTransport } from 'nodemailer';
-import { type Outbox, OutboxEmail } from '@platform/contracts';
+import { type Outbox, OutboxEmail } from '@contracts/notifications';
 
 /** An email ready to go, with what makes it traceable (job id, deterministic Message-ID). */
 export type RenderedEmail = OutboxEmail;

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { NotificationsRpc, type Outbox, OutboxRequest } from '@platform/contracts';
+import { NotificationsRpc, type Outbox, OutboxRequest } from '@contracts/notifications';
 import { HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { MAIL_TRANSPORT } from './email.constants.js';

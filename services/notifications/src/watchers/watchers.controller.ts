@@ -1,6 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { CatalogEvents, NotificationsRpc, StockUpdated, WatchProduct } from '@platform/contracts';
+import { CatalogEvents, StockUpdated } from '@contracts/catalog';
+import { NotificationsRpc, WatchProduct } from '@contracts/notifications';
 import { HandlesEvent, HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { WatchersService } from './watchers.service.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { EmailJobs, emailJobId, QueueContracts, type StockUpdated } from '@platform/contracts';
+import { type StockUpdated } from '@contracts/catalog';
+import { emailJobId, EmailJobs, NotificationsQueues } from '@contracts/notifications';
 import { InjectQueueProducer, type QueueProducer } from '@platform/queues';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
@@ -16,7 +17,7 @@ export class WatchersService {
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
-    @InjectQueueProducer(QueueContracts.email) private readonly emails: QueueProducer<typeof QueueContracts.email>,
+    @InjectQueueProducer(NotificationsQueues.email) private readonly emails: QueueProducer<typeof NotificationsQueues.email>,
   ) {}
 
   /** Adds a watcher; watching twice is one watch. */

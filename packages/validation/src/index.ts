@@ -1,0 +1,1 @@
+export { describeIssues, ZodValidationPipe } from './zod-validation.pipe.js';
