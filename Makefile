@@ -73,6 +73,10 @@ service: node_modules ## Add a service: make service NAME=orders [KIND=rpc|worke
 	@test -n "$(NAME)" || { echo 'usage: make service NAME=<name> [KIND=rpc|worker] [ROUTE=yes]' >&2; exit 2; }
 	npx turbo gen service --args "$(NAME)" "$(KIND)" "$(ROUTE)" "$(DESCRIPTION)"
 
+.PHONY: strip-examples
+strip-examples: node_modules ## Delete the example domain (legacy, catalog, accounts, notifications): the platform skeleton stays
+	node scripts/strip-examples.mjs
+
 clean: ## Remove build output and the dev Redis data
 	rm -rf packages/*/dist services/*/dist .turbo .dev
 

@@ -26,7 +26,7 @@ const results: RunResults = {
       notes: ['a note'],
       targets: [{ target: 'fast', measured: '1 vs 2', met: false }],
     },
-    { id: 'cache', title: 'Cache', status: 'skipped', reason: 'no cache yet', durationS: 0, figures: {}, extra: {}, tables: [], notes: [], targets: [] },
+    { id: 'replicas', title: 'Replicas', status: 'skipped', reason: 'no replicas yet', durationS: 0, figures: {}, extra: {}, tables: [], notes: [], targets: [] },
   ],
 };
 
@@ -36,7 +36,7 @@ describe('renderReport', () => {
     expect(report).toContain('| CPU | AMD EPYC, 2 cores');
     expect(report).toContain('| load average at start (1/5/15 min) | 1 / 2 / 3 |');
     expect(report).toContain('| RPC | fast | 1 vs 2 | **missed** |');
-    expect(report).toContain('| Cache |  | skipped: no cache yet | not measured |');
+    expect(report).toContain('| Replicas |  | skipped: no replicas yet | not measured |');
     // A pipe inside a cell must not split the table.
     expect(report).toContain('| a\\|b | 0.5 |');
     expect(report).toContain('- a note');

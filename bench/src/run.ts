@@ -11,16 +11,27 @@ import { describeMachine } from './machine.js';
 import { renderReport, type RunResults } from './report.js';
 import type { ScenarioResult } from './results.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from './scenario.js';
-import { cacheScenario } from './scenarios/cache.js';
-import { httpScenario } from './scenarios/http.js';
-import { loginScenario } from './scenarios/login.js';
-import { observabilityScenario } from './scenarios/observability.js';
-import { queuesScenario } from './scenarios/queues.js';
+import { cacheScenario } from './scenarios/cache.js'; // @example
+import { httpScenario } from './scenarios/http.js'; // @example
+import { loginScenario } from './scenarios/login.js'; // @example
+import { observabilityScenario } from './scenarios/observability.js'; // @example
+import { queuesScenario } from './scenarios/queues.js'; // @example
 import { replicasScenario } from './scenarios/replicas.js';
 import { rpcScenario } from './scenarios/rpc.js';
 import { settingsFromEnv } from './settings.js';
 
-const SCENARIOS: Scenario[] = [rpcScenario, replicasScenario, httpScenario, queuesScenario, cacheScenario, loginScenario, observabilityScenario];
+/** The transport's own scenarios, then the example domain's (the services, end to end). */
+const SCENARIOS: Scenario[] = [
+  rpcScenario,
+  replicasScenario,
+  // @example-begin
+  httpScenario,
+  queuesScenario,
+  cacheScenario,
+  loginScenario,
+  observabilityScenario,
+  // @example-end
+];
 
 function log(message: string): void {
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}`);

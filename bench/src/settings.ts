@@ -1,7 +1,17 @@
 import { resolve } from 'node:path';
 import { benchDir } from './paths.js';
 
-export const SCENARIOS = ['rpc', 'replicas', 'http', 'queues', 'cache', 'login', 'observability'] as const;
+export const SCENARIOS = [
+  'rpc',
+  'replicas',
+  // @example-begin: the example domain's scenarios (the services, end to end)
+  'http',
+  'queues',
+  'cache',
+  'login',
+  'observability',
+  // @example-end
+] as const;
 export type ScenarioId = (typeof SCENARIOS)[number];
 
 export type BenchMode = 'full' | 'quick' | 'smoke';

@@ -3,14 +3,14 @@ import { ADMIN_TOKEN } from '@platform/http';
 import { OpenApiModule } from '@platform/openapi';
 import { TransportModule } from '@platform/transport';
 import { AdminConfigModule } from './admin-config/admin-config.module.js';
-import { AuthModule } from './auth/auth.module.js';
-import { AdminModule } from './admin/admin.module.js';
+import { AuthModule } from './auth/auth.module.js'; // @example
+import { AdminModule } from './admin/admin.module.js'; // @example
 import type { GatewayConfig } from './config.js';
-import { DevModule } from './dev/dev.module.js';
+import { DevModule } from './dev/dev.module.js'; // @example
 import { gatewayApiDocs } from './docs/api-docs.options.js';
 import { GATEWAY_CONFIG } from './gateway.constants.js';
-import { ProductsModule } from './products/products.module.js';
-import { SeedRoutesModule } from './seed-routes/seed-routes.module.js';
+import { ProductsModule } from './products/products.module.js'; // @example
+import { SeedRoutesModule } from './seed-routes/seed-routes.module.js'; // @example
 
 @Module({})
 export class AppModule {
@@ -26,14 +26,16 @@ export class AppModule {
           events: config.events,
           timeoutMs: config.RPC_TIMEOUT_MS,
         }),
+        AdminConfigModule,
+        // @example-begin: the example domain's routes (make strip-examples deletes them)
         SeedRoutesModule,
         AuthModule,
-        AdminConfigModule,
         ProductsModule,
         AdminModule,
-        // generated routes: make service ROUTE=yes adds its module here
         // Development-only routes exist only when asked for: off, they are a plain 404.
         ...(config.DEV_ENDPOINTS ? [DevModule] : []),
+        // @example-end
+        // generated routes: make service ROUTE=yes adds its module here
         // GET /docs and /docs/openapi.json, built at boot from every route above.
         OpenApiModule.forRoot(gatewayApiDocs(config)),
       ],

@@ -1,9 +1,10 @@
+import { CatalogEvents } from '@contracts/catalog'; // @example
 import { bootstrapService } from '@platform/bootstrap';
-import { CatalogEvents } from '@contracts/catalog';
 import type { Telemetry } from '@platform/telemetry';
-import { serverOptions, TransportReadiness } from '@platform/transport';
+import { TransportReadiness } from '@platform/transport';
+import { serverOptions } from '@platform/transport'; // @example
 import { AppModule } from './app.module.js';
-import { registerSessions } from './auth/sessions.js';
+import { registerSessions } from './auth/sessions.js'; // @example
 import { loadGatewayConfig } from './config.js';
 
 /** Starts the gateway: the platform's only public HTTP API. */
@@ -15,14 +16,15 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     config,
     redis: config.redis,
     telemetry,
-    // The gateway subscribes to catalog's stock.updated (product cache invalidation).
+    // @example-begin: the gateway subscribes to catalog's stock.updated (product cache invalidation);
+    // `handles` lists what it answers and subscribes to, and boot fails if one lacks its handler.
     microservices: [serverOptions(config.events, 'gateway')],
-    // What this service answers and subscribes to: boot fails if one lacks its handler.
     handles: [CatalogEvents.stockUpdated],
+    // @example-end
     // Downstream connections show in readiness as degraded, never as down (see TransportReadiness).
     readiness: [TransportReadiness],
     http: { trustProxy: config.TRUST_PROXY },
-    configure: (app) => registerSessions(app, config),
+    configure: (app) => registerSessions(app, config), // @example: the session cookie of /auth
   });
   if (!config.ADMIN_TOKEN) logger.warn('ADMIN_TOKEN is not set: every admin route answers 401');
 }

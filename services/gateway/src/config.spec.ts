@@ -5,12 +5,12 @@ const SESSION_SECRET = 'a-session-secret-of-at-least-32-chars';
 const trust = (TRUST_PROXY: string) => loadGatewayConfig({ REDIS_URL: 'redis://h', SESSION_SECRET, TRUST_PROXY }).TRUST_PROXY;
 
 describe('gateway config', () => {
-  it('reaches legacy over TCP and the others over the configured Redis transport', () => {
+  it('reaches the services over the configured Redis transport (legacy over TCP)', () => {
     const config = loadGatewayConfig({ REDIS_URL: 'redis://:pw@10.0.0.5:6379', LEGACY_TCP_HOST: 'legacy', LEGACY_TCP_PORT: '4100', SESSION_SECRET });
-    expect(config.targets.legacy).toEqual({ kind: 'tcp', host: 'legacy', port: 4100 });
+    expect(config.targets.legacy).toEqual({ kind: 'tcp', host: 'legacy', port: 4100 }); // @example
     expect(config.defaultTarget).toEqual({ kind: 'redis-streams', redis: expect.objectContaining({ url: 'redis://:pw@10.0.0.5:6379' }) });
     expect(config.RPC_TIMEOUT_MS).toBe(3_000);
-    expect(config.DEV_ENDPOINTS).toBe(false);
+    expect(config.DEV_ENDPOINTS).toBe(false); // @example
     expect(config.ADMIN_TOKEN).toBeUndefined();
   });
 
@@ -21,6 +21,7 @@ describe('gateway config', () => {
     ]);
   });
 
+  // @example-begin
   it('requires a long session secret, and keeps sessions and cookies safe by default', () => {
     expect(configProblems(() => loadGatewayConfig({ REDIS_URL: 'redis://h' }))).toEqual(['SESSION_SECRET: is required']);
     expect(configProblems(() => loadGatewayConfig({ REDIS_URL: 'redis://h', SESSION_SECRET: 'short' }))).toEqual([
@@ -29,6 +30,7 @@ describe('gateway config', () => {
     const config = loadGatewayConfig({ REDIS_URL: 'redis://h', SESSION_SECRET });
     expect(config).toMatchObject({ SESSION_MAX_AGE_SECONDS: 86_400, COOKIE_SECURE: false, TRUST_PROXY: false });
   });
+  // @example-end
 
   it('trusts X-Forwarded-For only from the proxies named in TRUST_PROXY', () => {
     expect(trust('false')).toBe(false);

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
-import { bool, commonEnv, loadConfig, port, positiveInt, redisSettingsFromEnv, redisUrl } from '@platform/config';
+import { commonEnv, loadConfig, port, positiveInt, redisSettingsFromEnv } from '@platform/config';
+import { bool, redisUrl } from '@platform/config'; // @example
 import type { TransportTarget } from '@platform/transport';
 import { z } from 'zod';
 
@@ -31,13 +32,16 @@ const trustProxy = () =>
 const GatewayEnv = z.object({
   ...commonEnv,
   PORT: port().default(3000),
-  /** legacy's TCP transport. */
+  // @example-begin: legacy's TCP transport
   LEGACY_TCP_HOST: z.string().min(1).default('127.0.0.1'),
   LEGACY_TCP_PORT: port().default(4000),
+  // @example-end
   /** The deadline of every call to another service; the HTTP answer is 504 past it. */
   RPC_TIMEOUT_MS: positiveInt().max(60_000).default(3_000),
   /** Bearer token of the admin routes; without it they answer 401 to everyone. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  TRUST_PROXY: trustProxy().default(false),
+  // @example-begin: the example's routes (sessions, the product cache, the dev outbox)
   /** Development-only routes (the email outbox). Never on in production. */
   DEV_ENDPOINTS: bool().default(false),
   /** Signs the session cookie (HMAC). A long random string; changing it logs everybody out. */
@@ -46,13 +50,13 @@ const GatewayEnv = z.object({
   SESSION_MAX_AGE_SECONDS: positiveInt().max(30 * 86_400).default(86_400),
   /** Send the session cookie over HTTPS only (`Secure`, `__Host-` name). Set it wherever clients use HTTPS. */
   COOKIE_SECURE: bool().default(false),
-  TRUST_PROXY: trustProxy().default(false),
   /**
    * The product cache's own Redis (`maxmemory-policy allkeys-lru`), so eviction can never
    * touch queue keys; unset, the cache shares REDIS_URL (which must then stay `noeviction`).
    * A secret when it carries a password: may be given as CACHE_REDIS_URL_FILE.
    */
   CACHE_REDIS_URL: redisUrl().optional(),
+  // @example-end
 });
 
 /** The gateway's configuration, validated once at start. */
@@ -65,13 +69,14 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
     redis,
     /** How each downstream service is reached: config, never code, decides. */
     targets: {
-      legacy: { kind: 'tcp', host: values.LEGACY_TCP_HOST, port: values.LEGACY_TCP_PORT },
+      legacy: { kind: 'tcp', host: values.LEGACY_TCP_HOST, port: values.LEGACY_TCP_PORT }, // @example
     } satisfies Record<string, TransportTarget>,
-    /** Every other service (catalog, accounts, notifications, a new one): over Redis, by name. */
+    /** Every other service: over Redis, by name. */
     defaultTarget: viaRedis,
     events: { kind: values.RPC_TRANSPORT, redis } as const,
-    /** Where the product cache lives: its own Redis when CACHE_REDIS_URL is set. */
+    // @example-begin: where the product cache lives, its own Redis when CACHE_REDIS_URL is set
     cacheRedis: values.CACHE_REDIS_URL ? { url: values.CACHE_REDIS_URL, tlsCaFile: values.REDIS_TLS_CA_FILE } : undefined,
+    // @example-end
   };
 }
 
