@@ -69,8 +69,11 @@ derive: ## Rewrite the files derived from the registry (charts/platform/services
 KIND ?= rpc
 ROUTE ?= no
 DESCRIPTION ?= The $(NAME) service.
-service: node_modules ## Add a service: make service NAME=orders [KIND=rpc|worker] [ROUTE=yes] [DESCRIPTION="..."]
+# ROUTE=yes with a worker is refused here as well as by the generator: turbo gen exits 0 when
+# its generator refuses, and a script must see the failure.
+service: node_modules ## Add a service: make service NAME=orders [KIND=rpc|worker] [ROUTE=yes] [DESCRIPTION="..."]; rpc answers requests, worker runs its queue's jobs
 	@test -n "$(NAME)" || { echo 'usage: make service NAME=<name> [KIND=rpc|worker] [ROUTE=yes]' >&2; exit 2; }
+	@test "$(ROUTE)" != yes || test "$(KIND)" = rpc || { echo 'ROUTE=yes needs KIND=rpc: a gateway route calls requests, and a $(KIND) answers none' >&2; exit 2; }
 	npx turbo gen service --args "$(NAME)" "$(KIND)" "$(ROUTE)" "$(DESCRIPTION)"
 
 .PHONY: strip-examples

@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prometheusConfig, readRegistry } from '@platform/registry';
-import { repoRoot } from '@platform/testing';
+import { ManagedProcess, RedisServer, repoRoot, waitFor } from '@platform/testing';
 import { parseAllDocuments } from 'yaml';
 
 /**
@@ -20,6 +20,9 @@ function sh(cwd: string, command: string, args: string[], env: Record<string, st
   return result.stdout;
 }
 
+/** The registry entry of `name` in the repository at `root`. */
+const entryOf = (root: string, name: string) => readRegistry(root).find((service) => service.name === name)!;
+
 const git = (cwd: string, ...args: string[]) =>
   sh(cwd, 'git', ['-c', 'user.name=generator-test', '-c', 'user.email=generator-test@example.invalid', ...args]);
 
@@ -28,7 +31,8 @@ const git = (cwd: string, ...args: string[]) =>
 // tests (real Redis, the built service as a process); make dev, the local Prometheus, the chart
 // and the CI image matrix all have it, with no hand edit; and only new files appear, besides
 // the gateway wiring that ROUTE=yes asks for and the lockfile that links the new workspaces.
-describe('make service NAME=orders ROUTE=yes (in a copy of the repository)', () => {
+// Both kinds in one copy: the copy and its npm install are the slow part.
+describe('make service NAME=orders ROUTE=yes, and NAME=billing KIND=worker (in a copy of the repository)', () => {
   let copy: string;
 
   beforeAll(() => {
@@ -38,7 +42,8 @@ describe('make service NAME=orders ROUTE=yes (in a copy of the repository)', () 
     git(copy, 'add', '--all');
     git(copy, 'commit', '--quiet', '--message', 'before make service');
     sh(copy, 'make', ['service', 'NAME=orders', 'ROUTE=yes', 'DESCRIPTION=Orders, scaffolded by the generator test.']);
-  }, 300_000);
+    sh(copy, 'make', ['service', 'NAME=billing', 'KIND=worker', 'DESCRIPTION=Billing jobs, scaffolded by the generator test.']);
+  }, 420_000);
 
   afterAll(() => {
     if (copy && !process.env.KEEP_GENERATOR_COPY) rmSync(copy, { recursive: true, force: true });
@@ -55,8 +60,9 @@ describe('make service NAME=orders ROUTE=yes (in a copy of the repository)', () 
       'services/gateway/package.json',
       'services/gateway/src/app.module.ts',
     ]);
-    for (const file of added) expect(file).toMatch(/^(services\/orders\/|contracts\/orders\/|services\/gateway\/src\/orders\/|charts\/platform\/services\/orders\.json$)/);
+    for (const file of added) expect(file).toMatch(/^(services\/(orders|billing)\/|contracts\/(orders|billing)\/|services\/gateway\/src\/orders\/|charts\/platform\/services\/(orders|billing)\.json$)/);
     expect(added).toEqual(expect.arrayContaining(['services/orders/src/main.ts', 'services/orders/test/records.e2e-spec.ts', 'contracts/orders/src/index.ts']));
+    expect(added).toEqual(expect.arrayContaining(['services/billing/src/tasks/tasks.processor.ts', 'services/billing/test/tasks.e2e-spec.ts', 'contracts/billing/src/index.ts']));
   });
 
   it('puts it in the registry with a free port, callable by the gateway', () => {
@@ -102,5 +108,60 @@ describe('make service NAME=orders ROUTE=yes (in a copy of the repository)', () 
     const rules = readFileSync(join(copy, 'charts', 'platform', 'files', 'prometheus', 'alerts.yml'), 'utf8');
     expect(rules).toContain('up{part_of="nest-redis-platform"}');
     expect(rules).not.toMatch(/job=~"[^"]*gateway/);
+  });
+
+  describe('the worker, billing', () => {
+    it('is in the registry as a worker of jobs, on a port no other service uses', () => {
+      const registry = readRegistry(copy);
+      const billing = entryOf(copy, 'billing');
+      expect(billing).toMatchObject({ role: 'worker', serves: ['jobs'], calls: [] });
+      const taken = registry.filter((service) => service.name !== 'billing').map((service) => service.port);
+      expect(taken).not.toContain(billing.port);
+      expect(prometheusConfig(registry)).toContain('job_name: billing');
+      expect(prometheusConfig(registry)).toContain(`localhost:${billing.port}`);
+      expect(JSON.parse(sh(copy, process.execPath, ['packages/registry/cli.mjs', 'names']))).toContain('billing');
+    });
+
+    it('builds, lints, typechecks and passes its own tests (a job processed, an invalid one failed without retry)', () => {
+      const output = sh(copy, 'npx', [
+        'turbo', 'run', 'lint', 'typecheck', 'build', 'test',
+        '--filter=billing', '--filter=@contracts/billing', '--output-logs=new-only',
+      ]);
+      expect(output).toMatch(/billing:test: .*Tests: +\d+ passed, \d+ total/s);
+    }, 600_000);
+
+    it('starts from its build on its registry port and is ready against a real Redis', async () => {
+      const { port } = entryOf(copy, 'billing');
+      const redis = await RedisServer.start();
+      // No PORT: the service's default must be its registry port, as make dev and the chart assume.
+      const { NODE_OPTIONS: _jestFlags, PORT: _port, ...env } = process.env;
+      const worker = ManagedProcess.spawn(process.execPath, ['services/billing/dist/main.js'], { cwd: copy, env: { ...env, REDIS_URL: redis.url, HOST: '127.0.0.1' } });
+      try {
+        await waitFor('billing /health/ready', async () => {
+          if (worker.hasExited) throw new Error(`billing exited:\n${worker.output.tail()}`);
+          const response = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+          // Its own readiness, queue check included: not another process that holds the port.
+          return response?.status === 200 && (await response.text()).includes('"billing-queue"');
+        }, { timeoutMs: 60_000, intervalMs: 200 });
+      } finally {
+        await worker.stop();
+        await redis.destroy();
+      }
+    }, 90_000);
+
+    it('is deployed by the chart: Deployment, Service, ServiceMonitor, PodDisruptionBudget and NetworkPolicy', () => {
+      const helm = execFileSync(process.execPath, [join(copy, 'scripts', 'ensure-helm.mjs')], { encoding: 'utf8' }).trim();
+      sh(copy, helm, ['dependency', 'build', 'charts/platform']);
+      const rendered = sh(copy, helm, [
+        'template', 'shop', 'charts/platform', '--namespace', 'shop',
+        '--values', 'charts/platform/ci/default-values.yaml',
+        '--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor',
+      ]);
+      const kinds = parseAllDocuments(rendered)
+        .map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null)
+        .filter((object) => object?.metadata.name === 'shop-platform-billing')
+        .map((object) => object!.kind);
+      expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceMonitor']));
+    });
   });
 });

@@ -103,11 +103,15 @@ export default function generator(plop: PlopTypes.NodePlopAPI): void {
       });
       const actions: PlopTypes.ActionType[] = [
         into('contracts/{{name}}', 'contract'),
+        // What the contract declares differs by kind: requests for rpc, a queue for worker.
+        into('contracts/{{name}}', `contract-${answers.kind}`),
         into('services/{{name}}', 'common'),
         into('services/{{name}}', answers.kind),
       ];
       if (answers.route) {
-        if (answers.kind !== 'rpc') throw new Error('a gateway route calls requests: only an rpc service has them');
+        if (answers.kind !== 'rpc') {
+          throw new Error(`ROUTE=yes needs KIND=rpc: a gateway route calls the service's requests, and a ${answers.kind} answers none (a caller adds its jobs with QueueProducer and its contract)`);
+        }
         actions.push(into('services/gateway/src/{{name}}', 'gateway-route'), {
           type: 'modify',
           path: join(root, 'services', 'gateway', 'src', 'app.module.ts'),
