@@ -75,6 +75,7 @@ export class RedisPods {
             SECRETS_DIR: mounts['/opt/redis/secrets'] ?? join(dir, 'no-secrets'),
             SCRIPTS_DIR: mounts['/opt/redis/scripts'] ?? '',
             ACL_DIR: mounts['/opt/redis/acl'] ?? join(dir, 'no-acl'),
+            STATE_DIR: mounts['/tmp'] ?? dir,
           },
         };
       };

@@ -122,7 +122,7 @@ describe('values and secrets', () => {
     const url = new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))['redis-url-catalog']!);
     expect(url.username).toBe('catalog');
     const redis = byName(objects, 'StatefulSet', 'platform-redis');
-    expect((redis.spec!.template as { spec: { containers: Array<{ name: string }> } }).spec.containers.map((c) => c.name)).toEqual(['redis', 'sentinel', 'metrics']);
+    expect((redis.spec!.template as { spec: { containers: Array<{ name: string }> } }).spec.containers.map((c) => c.name)).toEqual(['redis', 'sentinel', 'acl-sync', 'metrics']);
   });
 
   it('speaks TLS to Redis when the Redis chart serves TLS, trusting its CA from the certificate Secret', async () => {

@@ -240,9 +240,14 @@ describe('the platform chart\'s per-service ACL users, on real redis-server proc
     const orders = credentials(next, 'orders');
     expect(orders.username).toBe('orders');
     expect(await attempt(primary, orders, true)).toMatch(/WRONGPASS/);
+    // A service connected before the change keeps its connection (acl-sync avoids `reset`/`off`).
+    const connected = quietClient({ ...primary, ...credentials(objects, 'catalog') });
+    await connected.connect();
     // The kubelet updates the mounted Secret; each pod's acl-sync applies it to its running Redis.
     pods.updateVolumes(next);
     for (let index = 0; index < pods.size; index++) expect(await pods.syncAcl(index)).toMatch(/ACL users applied: .*\borders\b/);
+    expect(await connected.set('acl-test:still-connected', 'v')).toBe('OK');
+    connected.disconnect();
     expect(await attempt(primary, orders, true)).toBe('OK');
     for (const address of pods.redisAddresses) expect(await attempt(address, orders, false)).not.toMatch(/WRONGPASS|NOAUTH|NOPERM/);
     // The others follow their new passwords; the old ones no longer open anything.
