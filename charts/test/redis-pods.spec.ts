@@ -170,6 +170,37 @@ describe('the Redis chart with replication and Sentinel, on real redis-server pr
   }, 240_000);
 });
 
+const ordersFile = () => join(charts.platform, 'services', 'orders.json');
+
+async function renderPlatformHa(workDir: string, ports: { redis: number; sentinel: number }): Promise<KubeObject[]> {
+  const file = join(workDir, 'ports.yaml');
+  writeFileSync(file, stringify({ redis: { service: { port: ports.redis }, sentinel: { port: ports.sentinel } } }));
+  return render({ chart: charts.platform, release: 'platform', valuesFiles: [join(charts.platform, 'ci', 'ha-values.yaml'), file], namespace: NAMESPACE });
+}
+
+/** The user and password of a service's REDIS_URL (its `redis-url-<service>` key). */
+function credentials(objects: KubeObject[], service: string): { username: string; password: string } {
+  const url = new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))[`redis-url-${service}`]!);
+  return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+}
+
+/** What a service's user may do on one pod: log in, and (on the primary) write. */
+async function attempt(address: { host: string; port: number }, login: { username: string; password: string }, write: boolean): Promise<string> {
+  const client = quietClient({ ...address, ...login });
+  // A refused login closes the connection: its reason (WRONGPASS) comes as an error event.
+  let refused: string | undefined;
+  client.on('error', (error: Error) => (refused ??= error.message));
+  try {
+    await client.connect();
+    if (!write) return await client.ping();
+    return String(await client.set(`acl-test:${login.username}`, 'v'));
+  } catch (error) {
+    return refused ?? (error as Error).message;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /**
  * The platform chart's HA scenario with redisAcl.enabled: the Redis pods get every service's
  * user from the Secret the platform derives from the registry (no user listed in values), and
@@ -177,40 +208,10 @@ describe('the Redis chart with replication and Sentinel, on real redis-server pr
  */
 describe('the platform chart\'s per-service ACL users, on real redis-server processes', () => {
   let pods: RedisPods | undefined;
-  const ordersFile = () => join(charts.platform, 'services', 'orders.json');
   afterAll(async () => {
     rmSync(ordersFile(), { force: true });
     await pods?.destroy();
   });
-
-  async function renderPlatformHa(workDir: string, ports: { redis: number; sentinel: number }): Promise<KubeObject[]> {
-    const file = join(workDir, 'ports.yaml');
-    writeFileSync(file, stringify({ redis: { service: { port: ports.redis }, sentinel: { port: ports.sentinel } } }));
-    return render({ chart: charts.platform, release: 'platform', valuesFiles: [join(charts.platform, 'ci', 'ha-values.yaml'), file], namespace: NAMESPACE });
-  }
-
-  /** The user and password of a service's REDIS_URL (its `redis-url-<service>` key). */
-  function credentials(objects: KubeObject[], service: string): { username: string; password: string } {
-    const url = new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))[`redis-url-${service}`]!);
-    return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
-  }
-
-  /** What a service's user may do on one pod: log in, and (on the primary) write. */
-  async function attempt(address: { host: string; port: number }, login: { username: string; password: string }, write: boolean): Promise<string> {
-    const client = quietClient({ ...address, ...login });
-    // A refused login closes the connection: its reason (WRONGPASS) comes as an error event.
-    let refused: string | undefined;
-    client.on('error', (error: Error) => (refused ??= error.message));
-    try {
-      await client.connect();
-      if (!write) return await client.ping();
-      return String(await client.set(`acl-test:${login.username}`, 'v'));
-    } catch (error) {
-      return refused ?? (error as Error).message;
-    } finally {
-      client.disconnect();
-    }
-  }
 
   it('let every service log in as its own user, and a service added later too, without restarting Redis', async () => {
     const workDir = mkdtempSync(join(tmpdir(), 'redis-acl-'));
