@@ -62,6 +62,7 @@ export function chartRedis(objects: readonly KubeObject[], namespace: string, wo
       ...view.env,
       CONFIG_DIR: view.mounts['/opt/redis/config'],
       SECRETS_DIR: view.mounts['/opt/redis/secrets'] ?? join(workDir, 'no-secrets'),
+      ACL_DIR: view.mounts['/opt/redis/acl'] ?? join(workDir, 'no-acl'),
       RUN_DIR: runDir,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

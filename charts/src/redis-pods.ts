@@ -36,7 +36,7 @@ interface Pod {
   dir: string;
   redis?: ManagedProcess;
   sentinel?: ManagedProcess;
-  containers: { init: Container; redis: Container; sentinel?: Container };
+  containers: { init: Container; redis: Container; sentinel?: Container; aclSync?: Container };
 }
 
 const named = (list: IContainer[] | undefined, name: string) => list?.find((container) => container.name === name);
@@ -49,6 +49,8 @@ export class RedisPods {
     readonly sentinelPort: number,
     private readonly options: RedisPodsOptions,
     private readonly rewrite: (text: string) => string,
+    /** Writes every pod's mounted files again from rendered objects (as the kubelet updates volumes). */
+    private readonly remount: (objects: readonly KubeObject[]) => void,
   ) {}
 
   /**
@@ -62,32 +64,32 @@ export class RedisPods {
     const template = podTemplates([set])[0]!;
     const hostDomain = `${String(set.spec!.serviceName)}.${options.namespace}.svc.cluster.local`;
     const pods: Pod[] = [];
-    for (let index = 0; index < template.replicas; index++) {
-      const name = `${set.metadata.name}-${index}`;
-      const dir = join(options.workDir, name);
+    const views = (from: readonly KubeObject[], name: string, dir: string) => {
       const view = (container: IContainer | undefined) => {
         if (!container) return undefined;
-        const { env, mounts } = containerView(objects, template, container, { namespace: options.namespace, mountsRoot: join(dir, 'root', container.name), podName: name });
+        const { env, mounts } = containerView(from, template, container, { namespace: options.namespace, mountsRoot: join(dir, 'root', container.name), podName: name });
         return {
           env: {
             ...env,
             CONFIG_DIR: mounts['/opt/redis/config'] ?? '',
             SECRETS_DIR: mounts['/opt/redis/secrets'] ?? join(dir, 'no-secrets'),
             SCRIPTS_DIR: mounts['/opt/redis/scripts'] ?? '',
+            ACL_DIR: mounts['/opt/redis/acl'] ?? join(dir, 'no-acl'),
+            STATE_DIR: mounts['/tmp'] ?? dir,
           },
         };
       };
-      pods.push({
-        index,
-        name,
-        ip: `127.0.0.${10 + index}`,
-        dir,
-        containers: {
-          init: view(named(template.spec.initContainers, 'config'))!,
-          redis: view(named(template.spec.containers, 'redis'))!,
-          sentinel: view(named(template.spec.containers, 'sentinel')),
-        },
-      });
+      return {
+        init: view(named(template.spec.initContainers, 'config'))!,
+        redis: view(named(template.spec.containers, 'redis'))!,
+        sentinel: view(named(template.spec.containers, 'sentinel')),
+        aclSync: view(named(template.spec.containers, 'acl-sync')),
+      };
+    };
+    for (let index = 0; index < template.replicas; index++) {
+      const name = `${set.metadata.name}-${index}`;
+      const dir = join(options.workDir, name);
+      pods.push({ index, name, ip: `127.0.0.${10 + index}`, dir, containers: views(objects, name, dir) });
     }
     const first = pods[0]!.containers.redis.env;
     const hosts = pods.map((pod) => [`${pod.name}.${hostDomain}`, pod.ip] as const);
@@ -96,7 +98,10 @@ export class RedisPods {
       for (const [host, ip] of hosts) out = out.replaceAll(host, ip);
       return out;
     };
-    const redisPods = new RedisPods(pods, Number(first.REDIS_PORT), Number(first.SENTINEL_PORT), options, rewrite);
+    const remount = (from: readonly KubeObject[]) => {
+      for (const pod of pods) views(from, pod.name, pod.dir);
+    };
+    const redisPods = new RedisPods(pods, Number(first.REDIS_PORT), Number(first.SENTINEL_PORT), options, rewrite, remount);
     redisPods.writeResolver(hosts);
     return redisPods;
   }
@@ -144,6 +149,28 @@ export class RedisPods {
       }
       return (await this.probe(index, 'ready', 'redis')) && (!pod.sentinel || (await this.probe(index, 'ready', 'sentinel')));
     }, { timeoutMs: 20_000, intervalMs: 100 });
+  }
+
+  /**
+   * Writes the pods' mounted ConfigMap and Secret files again from newly rendered objects, as
+   * the kubelet updates a mounted volume in place after an upgrade (running processes stay).
+   */
+  updateVolumes(objects: readonly KubeObject[]): void {
+    this.remount(objects);
+  }
+
+  /** One round of a pod's `acl-sync` container (`acl-sync.sh once`); returns its output. */
+  async syncAcl(index: number): Promise<string> {
+    const pod = this.pods[index]!;
+    const env = pod.containers.aclSync?.env;
+    if (!env) throw new Error(`${pod.name} has no acl-sync container`);
+    const result = await run('sh', [join(env.SCRIPTS_DIR!, 'acl-sync.sh'), 'once'], { env: this.podEnv(pod, env) });
+    return `${result.stdout}${result.stderr}`;
+  }
+
+  /** The Redis address of each pod. */
+  get redisAddresses(): Array<{ host: string; port: number }> {
+    return this.pods.map((pod) => ({ host: pod.ip, port: this.redisPort }));
   }
 
   /** Runs the chart's probe.sh for one container of a pod; true when it exits 0. */

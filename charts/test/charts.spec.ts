@@ -101,7 +101,8 @@ describe('values and secrets', () => {
   it('refuses settings that cannot work, saying what to change', () => {
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['redis.config.maxmemoryPolicy=allkeys-lru'] }))).toMatch(/must stay noeviction/);
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['redis.sentinel.enabled=true'] }))).toMatch(/needs architecture: replication/);
-    expect(renderError(() => renderPlatform(charts, 'default', { set: ['redisAcl.enabled=true'] }))).toMatch(/add \{name: \w+/);
+    // ACL users are derived, except with an existing Secret: the chart holds no passwords then.
+    expect(renderError(() => renderPlatform(charts, 'default', { set: ['redisAcl.enabled=true', 'secrets.existingSecret=mine', 'redis.auth.existingSecret=mine'] }))).toMatch(/add \{name: \w+/);
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['secrets.existingSecret=mine'] }))).toMatch(/set redis.auth.existingSecret/);
   });
 
@@ -121,7 +122,7 @@ describe('values and secrets', () => {
     const url = new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))['redis-url-catalog']!);
     expect(url.username).toBe('catalog');
     const redis = byName(objects, 'StatefulSet', 'platform-redis');
-    expect((redis.spec!.template as { spec: { containers: Array<{ name: string }> } }).spec.containers.map((c) => c.name)).toEqual(['redis', 'sentinel', 'metrics']);
+    expect((redis.spec!.template as { spec: { containers: Array<{ name: string }> } }).spec.containers.map((c) => c.name)).toEqual(['redis', 'sentinel', 'acl-sync', 'metrics']);
   });
 
   it('speaks TLS to Redis when the Redis chart serves TLS, trusting its CA from the certificate Secret', async () => {

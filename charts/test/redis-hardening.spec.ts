@@ -1,3 +1,7 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readRegistry } from '@platform/registry';
+import { parse } from 'yaml';
 import { copyCharts, type ChartsCopy, helm } from '../src/helm.js';
 import { byName, type KubeObject, ofKind, podTemplates, secretValues } from '../src/manifests.js';
 import { renderError, renderPlatform, renderRedis, SCENARIOS } from './scenarios.js';
@@ -77,6 +81,98 @@ describe('Redis secrets', () => {
     expect(line).toMatch(/resetkeys/);
     expect(line).toMatch(/-@all/);
     expect(line).not.toMatch(/~|\+@(write|all|dangerous|admin)/);
+  });
+});
+
+/** The users file of the platform's ACL users Secret, by name: {passwordKey, rules}. */
+function aclUsers(objects: KubeObject[]): Map<string, { passwordKey: string; rules: string }> {
+  const lines = secretValues(byName(objects, 'Secret', 'platform-redis-acl')).users!.split('\n').filter((line) => line.trim());
+  return new Map(lines.map((line) => {
+    const [name, passwordKey, ...rules] = line.split(' ');
+    return [name!, { passwordKey: passwordKey!, rules: rules.join(' ') }];
+  }));
+}
+
+describe('Redis ACL users, derived from the service registry (redisAcl.enabled)', () => {
+  const services = readRegistry().map((service) => service.name).sort();
+
+  it('the HA scenario lists none of them', () => {
+    const values = parse(readFileSync(join(charts.platform, 'ci', 'ha-values.yaml'), 'utf8')) as { redisAcl: { enabled: boolean }; redis: { auth: { acl?: unknown } } };
+    expect(values.redisAcl.enabled).toBe(true);
+    expect(values.redis.auth.acl).toBeUndefined();
+  });
+
+  it('give every service a user, a password key and a URL with that user and password', () => {
+    const objects = renderPlatform(charts, 'ha');
+    const platform = secretValues(byName(objects, 'Secret', 'platform-secrets'));
+    const acl = secretValues(byName(objects, 'Secret', 'platform-redis-acl'));
+    const users = aclUsers(objects);
+    expect([...users.keys()].sort()).toEqual(services);
+    for (const service of services) {
+      expect(users.get(service)!.passwordKey).toBe(`redis-acl-${service}`);
+      const password = platform[`redis-acl-${service}`]!;
+      expect(password).toMatch(/^\w{32}$/);
+      // The Redis pods read the same password the service's URL carries.
+      expect(acl[`redis-acl-${service}`]).toBe(password);
+      const url = new URL(platform[`redis-url-${service}`]!);
+      expect([url.username, decodeURIComponent(url.password)]).toEqual([service, password]);
+    }
+    // The ACL users Secret holds the users file and their passwords, nothing else (the Redis pods mount it whole).
+    expect(Object.keys(acl).sort()).toEqual(['users', ...services.map((service) => `redis-acl-${service}`)].sort());
+  });
+
+  it('map each service\'s registry `redis` access to its rules: read-only reads, never writes', () => {
+    const users = aclUsers(renderPlatform(charts, 'ha'));
+    const rulesOf = (access: string) => readRegistry().filter((service) => service.redis === access).map((service) => users.get(service.name)!.rules);
+    expect(rulesOf('read-only').length).toBeGreaterThan(0);
+    for (const rules of rulesOf('read-only')) {
+      expect(rules).toMatch(/-@all .*\+@read/);
+      expect(rules).not.toMatch(/\+@(all|write)/);
+    }
+    expect(new Set(rulesOf('read-write'))).toEqual(new Set(['~* &* +@all -@admin -@dangerous +info']));
+  });
+
+  it('have the Redis pods load that Secret: the init container and acl-sync mount it', () => {
+    const objects = renderPlatform(charts, 'ha');
+    const pod = podOf(objects, 'StatefulSet', 'platform-redis');
+    expect(pod.spec.volumes!.find((volume) => volume.name === 'acl')!.secret?.secretName).toBe('platform-redis-acl');
+    for (const container of [pod.spec.initContainers!.find((c) => c.name === 'config')!, pod.spec.containers.find((c) => c.name === 'acl-sync')!]) {
+      expect(container.volumeMounts).toEqual(expect.arrayContaining([{ name: 'acl', mountPath: '/opt/redis/acl', readOnly: true }]));
+    }
+  });
+
+  it('give a service added to the registry its user, with no change of values', () => {
+    const file = join(charts.platform, 'services', 'orders.json');
+    const entry = JSON.parse(readFileSync(join(charts.platform, 'services', 'catalog.json'), 'utf8')) as { port: number };
+    writeFileSync(file, JSON.stringify({ ...entry, port: 3099 }));
+    try {
+      const objects = renderPlatform(charts, 'ha');
+      expect(aclUsers(objects).get('orders')).toEqual({ passwordKey: 'redis-acl-orders', rules: '~* &* +@all -@admin -@dangerous +info' });
+      expect(new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))['redis-url-orders']!).username).toBe('orders');
+      expect(secretValues(byName(objects, 'Secret', 'platform-redis-acl'))).toHaveProperty(['redis-acl-orders']);
+    } finally {
+      rmSync(file);
+    }
+  });
+
+  it('let redis.auth.acl.users override a service\'s user (rules, password) and add extra users', () => {
+    const objects = renderPlatform(charts, 'ha', {
+      setJson: ['redis.auth.acl.users=[{"name":"gateway","passwordKey":"redis-acl-gateway","password":"given-password","rules":"~gw:* +@all"},{"name":"reporting","passwordKey":"redis-acl-reporting","password":"r","rules":"~* +@read"}]'],
+    });
+    // The override is the Redis chart's own user now, not a derived one; the service's URL carries its password.
+    expect(aclUsers(objects).has('gateway')).toBe(false);
+    const own = byName(objects, 'ConfigMap', 'platform-redis').data!['acl-users']!;
+    expect(own).toMatch(/^\s*gateway redis-acl-gateway ~gw:\* \+@all$/m);
+    expect(own).toMatch(/^\s*reporting redis-acl-reporting ~\* \+@read$/m);
+    const platform = secretValues(byName(objects, 'Secret', 'platform-secrets'));
+    expect(decodeURIComponent(new URL(platform['redis-url-gateway']!).password)).toBe('given-password');
+    expect(renderError(() => renderPlatform(charts, 'ha', { setJson: ['redis.auth.acl.users=[{"name":"gateway","passwordKey":"gw"}]'] }))).toMatch(/passwordKey must be redis-acl-gateway/);
+  });
+
+  it('are none without redisAcl.enabled: an empty users file, and the services share redis-url', () => {
+    const objects = renderPlatform(charts, 'default');
+    expect(secretValues(byName(objects, 'Secret', 'platform-redis-acl'))).toEqual({ users: '' });
+    expect(Object.keys(secretValues(byName(objects, 'Secret', 'platform-secrets'))).filter((key) => key.startsWith('redis-acl-'))).toEqual([]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectionOptionsFromUrl, redisOptions } from '@platform/redis';
@@ -7,7 +7,7 @@ import { waitFor } from '@platform/testing';
 import { Redis, type RedisOptions } from 'ioredis';
 import { stringify } from 'yaml';
 import { copyCharts, type ChartsCopy, render } from '../src/helm.js';
-import type { KubeObject } from '../src/manifests.js';
+import { byName, type KubeObject, secretValues } from '../src/manifests.js';
 import { freeRedisPorts, RedisPods } from '../src/redis-pods.js';
 import { WriteProbe } from '../src/write-probe.js';
 import { NAMESPACE } from './scenarios.js';
@@ -62,9 +62,9 @@ function quietClient(options: RedisOptions): Redis {
   return client;
 }
 
-async function primaryName(pods: RedisPods): Promise<string | undefined> {
+async function primaryName(pods: RedisPods, sentinelPassword = SENTINEL_PASSWORD): Promise<string | undefined> {
   for (const { host, port } of pods.sentinelAddresses) {
-    const client = quietClient({ host, port, password: SENTINEL_PASSWORD });
+    const client = quietClient({ host, port, password: sentinelPassword });
     try {
       await client.connect();
       const reply = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')) as string[] | null;
@@ -168,6 +168,93 @@ describe('the Redis chart with replication and Sentinel, on real redis-server pr
     expect(record.failed).toBeGreaterThan(0);
     expect(record.longestGapMs).toBeGreaterThan(5_000);
   }, 240_000);
+});
+
+const ordersFile = () => join(charts.platform, 'services', 'orders.json');
+
+async function renderPlatformHa(workDir: string, ports: { redis: number; sentinel: number }): Promise<KubeObject[]> {
+  const file = join(workDir, 'ports.yaml');
+  writeFileSync(file, stringify({ redis: { service: { port: ports.redis }, sentinel: { port: ports.sentinel } } }));
+  return render({ chart: charts.platform, release: 'platform', valuesFiles: [join(charts.platform, 'ci', 'ha-values.yaml'), file], namespace: NAMESPACE });
+}
+
+/** The user and password of a service's REDIS_URL (its `redis-url-<service>` key). */
+function credentials(objects: KubeObject[], service: string): { username: string; password: string } {
+  const url = new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))[`redis-url-${service}`]!);
+  return { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+}
+
+/** What a service's user may do on one pod: log in, and (on the primary) write. */
+async function attempt(address: { host: string; port: number }, login: { username: string; password: string }, write: boolean): Promise<string> {
+  const client = quietClient({ ...address, ...login });
+  // A refused login closes the connection: its reason (WRONGPASS) comes as an error event.
+  let refused: string | undefined;
+  client.on('error', (error: Error) => (refused ??= error.message));
+  try {
+    await client.connect();
+    if (!write) return await client.ping();
+    return String(await client.set(`acl-test:${login.username}`, 'v'));
+  } catch (error) {
+    return refused ?? (error as Error).message;
+  } finally {
+    client.disconnect();
+  }
+}
+
+/**
+ * The platform chart's HA scenario with redisAcl.enabled: the Redis pods get every service's
+ * user from the Secret the platform derives from the registry (no user listed in values), and
+ * a service added later gets its user on the running pods through acl-sync, without a restart.
+ */
+describe('the platform chart\'s per-service ACL users, on real redis-server processes', () => {
+  let pods: RedisPods | undefined;
+  afterAll(async () => {
+    rmSync(ordersFile(), { force: true });
+    await pods?.destroy();
+  });
+
+  it('let every service log in as its own user, and a service added later too, without restarting Redis', async () => {
+    const workDir = mkdtempSync(join(tmpdir(), 'redis-acl-'));
+    const ports = await freeRedisPorts();
+    const objects = await renderPlatformHa(workDir, ports);
+    pods = RedisPods.prepare(objects, { namespace: NAMESPACE, workDir });
+    await pods.start();
+    const sentinelPassword = secretValues(byName(objects, 'Secret', 'platform-secrets'))['redis-sentinel-password']!;
+    const [host, port] = (await primaryName(pods, sentinelPassword))!.split(':');
+    const primary = { host: host!, port: Number(port) };
+
+    const services = readdirSync(join(charts.platform, 'services')).map((file) => file.replace(/\.json$/, ''));
+    expect(services.length).toBeGreaterThan(1);
+    for (const service of services) {
+      const login = credentials(objects, service);
+      expect(login.username).toBe(service);
+      // Every pod knows the user (ACL is not replicated: each pod's init.sh added it).
+      for (const address of pods.redisAddresses) expect(await attempt(address, login, false)).not.toMatch(/WRONGPASS|NOAUTH|NOPERM/);
+      const readOnly = (JSON.parse(readFileSync(join(charts.platform, 'services', `${service}.json`), 'utf8')) as { redis: string }).redis === 'read-only';
+      expect(await attempt(primary, login, true)).toMatch(readOnly ? /NOPERM/ : /^OK$/);
+    }
+
+    // A new service in the registry, and the next release's render (no values changed). helm
+    // template has no live Secret to keep passwords from, so every password is new as well.
+    writeFileSync(ordersFile(), readFileSync(join(charts.platform, 'services', 'catalog.json'), 'utf8').replace(/"port": \d+/, '"port": 3099'));
+    const next = await renderPlatformHa(workDir, ports);
+    const orders = credentials(next, 'orders');
+    expect(orders.username).toBe('orders');
+    expect(await attempt(primary, orders, true)).toMatch(/WRONGPASS/);
+    // A service connected before the change keeps its connection (acl-sync avoids `reset`/`off`).
+    const connected = quietClient({ ...primary, ...credentials(objects, 'catalog') });
+    await connected.connect();
+    // The kubelet updates the mounted Secret; each pod's acl-sync applies it to its running Redis.
+    pods.updateVolumes(next);
+    for (let index = 0; index < pods.size; index++) expect(await pods.syncAcl(index)).toMatch(/ACL users applied: .*\borders\b/);
+    expect(await connected.set('acl-test:still-connected', 'v')).toBe('OK');
+    connected.disconnect();
+    expect(await attempt(primary, orders, true)).toBe('OK');
+    for (const address of pods.redisAddresses) expect(await attempt(address, orders, false)).not.toMatch(/WRONGPASS|NOAUTH|NOPERM/);
+    // The others follow their new passwords; the old ones no longer open anything.
+    expect(await attempt(primary, credentials(next, 'catalog'), true)).toBe('OK');
+    expect(await attempt(primary, credentials(objects, 'catalog'), true)).toMatch(/WRONGPASS/);
+  }, 90_000);
 });
 
 /** A CA and a server certificate for the pods' addresses and localhost, made with openssl. */

@@ -49,12 +49,11 @@ describe('make service NAME=orders ROUTE=yes, and NAME=billing KIND=worker (in a
     if (copy && !process.env.KEEP_GENERATOR_COPY) rmSync(copy, { recursive: true, force: true });
   });
 
-  it('adds new files only, besides the gateway wiring, the HA scenario\'s ACL user and the lockfile', () => {
+  it('adds new files only, besides the gateway wiring and the lockfile', () => {
     const changes = git(copy, 'status', '--porcelain', '--untracked-files=all').trimEnd().split('\n');
     const modified = changes.filter((line) => !line.startsWith('??')).map((line) => line.slice(3)).sort();
     const added = changes.filter((line) => line.startsWith('??')).map((line) => line.slice(3));
     expect(modified).toEqual([
-      'charts/platform/ci/ha-values.yaml',
       'charts/platform/services/gateway.json',
       'package-lock.json',
       'services/gateway/package.json',
@@ -98,7 +97,7 @@ describe('make service NAME=orders ROUTE=yes, and NAME=billing KIND=worker (in a
       '--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor',
     ]);
     const objects = parseAllDocuments(rendered).map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null).filter((o) => o !== null);
-    // The HA scenario (ACL users on) renders too: the chart refuses a service without its user.
+    // The HA scenario (ACL users on) renders too: the chart derives the new service's user.
     sh(copy, helm, ['template', 'shop', 'charts/platform', '--values', 'charts/platform/ci/ha-values.yaml']);
     const ofOrders = objects.filter((object) => object.metadata.name === 'shop-platform-orders').map((object) => object.kind).sort();
     expect(ofOrders).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceMonitor']));

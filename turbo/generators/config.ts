@@ -38,21 +38,6 @@ function run(root: string, command: string, args: string[]): string {
   return `${command} ${args.join(' ')}`;
 }
 
-/**
- * Gives the service its Redis ACL user in the chart's HA scenario (ci/ha-values.yaml), the
- * one committed values file with ACL users on: the chart refuses a service without one there.
- */
-function addAclUser(root: string, name: string): string {
-  const file = join(root, 'charts', 'platform', 'ci', 'ha-values.yaml');
-  const lines = readFileSync(file, 'utf8').split('\n');
-  const last = lines.findLastIndex((line) => /^\s*- \{name: [a-z0-9-]+, passwordKey: redis-acl-/.test(line));
-  if (last < 0) return 'charts/platform/ci/ha-values.yaml lists no ACL users: nothing to add';
-  const indent = lines[last]!.slice(0, lines[last]!.indexOf('-'));
-  lines.splice(last + 1, 0, `${indent}- {name: ${name}, passwordKey: redis-acl-${name}, password: ci-acl-${name}}`);
-  writeFileSync(file, lines.join('\n'));
-  return `charts/platform/ci/ha-values.yaml: the ACL user ${name}`;
-}
-
 /** Adds the new service to the gateway: its contract as a dependency, and to the registry's calls. */
 function wireGateway(root: string, name: string): string {
   const file = join(root, 'services', 'gateway', 'package.json');
@@ -125,7 +110,6 @@ export default function generator(plop: PlopTypes.NodePlopAPI): void {
         }, () => wireGateway(root, answers.name));
       }
       actions.push(
-        () => addAclUser(root, answers.name),
         () => run(root, 'npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']),
         () => run(root, process.execPath, [join(root, 'packages', 'registry', 'cli.mjs'), 'derive']),
         () => `services/${answers.name} (${answers.kind}, port ${answers.port}) is in the registry: make dev starts it, make test runs its tests`,

@@ -211,6 +211,48 @@ sentinelName: {{ .Values.externalRedis.sentinelName | quote }}
 {{- end }}
 {{- end }}
 
+{{/*
+The services' Redis ACL users the chart derives, as a YAML list of {name, passwordKey, rules}:
+with redisAcl.enabled, one per enabled service of the registry, rules from its `redis` access
+(registry), except those listed in redis.auth.acl.users (an entry there replaces the derived
+user: the Redis chart renders it from values). Empty with secrets.existingSecret: the chart
+holds no passwords then, and every service's user is listed in redis.auth.acl.users.
+
+Why a Secret and not values: values flow from this chart to the Redis chart statically, and the
+service list is read from this chart's files (services/*.json) at render time, which the Redis
+chart cannot see. So this chart writes the users into a Secret of its own (templates/secret.yaml,
+with the same passwords as the services' redis-url-<service>), and the Redis chart mounts the
+Secret named by redis.auth.acl.usersSecret: init.sh adds its users at start, and an acl-sync
+container applies later changes (a new service) without restarting Redis, since no change of
+this chart's files can reach the Redis StatefulSet's checksum annotations.
+*/}}
+{{- define "platform.aclUsers" -}}
+{{- if and .Values.redisAcl.enabled .Values.redis.enabled (not .Values.secrets.existingSecret) }}
+{{- $listed := list }}
+{{- range (dig "auth" "acl" "users" list .Values.redis) }}{{ $listed = append $listed .name }}{{ end }}
+{{- /* Registry `redis` access -> ACL rules. INFO: ioredis' ready check and BullMQ read it. */}}
+{{- $rules := dict
+  "read-write" "~* &* +@all -@admin -@dangerous +info"
+  "read-only" "~* &* -@all +@read +@connection -@admin -@dangerous +info +eval +evalsha +script|load"
+  "none" "resetkeys resetchannels -@all +@connection -@admin -@dangerous +info" }}
+{{- range $name := include "platform.enabledServices" . | fromYamlArray }}
+{{- if not (has $name $listed) }}
+{{- $access := (include "platform.settings" (list $ $name) | fromYaml).redis | default "read-write" }}
+- name: {{ $name }}
+  passwordKey: redis-acl-{{ $name }}
+  rules: {{ required (printf "services/%s.json: unknown redis access %q" $name $access) (get $rules $access) | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{/* platform.aclUsers as the Redis chart's users file: `name passwordKey rules`, one a line. */}}
+{{- define "platform.aclUsersFile" -}}
+{{- range . }}
+{{- printf "%s %s %s\n" .name .passwordKey .rules }}
+{{- end }}
+{{- end }}
+
 {{/* Fails the render on combinations that cannot work, with a message that says what to change. */}}
 {{- define "platform.validate" -}}
 {{- if and .Values.secrets.existingSecret .Values.redis.enabled (dig "auth" "enabled" true .Values.redis) (eq .Values.redis.auth.existingSecret "{{ .Release.Name }}-secrets") }}
@@ -220,12 +262,20 @@ sentinelName: {{ .Values.externalRedis.sentinelName | quote }}
 {{- fail "redis.config.maxmemoryPolicy must stay noeviction: BullMQ queues, sessions and counters must never be evicted" }}
 {{- end }}
 {{- if and .Values.redisAcl.enabled .Values.redis.enabled }}
-{{- $users := list }}
-{{- range (dig "auth" "acl" "users" list .Values.redis) }}{{ $users = append $users (printf "%s/%s" .name .passwordKey) }}{{ end }}
+{{- $listed := dict }}
+{{- range (dig "auth" "acl" "users" list .Values.redis) }}{{ $_ := set $listed .name .passwordKey }}{{ end }}
 {{- range $name := include "platform.enabledServices" . | fromYamlArray }}
-{{- if not (has (printf "%s/redis-acl-%s" $name $name) $users) }}
-{{- fail (printf "redisAcl.enabled: add {name: %s, passwordKey: redis-acl-%s} to redis.auth.acl.users" $name $name) }}
+{{- $key := printf "redis-acl-%s" $name }}
+{{- if and (hasKey $listed $name) (ne (get $listed $name) $key) }}
+{{- fail (printf "redis.auth.acl.users: %s is a service's user: its passwordKey must be %s (the key the chart writes its password to)" $name $key) }}
 {{- end }}
+{{- /* The chart writes no passwords into an existing Secret, so it cannot derive users there. */}}
+{{- if and $.Values.secrets.existingSecret (not (hasKey $listed $name)) }}
+{{- fail (printf "redisAcl.enabled with secrets.existingSecret: add {name: %s, passwordKey: %s} to redis.auth.acl.users (its password is read from your Secret)" $name $key) }}
+{{- end }}
+{{- end }}
+{{- if and (not .Values.secrets.existingSecret) (not (dig "auth" "acl" "usersSecret" "" .Values.redis)) }}
+{{- fail "redisAcl.enabled: keep redis.auth.acl.usersSecret set (the Secret the chart writes the services' ACL users to)" }}
 {{- end }}
 {{- end }}
 {{- range $name := include "platform.enabledServices" . | fromYamlArray }}

@@ -5,6 +5,7 @@ set -eu
 # The directories are fixed in the pod; tests point them elsewhere.
 config_dir="${CONFIG_DIR:-/opt/redis/config}"
 secrets_dir="${SECRETS_DIR:-/opt/redis/secrets}"
+acl_dir="${ACL_DIR:-/opt/redis/acl}"
 run="${RUN_DIR:-/etc/redis-run}"
 conf="$run/redis.conf"
 cp "$config_dir/redis.conf" "$conf"
@@ -23,10 +24,22 @@ sentinel_password=""
 if [ "$AUTH" = "true" ]; then
   password="$(cat "$secrets_dir/$PASSWORD_KEY")"
   printf 'requirepass %s\nmasterauth %s\n' "$(quote "$password")" "$(quote "$password")" >> "$conf"
-  while read -r name key rules; do
-    [ -n "$name" ] || continue
-    printf 'user %s on %s %s\n' "$name" "$(quote ">$(cat "$secrets_dir/$key")")" "$rules" >> "$conf"
-  done < "$config_dir/acl-users"
+  # The chart's users (auth.acl.users, the exporter's), then those of auth.acl.usersSecret
+  # (a parent chart's, e.g. one per service), each password from beside its list. A name
+  # already given is skipped: redis.conf refuses a user twice, and the chart's own list wins.
+  added=" "
+  add_users() {
+    [ -f "$1" ] || return 0
+    # (`|| [ -n "$name" ]`: a last line without a newline counts too.)
+    while read -r name key rules || [ -n "$name" ]; do
+      [ -n "$name" ] || continue
+      case "$added" in *" $name "*) continue ;; esac
+      printf 'user %s on %s %s\n' "$name" "$(quote ">$(cat "$2/$key")")" "$rules" >> "$conf"
+      added="$added$name "
+    done < "$1"
+  }
+  add_users "$config_dir/acl-users" "$secrets_dir"
+  add_users "$acl_dir/users" "$acl_dir"
   if [ "$SENTINEL" = "true" ]; then sentinel_password="$(cat "$secrets_dir/$SENTINEL_PASSWORD_KEY")"; fi
 fi
 

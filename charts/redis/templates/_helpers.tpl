@@ -113,9 +113,14 @@ app.kubernetes.io/managed-by: {{ .Release.Service }}
   value: {{ .Values.sentinel.masterSet | quote }}
 {{- end }}
 
+{{/* The Secret of more ACL users (`auth.acl.usersSecret`, templates allowed); empty when none. */}}
+{{- define "redis.aclUsersSecret" -}}
+{{- if and .Values.auth.enabled .Values.auth.acl.usersSecret }}{{ tpl .Values.auth.acl.usersSecret . }}{{ end }}
+{{- end }}
+
 {{/* Whether the exporter logs in as its own read-only ACL user (ACL users on). */}}
 {{- define "redis.exporterAcl" -}}
-{{- if and .Values.metrics.enabled .Values.auth.enabled .Values.auth.acl.users }}true{{ end }}
+{{- if and .Values.metrics.enabled .Values.auth.enabled (or .Values.auth.acl.users (include "redis.aclUsersSecret" .)) }}true{{ end }}
 {{- end }}
 
 {{/*
