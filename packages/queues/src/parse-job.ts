@@ -1,5 +1,5 @@
 import type { QueueContract } from '@platform/contracts';
-import { describeIssues } from '@platform/http';
+import { describeIssues } from '@platform/validation';
 import { UnrecoverableError } from 'bullmq';
 import type { z } from 'zod';
 
