@@ -15,8 +15,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVICES = readRegistry(root);
 const DEV_REDIS_PORT = Number(process.env.DEV_REDIS_PORT ?? 6390);
 const ADMIN_TOKEN = process.env.ADMIN_TOKEN ?? 'dev-admin-token-change-me';
+// @example-begin
 // Signs the gateway's session cookie; a fixed dev value keeps sessions across reloads.
 const SESSION_SECRET = process.env.SESSION_SECRET ?? 'dev-session-secret-change-me-0123456789';
+// @example-end
 
 function portIsFree(port) {
   return new Promise((resolve) => {
@@ -138,8 +140,8 @@ async function main() {
     REDIS_URL: redisUrl,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     ADMIN_TOKEN,
-    SESSION_SECRET,
-    DEV_ENDPOINTS: 'true',
+    SESSION_SECRET, // @example
+    DEV_ENDPOINTS: 'true', // @example
     SHUTDOWN_TIMEOUT_MS: '5000',
   };
   for (const service of SERVICES) {

@@ -230,10 +230,18 @@ say "redis-server on 127.0.0.1:$redis_port"
 start_redis
 
 http_port="$(free_port)"
+gateway_env=(
+  --env HOST=127.0.0.1 --env PORT="$http_port"
+  --env REDIS_URL="redis://127.0.0.1:$redis_port"
+  --env ADMIN_TOKEN="image-check-admin-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')"
+)
+# @example-begin
 # legacy (the gateway's one TCP peer) is not started: its port is a free one nobody listens on,
 # so readiness shows it as degraded, which never fails readiness by design (TransportReadiness);
 # Redis is the dependency /health/ready stands or falls with.
-legacy_port="$(free_port)"
+gateway_env+=(--env LEGACY_TCP_HOST=127.0.0.1 --env LEGACY_TCP_PORT="$(free_port)")
+gateway_env+=(--env SESSION_SECRET="image-check-session-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')")
+# @example-end
 say "podman run $image (read-only root, uid from the image, gateway on 127.0.0.1:$http_port)"
 # podman's default rlimits (nofile and nproc 1048576) are above what a process without
 # CAP_SYS_RESOURCE may set (true in this sandbox): ask for ones under this machine's limits.
@@ -241,11 +249,7 @@ run_container="$(podman run --detach --name "image-check-$$" \
   --ulimit nofile="$(ulimit -Hn)":"$(ulimit -Hn)" --ulimit nproc=4096:4096 \
   --network host --read-only --read-only-tmpfs=false --tmpfs /tmp:rw,size=64m,mode=1777 \
   --cap-drop ALL --security-opt no-new-privileges \
-  --env HOST=127.0.0.1 --env PORT="$http_port" \
-  --env REDIS_URL="redis://127.0.0.1:$redis_port" \
-  --env LEGACY_TCP_HOST=127.0.0.1 --env LEGACY_TCP_PORT="$legacy_port" \
-  --env ADMIN_TOKEN="image-check-admin-$(od -An -N12 -tx1 /dev/urandom | tr -d ' \n')" \
-  --env SESSION_SECRET="image-check-session-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
+  "${gateway_env[@]}" \
   "$image")"
 
 wait_ready 200

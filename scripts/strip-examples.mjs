@@ -10,7 +10,9 @@
 // - in every other text file, each line marked `@example` (in a comment: `// @example`,
 //   `# @example`) and each block from a line marked `@example-begin` to one marked
 //   `@example-end`: the example's wiring in shared files (the gateway's module list, its env);
-// - every dependency on a deleted workspace in the package.json files that remain.
+// - every dependency on a deleted workspace in the package.json files that remain;
+// - in the Grafana dashboards (JSON, which has no comments), each panel whose description ends
+//   with "(example domain).".
 // Then `npm install` relinks the workspaces and `make derive` rewrites the chart's services.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,6 +36,7 @@ export const EXAMPLE_PATHS = [
   'services/gateway/src/dev',
   'services/gateway/src/admin',
   'services/gateway/test/sessions.e2e-spec.ts',
+  'services/gateway/test/test-env.ts',
   'e2e/test/accounts.e2e-spec.ts',
   'e2e/test/email-outbox.e2e-spec.ts',
   'e2e/test/email-smtp.e2e-spec.ts',
@@ -117,6 +120,7 @@ function main() {
     const text = readFileSync(file, 'utf8');
     let next = text.includes(MARK) ? unmark(text) : text;
     if (file.endsWith('package.json')) next = withoutDependencies(next, deletedWorkspaces);
+    if (DASHBOARD.test(relative(root, file))) next = withoutExamplePanels(next);
     if (next !== text) {
       writeFileSync(file, next);
       unmarked += 1;
@@ -128,6 +132,17 @@ function main() {
   execFileSync(process.execPath, [join(root, 'packages', 'registry', 'cli.mjs'), 'derive'], { cwd: root, stdio: 'inherit' });
   console.log('strip-examples: done. The services left:');
   execFileSync(process.execPath, [join(root, 'packages', 'registry', 'cli.mjs'), 'list'], { cwd: root, stdio: 'inherit' });
+}
+
+const DASHBOARD = /^charts\/platform\/files\/dashboards\/[^/]+\.json$/;
+const EXAMPLE_PANEL = /\(example domain\)\.$/;
+
+/** A Grafana dashboard's text without the panels of the example domain. */
+function withoutExamplePanels(text) {
+  const dashboard = JSON.parse(text);
+  const panels = dashboard.panels.filter((panel) => !EXAMPLE_PANEL.test(panel.description ?? ''));
+  if (panels.length === dashboard.panels.length) return text;
+  return `${JSON.stringify({ ...dashboard, panels }, null, 2)}\n`;
 }
 
 /** A package.json's text without its dependencies on `names` (and the registry's calls to them). */

@@ -94,7 +94,8 @@ describe('values and secrets', () => {
     );
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['common.pdb.enabled=maybe'] }))).toMatch(/pdb\/enabled/);
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['image.tag=latest'] }))).toMatch(/image\/tag/);
-    expect(renderError(() => renderPlatform(charts, 'default', { set: ['secrets.sessionSecret=too-short'] }))).toMatch(/sessionSecret/);
+    expect(renderError(() => renderPlatform(charts, 'default', { set: ['secrets.adminToken=too-short'] }))).toMatch(/adminToken/);
+    expect(renderError(() => renderPlatform(charts, 'default', { set: ['secrets.sessionSecret=too-short'] }))).toMatch(/sessionSecret/); // @example
     expect(renderError(() => renderPlatform(charts, 'default', { set: ['redis.image.tag=latest'] }))).toMatch(/image\/tag/);
   });
 
@@ -116,11 +117,11 @@ describe('values and secrets', () => {
 
   it('points services at Sentinel in the HA scenario, and at their own ACL user', () => {
     const objects = renderPlatform(charts, 'ha');
-    const env = byName(objects, 'ConfigMap', 'platform-catalog').data!;
+    const env = byName(objects, 'ConfigMap', 'platform-gateway').data!;
     expect(env.REDIS_SENTINELS).toBe('platform-redis:26379');
     expect(env.REDIS_SENTINEL_PASSWORD_FILE).toBe('/var/run/secrets/platform/redis-sentinel-password');
-    const url = new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))['redis-url-catalog']!);
-    expect(url.username).toBe('catalog');
+    const url = new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))['redis-url-gateway']!);
+    expect(url.username).toBe('gateway');
     const redis = byName(objects, 'StatefulSet', 'platform-redis');
     expect((redis.spec!.template as { spec: { containers: Array<{ name: string }> } }).spec.containers.map((c) => c.name)).toEqual(['redis', 'sentinel', 'acl-sync', 'metrics']);
   });
@@ -138,13 +139,14 @@ describe('values and secrets', () => {
     expect(await allSchemaErrors(objects)).toEqual([]);
     expect(objects.some((object) => object.kind === 'StatefulSet')).toBe(false);
     expect(new URL(secretValues(byName(objects, 'Secret', 'platform-secrets'))['redis-url']!).host).toBe('redis.example.internal:6379');
-    expect(byName(objects, 'ConfigMap', 'platform-catalog').data!.REDIS_SENTINELS).toBe('s1:26379,s2:26379');
+    expect(byName(objects, 'ConfigMap', 'platform-gateway').data!.REDIS_SENTINELS).toBe('s1:26379,s2:26379');
   });
 
   it('keeps every plain setting in the ConfigMap and every secret out of it', () => {
     const objects: KubeObject[] = renderPlatform(charts, 'default');
     const gateway = byName(objects, 'ConfigMap', 'platform-gateway').data!;
-    expect(gateway).toMatchObject({ PORT: '3000', LEGACY_TCP_HOST: 'platform-legacy', LEGACY_TCP_PORT: '4000', DEV_ENDPOINTS: 'false' });
+    expect(gateway.PORT).toBe('3000');
+    expect(gateway).toMatchObject({ LEGACY_TCP_HOST: 'platform-legacy', LEGACY_TCP_PORT: '4000', DEV_ENDPOINTS: 'false' }); // @example
     expect(gateway.ADMIN_TOKEN_FILE).toBe('/var/run/secrets/platform/admin-token');
     expect(gateway).not.toHaveProperty('ADMIN_TOKEN');
     expect(byName(objects, 'Secret', 'platform-secrets').metadata.namespace ?? NAMESPACE).toBe(NAMESPACE);

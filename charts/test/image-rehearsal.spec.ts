@@ -115,7 +115,7 @@ describe('rehearsing the image build', () => {
         PORT: String(port),
         REDIS_URL: redis.url,
         ADMIN_TOKEN: 'rehearsal-admin-token-0123456789',
-        SESSION_SECRET: 'rehearsal-session-secret-0123456789abcdef',
+        SESSION_SECRET: 'rehearsal-session-secret-0123456789abcdef', // @example
       },
     });
     const status = await waitFor('the rehearsed gateway /health/live', async () => {

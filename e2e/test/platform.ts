@@ -1,8 +1,10 @@
 import { calleeEnv, readRegistry, type RegistryService } from '@platform/registry';
 import { fetchJson, freePort, RedisServer, type RedisServerOptions, ServiceGroup, type ServiceProcess } from '@platform/testing';
 
+// @example-begin
 /** The gateway's session-cookie key in tests (SESSION_SECRET must be at least 32 characters). */
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef';
+// @example-end
 
 export interface Platform {
   redis: RedisServer;
@@ -21,7 +23,7 @@ export interface PlatformOptions {
   env?: Record<string, string>;
   /** Extra env for the gateway only. */
   gatewayEnv?: Record<string, string>;
-  /** Extra env for one service only, e.g. `{ notifications: { SMTP_URL } }`. */
+  /** Extra env for one service only, e.g. `{ mailer: { SMTP_URL } }`. */
   serviceEnv?: Record<string, Record<string, string>>;
   /**
    * How many replicas of a service to run (1 each by default), e.g. `{ catalog: 3 }`: the
@@ -66,7 +68,12 @@ export async function startPlatform({ env = {}, gatewayEnv = {}, serviceEnv = {}
   // Each extra port (legacy's TCP port) on a free port of this machine.
   const extraPorts = new Map<string, number>();
   for (const service of registry) for (const extra of service.extraPorts) extraPorts.set(`${service.name}/${extra.name}`, await freePort());
-  const fullGatewayEnv = { ...common, RPC_TIMEOUT_MS: '1500', SESSION_SECRET: TEST_SESSION_SECRET, ...gatewayEnv };
+  const fullGatewayEnv = {
+    ...common,
+    RPC_TIMEOUT_MS: '1500',
+    SESSION_SECRET: TEST_SESSION_SECRET, // @example
+    ...gatewayEnv,
+  };
   const envOf = (service: RegistryService) => ({
     ...(service.name === 'gateway' ? fullGatewayEnv : common),
     ...Object.fromEntries(service.extraPorts.map((extra) => [extra.env, String(extraPorts.get(`${service.name}/${extra.name}`))])),

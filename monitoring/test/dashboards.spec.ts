@@ -17,8 +17,8 @@ interface Dashboard {
 describe('Grafana dashboards (provisioning-ready)', () => {
   it('cover services, RPC, queues, cache, logins and Redis', () => {
     expect(dashboards.map(({ json }) => json.uid).sort()).toEqual([
-      'platform-cache',
-      'platform-logins',
+      'platform-cache', // @example
+      'platform-logins', // @example
       'platform-queues',
       'platform-redis',
       'platform-rpc',

@@ -1,8 +1,14 @@
-// Run by `helm test` inside the cluster: the gateway's seed routes answer with the expected
-// status, each over its own transport (TCP to legacy, Redis request/response, a Redis event).
+// Run by `helm test` inside the cluster: the gateway is ready (it reaches Redis) and its seed
+// routes answer with the expected status, each over its own transport (TCP to legacy, Redis
+// request/response, a Redis event).
 const base = process.env.GATEWAY_URL;
 const timeout = Number(process.env.TIMEOUT_MS ?? 10000);
-const expected = [['/test', 200], ['/test1', 200], ['/test2', 202]];
+const expected = [
+  ['/health/ready', 200],
+  ['/test', 200], // @example
+  ['/test1', 200], // @example
+  ['/test2', 202], // @example
+];
 let failed = 0;
 for (const [path, status] of expected) {
   try {

@@ -207,7 +207,7 @@ sentinelName: {{ .Values.externalRedis.sentinelName | quote }}
 {{- $key := index . 1 }}
 {{- if $root.Values.secrets.existingSecret }}
 {{- if has $key $root.Values.secrets.existingSecretOptionalKeys }}true{{ end }}
-{{- else if and (eq $key "smtp-url") $root.Values.secrets.smtpUrl }}true
+{{- else if and (eq $key "smtp-url") $root.Values.secrets.smtpUrl }}true {{- /* # @example */}}
 {{- end }}
 {{- end }}
 

@@ -1,21 +1,32 @@
 import { configProblems } from '@platform/testing';
 import { loadGatewayConfig } from './config.js';
 
-const SESSION_SECRET = 'a-session-secret-of-at-least-32-chars';
-const trust = (TRUST_PROXY: string) => loadGatewayConfig({ REDIS_URL: 'redis://h', SESSION_SECRET, TRUST_PROXY }).TRUST_PROXY;
+const SESSION_SECRET = 'a-session-secret-of-at-least-32-chars'; // @example
+/** What every gateway config needs. */
+const REQUIRED = {
+  REDIS_URL: 'redis://h',
+  SESSION_SECRET, // @example
+};
+const trust = (TRUST_PROXY: string) => loadGatewayConfig({ ...REQUIRED, TRUST_PROXY }).TRUST_PROXY;
 
 describe('gateway config', () => {
-  it('reaches the services over the configured Redis transport (legacy over TCP)', () => {
-    const config = loadGatewayConfig({ REDIS_URL: 'redis://:pw@10.0.0.5:6379', LEGACY_TCP_HOST: 'legacy', LEGACY_TCP_PORT: '4100', SESSION_SECRET });
-    expect(config.targets.legacy).toEqual({ kind: 'tcp', host: 'legacy', port: 4100 }); // @example
+  it('reaches the services over the configured Redis transport', () => {
+    const config = loadGatewayConfig({ ...REQUIRED, REDIS_URL: 'redis://:pw@10.0.0.5:6379' });
     expect(config.defaultTarget).toEqual({ kind: 'redis-streams', redis: expect.objectContaining({ url: 'redis://:pw@10.0.0.5:6379' }) });
     expect(config.RPC_TIMEOUT_MS).toBe(3_000);
-    expect(config.DEV_ENDPOINTS).toBe(false); // @example
     expect(config.ADMIN_TOKEN).toBeUndefined();
   });
 
+  // @example-begin
+  it('reaches legacy over TCP, and keeps the dev routes off', () => {
+    const config = loadGatewayConfig({ ...REQUIRED, LEGACY_TCP_HOST: 'legacy', LEGACY_TCP_PORT: '4100' });
+    expect(config.targets.legacy).toEqual({ kind: 'tcp', host: 'legacy', port: 4100 });
+    expect(config.DEV_ENDPOINTS).toBe(false);
+  });
+  // @example-end
+
   it('refuses a short admin token and an out-of-range timeout', () => {
-    expect(configProblems(() => loadGatewayConfig({ REDIS_URL: 'redis://h', ADMIN_TOKEN: 'short', RPC_TIMEOUT_MS: '0', SESSION_SECRET }))).toEqual([
+    expect(configProblems(() => loadGatewayConfig({ ...REQUIRED, ADMIN_TOKEN: 'short', RPC_TIMEOUT_MS: '0' }))).toEqual([
       'RPC_TIMEOUT_MS: Too small: expected number to be >0',
       'ADMIN_TOKEN: must be at least 16 characters',
     ]);
