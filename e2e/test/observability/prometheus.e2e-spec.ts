@@ -3,7 +3,7 @@ import { prometheusConfig, readRegistry } from '@platform/registry';
 import { PrometheusServer, RedisExporter, repoRoot, waitFor } from '@platform/testing';
 import { parse, stringify } from 'yaml';
 import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN, ADMIN_TOKEN, createProduct, JSON_BODY, loginAs, setStock, watch } from '../shop.js';
+import { ADMIN, ADMIN_TOKEN, createProduct, JSON_BODY, loginAs, setStock, watch } from '../shop.js'; // @example
 
 interface ScrapeConfig {
   job_name: string;
@@ -23,20 +23,30 @@ const panels = readdirSync(dashboardsDir)
 /** What Grafana substitutes before querying; the test scrapes every second. */
 const grafanaQuery = (expr: string) => expr.replaceAll('$__rate_interval', '1m');
 
-// The repository's own scrape config and dashboards against Debian's Prometheus, scraping
-// every service of a running platform (two accounts replicas) and redis_exporter: every
-// panel must show data, and the Redis-kept counters, summed over every target, must equal
-// what was done — each counted once, however many replicas did it.
+// The repository's own scrape config, alert rules and dashboards against Debian's Prometheus,
+// scraping every service of a running platform and redis_exporter: every target is up and
+// every rule loads; with the example domain (two accounts replicas), every panel must show
+// data, and the Redis-kept counters, summed over every target, must equal what was done —
+// each counted once, however many replicas did it.
 describe('dashboards and counters against a real Prometheus', () => {
   let platform: Platform;
   let exporter: RedisExporter;
   let prometheus: PrometheusServer;
+  // @example-begin
   /** The single value of an aggregating query (0 when it has no series). */
   const total = async (expr: string) => Number((await prometheus.query(expr))[0]?.value[1] ?? 0);
   const done = { loginSuccess: 0, loginFailure: 0, loginLocked: 0, cacheHit: 0, cacheMiss: 0, views: 0, emailsSent: 0, stockEvents: 0 };
+  // @example-end
 
   beforeAll(async () => {
-    platform = await startPlatform({ replicas: { accounts: 2 }, gatewayEnv: { ADMIN_TOKEN, DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' } });
+    platform = await startPlatform({
+      replicas: { accounts: 2 }, // @example
+      gatewayEnv: {
+        RPC_TIMEOUT_MS: '10000',
+        ADMIN_TOKEN, // @example
+        DEV_ENDPOINTS: 'true', // @example
+      },
+    });
     exporter = await RedisExporter.start(platform.redis.url);
     // The config `make monitor` writes from the registry, pointed at this platform's ports.
     const config = parse(prometheusConfig(readRegistry(), { rulesFile: `${repoRoot}charts/platform/files/prometheus/alerts.yml` })) as {
@@ -65,6 +75,22 @@ describe('dashboards and counters against a real Prometheus', () => {
     await platform?.stop();
   });
 
+  it('scrapes every service of the registry, each with the platform label, and loads every alert rule', async () => {
+    const up = await prometheus.query('up{part_of="nest-redis-platform"} == 1');
+    expect(new Set(up.map((sample) => sample.metric.job))).toEqual(new Set(readRegistry().map((service) => service.name)));
+    const rules = (await (await fetch(`${prometheus.url}/api/v1/rules`)).json()) as { data: { groups: Array<{ rules: unknown[] }> } };
+    const ruleCount = rules.data.groups.reduce((sum, group) => sum + group.rules.length, 0);
+    expect(ruleCount).toBe(parse(readFileSync(`${repoRoot}charts/platform/files/prometheus/alerts.yml`, 'utf8')).groups.reduce((sum: number, group: { rules: unknown[] }) => sum + group.rules.length, 0));
+    expect(ruleCount).toBeGreaterThan(0);
+  });
+
+  it('accepts every dashboard panel\'s query', async () => {
+    // query() throws on an answer other than success: a panel Prometheus cannot parse fails here.
+    for (const { expr } of panels) await prometheus.query(grafanaQuery(expr));
+    expect(panels.length).toBeGreaterThan(10);
+  });
+
+  // @example-begin
   it('drives traffic through every route', async () => {
     for (const path of ['/test', '/test1', '/test2', '/does-not-exist']) expect((await platform.request(path)).status).toBeLessThan(500);
 
@@ -140,4 +166,5 @@ describe('dashboards and counters against a real Prometheus', () => {
     });
     expect(panels.length).toBeGreaterThan(25);
   }, 60_000);
+  // @example-end
 });
