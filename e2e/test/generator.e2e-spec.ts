@@ -1,30 +1,13 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { prometheusConfig, readRegistry } from '@platform/registry';
 import { ManagedProcess, RedisServer, repoRoot, waitFor } from '@platform/testing';
 import { parseAllDocuments } from 'yaml';
-
-/**
- * Folders of a working tree that are machine state, not the repository. The build output and
- * turbo's cache are copied: the workspaces the generator does not touch are then cache hits.
- */
-const NOT_COPIED = new Set(['.git', '.dev', '.tools', 'coverage']);
-
-function sh(cwd: string, command: string, args: string[], env: Record<string, string> = {}): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, ...env }, maxBuffer: 64 << 20 });
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} exited ${result.status}:\n${result.stdout.slice(-4000)}\n${result.stderr.slice(-4000)}`);
-  }
-  return result.stdout;
-}
+import { copyRepository, git, sh } from './repo-copy.js';
 
 /** The registry entry of `name` in the repository at `root`. */
 const entryOf = (root: string, name: string) => readRegistry(root).find((service) => service.name === name)!;
-
-const git = (cwd: string, ...args: string[]) =>
-  sh(cwd, 'git', ['-c', 'user.name=generator-test', '-c', 'user.email=generator-test@example.invalid', ...args]);
 
 // `make service` in a copy of this repository, exactly as a user runs it, then the proof that
 // the new service is a first-class member: it builds, lints, typechecks and passes its own
@@ -36,11 +19,7 @@ describe('make service NAME=orders ROUTE=yes, and NAME=billing KIND=worker (in a
   let copy: string;
 
   beforeAll(() => {
-    copy = mkdtempSync(join(tmpdir(), 'generator-'));
-    cpSync(repoRoot, copy, { recursive: true, verbatimSymlinks: true, filter: (source) => !NOT_COPIED.has(source.slice(repoRoot.length).split('/')[0]!) });
-    git(copy, 'init', '--quiet');
-    git(copy, 'add', '--all');
-    git(copy, 'commit', '--quiet', '--message', 'before make service');
+    copy = copyRepository('generator-');
     sh(copy, 'make', ['service', 'NAME=orders', 'ROUTE=yes', 'DESCRIPTION=Orders, scaffolded by the generator test.']);
     sh(copy, 'make', ['service', 'NAME=billing', 'KIND=worker', 'DESCRIPTION=Billing jobs, scaffolded by the generator test.']);
   }, 420_000);
