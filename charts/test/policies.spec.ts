@@ -63,7 +63,7 @@ describe.each<[string, Rule, (objects: KubeObject[]) => void]>([
   ['a pod no NetworkPolicy selects', networkPolicyForEveryPod, (o) => o.splice(o.indexOf(byName(o, 'NetworkPolicy', 'platform-gateway')), 1)],
   ['a password in a ConfigMap', noSecretsInConfigMaps, (o) => (byName(o, 'ConfigMap', 'platform-gateway').data!.REDIS_URL = 'redis://:hunter2hunter2@platform-redis:6379')],
   ['a Secret value copied into a ConfigMap', noSecretsInConfigMaps, (o) => (byName(o, 'ConfigMap', 'platform-gateway').data!.NOTE = 'ci-admin-token-0123456789')],
-  ['a Service whose target port no pod declares', servicesTargetPods, (o) => ((byName(o, 'Service', 'platform-legacy').spec!.ports as Array<{ targetPort: string }>)[1]!.targetPort = 'rpc')], // @example
+  ['a Service whose target port no pod declares', servicesTargetPods, (o) => ((byName(o, 'Service', 'platform-gateway').spec!.ports as Array<{ targetPort: string }>)[0]!.targetPort = 'rpc')],
   ['replicas fixed beside an HPA', hpaTargetsDeployment, (o) => o.push({ apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler', metadata: { name: 'x' }, spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'platform-gateway' } } })],
 ])('the rule against %s', (_fault, rule, breakIt) => {
   it('passes the chart as rendered and flags the fault', () => {
