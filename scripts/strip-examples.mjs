@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // `make strip-examples`: deletes the example domain (legacy, catalog, accounts, notifications,
 // their contracts, the gateway's routes to them, their tests, dashboards, bench scenarios and
-// docs) and leaves the platform: the gateway (health, metrics, API docs, live-config admin),
-// metrics-exporter and packages/. Run it once, right after cloning; e2e/test/strip-examples.e2e-spec.ts
-// runs it in a copy of the repository and proves the skeleton builds, tests and serves.
+// docs) and leaves the platform: the gateway (health, metrics, API docs, live-config admin,
+// queue administration), metrics-exporter and packages/. Run it once, right after cloning;
+// e2e/test/strip-examples.e2e-spec.ts runs it in a copy of the repository and proves the
+// skeleton builds, tests and serves.
 //
 // What goes:
 // - every path of EXAMPLE_PATHS (whole folders and files of the example);
@@ -34,7 +35,6 @@ export const EXAMPLE_PATHS = [
   'services/gateway/src/products',
   'services/gateway/src/auth',
   'services/gateway/src/dev',
-  'services/gateway/src/admin',
   'services/gateway/test/sessions.e2e-spec.ts',
   'services/gateway/test/test-env.ts',
   'e2e/test/accounts.e2e-spec.ts',

@@ -162,5 +162,10 @@ describe.each(['redis-streams', 'redis'])('back-in-stock emails into the dev out
     expect(badReplay.status).toBe(400);
     const nothing = await platform.request('/admin/queues/email/dead-letter/replay', { method: 'POST', headers: ADMIN });
     expect(nothing).toMatchObject({ status: 200, body: { replayed: [], skipped: [], remaining: 0 } });
+    // `email` is one queue of the platform's queue index; a name the index lacks is a 404.
+    const unknown = await platform.request('/admin/queues/no-such-queue/dead-letter', { headers: ADMIN });
+    expect(unknown).toMatchObject({ status: 404, body: { message: expect.stringMatching(/no queue "no-such-queue"/) } });
+    expect((await platform.request('/admin/queues/no-such-queue/dead-letter/replay', { method: 'POST', headers: ADMIN })).status).toBe(404);
+    expect((await platform.request('/admin/queues/not%20a%20name/dead-letter', { headers: ADMIN })).status).toBe(400);
   });
 });

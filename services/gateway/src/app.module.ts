@@ -4,7 +4,7 @@ import { OpenApiModule } from '@platform/openapi';
 import { TransportModule } from '@platform/transport';
 import { AdminConfigModule } from './admin-config/admin-config.module.js';
 import { AuthModule } from './auth/auth.module.js'; // @example
-import { AdminModule } from './admin/admin.module.js'; // @example
+import { AdminModule } from './admin/admin.module.js';
 import type { GatewayConfig } from './config.js';
 import { DevModule } from './dev/dev.module.js'; // @example
 import { gatewayApiDocs } from './docs/api-docs.options.js';
@@ -27,11 +27,12 @@ export class AppModule {
           timeoutMs: config.RPC_TIMEOUT_MS,
         }),
         AdminConfigModule,
+        // Bull Board and the dead letters of every queue in the platform's queue index.
+        AdminModule,
         // @example-begin: the example domain's routes (make strip-examples deletes them)
         SeedRoutesModule,
         AuthModule,
         ProductsModule,
-        AdminModule,
         // Development-only routes exist only when asked for: off, they are a plain 404.
         ...(config.DEV_ENDPOINTS ? [DevModule] : []),
         // @example-end

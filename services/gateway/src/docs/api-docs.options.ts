@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { AdminTokenGuard } from '@platform/http';
 import type { OpenApiOptions } from '@platform/openapi';
-import { BULL_BOARD_PATH } from '../admin/bull-board.js'; // @example
+import { BULL_BOARD_PATH } from '../admin/bull-board.js';
 import { SessionGuard } from '../auth/session.guard.js'; // @example
 import { sessionCookieName } from '../auth/sessions.js'; // @example
 import type { GatewayConfig } from '../config.js';
@@ -24,7 +24,7 @@ export function gatewayApiDocs(config: GatewayConfig): OpenApiOptions {
     },
     securitySchemes: {
       adminToken: { type: 'http', scheme: 'bearer', description: 'The ADMIN_TOKEN: `Authorization: Bearer $ADMIN_TOKEN`.' },
-      adminBasic: { type: 'http', scheme: 'basic', description: 'For a browser: any user name, the ADMIN_TOKEN as password (Bull Board only).' }, // @example
+      adminBasic: { type: 'http', scheme: 'basic', description: 'For a browser: any user name, the ADMIN_TOKEN as password (Bull Board only).' },
       session: { type: 'apiKey', in: 'cookie', name: sessionCookieName(config.COOKIE_SECURE), description: 'The session cookie POST /auth/login sets.' }, // @example
     },
     guards: [
@@ -32,14 +32,12 @@ export function gatewayApiDocs(config: GatewayConfig): OpenApiOptions {
       { guard: SessionGuard, scheme: 'session' }, // @example
     ],
     mounts: [
-      // @example-begin: Bull Board shows the example's queues
       {
         path: BULL_BOARD_PATH,
         summary: 'Bull Board, the web UI of the queues',
         description: `Every route under ${BULL_BOARD_PATH}/ that this document does not list is Bull Board's own UI and API (its files, its JSON for the UI), not a contract of this platform.`,
         security: ['adminToken', 'adminBasic'],
       },
-      // @example-end
     ],
   };
 }
