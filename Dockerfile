@@ -4,10 +4,10 @@
 # Stages: prune the monorepo to SERVICE and the packages it uses (turbo prune), install from the
 # pruned lockfile, build, drop dev dependencies, then copy only that into a slim runtime image
 # that runs as a non-root user under tini (signals reach node; zombies are reaped).
-# The charts workspace test (charts/test/image-rehearsal.spec.ts) runs these steps without
-# Docker: keep RUN commands relative to WORKDIR, and mark OS-level RUN lines with the comment
-# "rehearsal: skip" on the line above. `make image-check` (scripts/image-check.sh) builds it for
-# real with buildah, on a base made without a registry, and runs the gateway image.
+# The deploy-checks workspace's test (deploy-checks/test/image-rehearsal.spec.ts) runs these
+# steps without Docker: keep RUN commands relative to WORKDIR, and mark OS-level RUN lines with
+# the comment "rehearsal: skip" on the line above. `make image-check` (scripts/image-check.sh)
+# builds it for real with buildah, on a base made without a registry, and runs the gateway image.
 
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 

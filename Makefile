@@ -124,8 +124,8 @@ smoke: ## Run helm test and scripts/k8s-smoke.mjs against the deployed release
 	node scripts/k8s-smoke.mjs --namespace $(NAMESPACE) --release $(RELEASE)
 
 chart-check: node_modules ## Lint, render, schema- and policy-check both charts and lint the workflows (no cluster)
-	npx turbo run build --filter=@platform/charts...
-	cd charts && npm test -- test/charts.spec.ts test/policies.spec.ts test/workflows.spec.ts
+	npx turbo run build --filter=@platform/deploy-checks...
+	cd deploy-checks && npm test -- test/charts.spec.ts test/policies.spec.ts test/workflows.spec.ts
 
 .PHONY: image-check
 image-check: ## Build the gateway image with buildah (no Docker, no registry) and run it read-only, non-root, against Redis (root)

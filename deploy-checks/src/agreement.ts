@@ -150,8 +150,8 @@ export function planPorts(plan: AgreementPlan): number[] {
 
 /** Runs a plan (writes it beside its result file) and returns the runner's result. */
 export async function runAgreement(plan: AgreementPlan, timeoutMs: number): Promise<{ result: AgreementResult; isolated: boolean; output: string }> {
-  const runner = repoPath('charts', 'dist', 'agreement-runner.js');
-  if (!existsSync(runner)) throw new Error(`${runner} does not exist: build the charts workspace first (npm run build -w charts)`);
+  const runner = repoPath('deploy-checks', 'dist', 'agreement-runner.js');
+  if (!existsSync(runner)) throw new Error(`${runner} does not exist: build the deploy-checks workspace first (npm run build -w deploy-checks)`);
   const planFile = plan.resultFile.replace(/result\.json$/, 'plan.json');
   writeFileSync(planFile, JSON.stringify(plan, null, 2));
   const prefix = isolation();

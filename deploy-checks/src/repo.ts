@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 
-/** The repository root (this file is charts/{src,dist}/repo.*). */
+/** The repository root (this file is deploy-checks/{src,dist}/repo.*). */
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
 /** A path inside the repository. */
