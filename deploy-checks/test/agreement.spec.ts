@@ -53,7 +53,6 @@ function expectAgreement(plan: AgreementPlan, result: AgreementResult, output: s
 describe('chart and code agree', () => {
   it('ci/default-values.yaml: every service starts from the chart env, answers its probes, drains and stops in time', async () => {
     const { plan, result, output } = await run([], 'default');
-    expect(plan.services).toHaveLength(6);
     expectAgreement(plan, result, output);
   }, 180_000);
 
