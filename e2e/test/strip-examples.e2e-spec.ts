@@ -54,9 +54,10 @@ describe('make strip-examples (in a copy of the repository)', () => {
       '--filter=gateway', '--filter=metrics-exporter', '--filter=@platform/registry',
     ]);
     expect(output).toMatch(/gateway:test: .*Tests: +\d+ passed, \d+ total/s);
-    // The chart's renders, policies, alert rules and dashboards, and the real-Prometheus test of the platform.
+    // The chart's renders, policies, alert rules and dashboards, the chart-and-code agreement, and
+    // the real-Prometheus test of the platform.
     sh(join(copy, 'deploy-checks'), 'npm', [
-      'test', '--', 'test/charts.spec.ts', 'test/policies.spec.ts', 'test/alerts.spec.ts', 'test/rules-and-config.spec.ts', 'test/dashboards.spec.ts',
+      'test', '--', 'test/charts.spec.ts', 'test/policies.spec.ts', 'test/alerts.spec.ts', 'test/rules-and-config.spec.ts', 'test/dashboards.spec.ts', 'test/agreement.spec.ts',
     ]);
     sh(join(copy, 'e2e'), 'npm', ['test', '--', 'test/observability/prometheus.e2e-spec.ts']);
   }, 900_000);
