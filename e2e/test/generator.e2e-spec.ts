@@ -1,10 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { prometheusConfig, readRegistry } from '@platform/registry';
 import { ManagedProcess, RedisServer, repoRoot, waitFor } from '@platform/testing';
-import { parseAllDocuments } from 'yaml';
-import { copyRepository, git, sh } from './repo-copy.js';
+import { copyRepository, git, renderPlatformChart, sh } from './repo-copy.js';
 
 /** The registry entry of `name` in the repository at `root`. */
 const entryOf = (root: string, name: string) => readRegistry(root).find((service) => service.name === name)!;
@@ -68,16 +66,9 @@ describe('make service NAME=orders ROUTE=yes, and NAME=billing KIND=worker (in a
   }, 600_000);
 
   it('is deployed by the chart: Deployment, Service, ServiceMonitor, PodDisruptionBudget and NetworkPolicy', () => {
-    const helm = execFileSync(process.execPath, [join(copy, 'scripts', 'ensure-helm.mjs')], { encoding: 'utf8' }).trim();
-    sh(copy, helm, ['dependency', 'build', 'charts/platform']);
-    const rendered = sh(copy, helm, [
-      'template', 'shop', 'charts/platform', '--namespace', 'shop',
-      '--values', 'charts/platform/ci/default-values.yaml',
-      '--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor',
-    ]);
-    const objects = parseAllDocuments(rendered).map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null).filter((o) => o !== null);
+    const objects = renderPlatformChart(copy, 'default');
     // The HA scenario (ACL users on) renders too: the chart derives the new service's user.
-    sh(copy, helm, ['template', 'shop', 'charts/platform', '--values', 'charts/platform/ci/ha-values.yaml']);
+    renderPlatformChart(copy, 'ha');
     const ofOrders = objects.filter((object) => object.metadata.name === 'shop-platform-orders').map((object) => object.kind).sort();
     expect(ofOrders).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceMonitor']));
   });
@@ -128,17 +119,9 @@ describe('make service NAME=orders ROUTE=yes, and NAME=billing KIND=worker (in a
     }, 90_000);
 
     it('is deployed by the chart: Deployment, Service, ServiceMonitor, PodDisruptionBudget and NetworkPolicy', () => {
-      const helm = execFileSync(process.execPath, [join(copy, 'scripts', 'ensure-helm.mjs')], { encoding: 'utf8' }).trim();
-      sh(copy, helm, ['dependency', 'build', 'charts/platform']);
-      const rendered = sh(copy, helm, [
-        'template', 'shop', 'charts/platform', '--namespace', 'shop',
-        '--values', 'charts/platform/ci/default-values.yaml',
-        '--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor',
-      ]);
-      const kinds = parseAllDocuments(rendered)
-        .map((document) => document.toJS() as { kind: string; metadata: { name: string } } | null)
-        .filter((object) => object?.metadata.name === 'shop-platform-billing')
-        .map((object) => object!.kind);
+      const kinds = renderPlatformChart(copy, 'default')
+        .filter((object) => object.metadata.name === 'shop-platform-billing')
+        .map((object) => object.kind);
       expect(kinds).toEqual(expect.arrayContaining(['Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceMonitor']));
     });
   });

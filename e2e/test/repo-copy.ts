@@ -1,8 +1,9 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@platform/testing';
+import { parseAllDocuments } from 'yaml';
 
 /**
  * Folders of a working tree that are machine state, not the repository. The build output and
@@ -34,4 +35,28 @@ export function copyRepository(prefix: string): string {
   git(copy, 'add', '--all');
   git(copy, 'commit', '--quiet', '--message', 'the repository as cloned');
   return copy;
+}
+
+/** A rendered Kubernetes object, as far as these tests look at it. */
+export interface RenderedObject {
+  kind: string;
+  metadata: { name: string };
+}
+
+/**
+ * The platform chart of the repository at `root`, rendered by a real helm as release `shop`
+ * with one of its CI values files (`charts/platform/ci/<scenario>-values.yaml`), with the
+ * Prometheus Operator's API announced so the monitoring objects render too.
+ */
+export function renderPlatformChart(root: string, scenario: 'default' | 'minimal' | 'ha'): RenderedObject[] {
+  const helm = execFileSync(process.execPath, [join(root, 'scripts', 'ensure-helm.mjs')], { encoding: 'utf8' }).trim();
+  sh(root, helm, ['dependency', 'build', 'charts/platform']);
+  const rendered = sh(root, helm, [
+    'template', 'shop', 'charts/platform', '--namespace', 'shop',
+    '--values', `charts/platform/ci/${scenario}-values.yaml`,
+    '--api-versions', 'monitoring.coreos.com/v1/ServiceMonitor',
+  ]);
+  return parseAllDocuments(rendered)
+    .map((document) => document.toJS() as RenderedObject | null)
+    .filter((object): object is RenderedObject => object !== null);
 }

@@ -1,3 +1,4 @@
+export { IndexedQueues } from './indexed-queues.js';
 export { type JobToParse, type ParsedJob, parseJob } from './parse-job.js';
 export { indexedQueueNames, indexQueue, QUEUE_INDEX_KEY, type QueueIndexEntry } from './queue-index.js';
 export { type JobState, QueueInspector } from './queue-inspector.js';

@@ -159,9 +159,10 @@ describe('the API document (GET /docs/openapi.json)', () => {
         }
       }
     }
-    // Not vacuous: the platform's admin routes validate a queue name, a query and bodies and
-    // declare their answers; the example's routes validate a dozen inputs more.
-    expect(compared).toBeGreaterThanOrEqual(8);
+    // Not vacuous: the platform's admin routes alone compare 7 (the live-config body, each
+    // dead-letter route's queue name, the list's query, the replay's body, both declared
+    // answers); the example's routes validate a dozen inputs more.
+    expect(compared).toBeGreaterThanOrEqual(7);
     expect(compared).toBeGreaterThanOrEqual(20); // @example
   });
 

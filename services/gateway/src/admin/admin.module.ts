@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
 import { AdminTokenGuard } from '@platform/http';
+import { IndexedQueues } from '@platform/queues';
 import { BullBoard } from './bull-board.js';
 import { DeadLettersController } from './dead-letters.controller.js';
 import { DeadLettersService } from './dead-letters.service.js';
-import { IndexedQueues } from './indexed-queues.js';
 
 /**
  * Queue administration: Bull Board at /admin/queues and the dead-letter routes, all behind the

@@ -4,10 +4,9 @@ import { FastifyAdapter } from '@bull-board/fastify';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { AdminTokenGuard } from '@platform/http';
-import type { QueueInspector } from '@platform/queues';
+import { IndexedQueues, type QueueInspector } from '@platform/queues';
 import type { FastifyInstance } from 'fastify';
 import { isAdmin } from './admin-authorization.js';
-import { IndexedQueues } from './indexed-queues.js';
 
 /** Where Bull Board is served. */
 export const BULL_BOARD_PATH = '/admin/queues';

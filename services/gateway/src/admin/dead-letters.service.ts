@@ -1,8 +1,7 @@
 import { Injectable, NotFoundException } from '@nestjs/common';
-import type { QueueInspector } from '@platform/queues';
+import { IndexedQueues, type QueueInspector } from '@platform/queues';
 import type { Job } from 'bullmq';
 import { type DeadLetterList, deadLetterOf, type ReplayOutcome } from './dead-letter.js';
-import { IndexedQueues } from './indexed-queues.js';
 
 /** Most jobs one replay request moves back: a larger backlog is replayed in several calls. */
 export const MAX_REPLAY = 1_000;

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { IndexedQueues } from '@platform/queues';
 import { PlatformCountersCollector } from './platform-counters.collector.js';
 import { QueueGaugesCollector } from './queue-gauges.collector.js';
 
@@ -8,6 +9,6 @@ import { QueueGaugesCollector } from './queue-gauges.collector.js';
  * the services or their contracts.
  */
 @Module({
-  providers: [PlatformCountersCollector, QueueGaugesCollector],
+  providers: [IndexedQueues, PlatformCountersCollector, QueueGaugesCollector],
 })
 export class ExporterModule {}

@@ -1,8 +1,6 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { MetricsService } from '@platform/metrics';
-import { indexedQueueNames, QueueInspector } from '@platform/queues';
-import { REDIS } from '@platform/redis';
-import type { Redis } from 'ioredis';
+import { IndexedQueues } from '@platform/queues';
 import type { Gauge } from 'prom-client';
 
 /** The job states exported per queue (BullMQ's names). */
@@ -16,14 +14,12 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'complete
  * so a new queue is exported with no change here.
  */
 @Injectable()
-export class QueueGaugesCollector implements OnModuleInit, OnApplicationShutdown {
+export class QueueGaugesCollector implements OnModuleInit {
   private readonly logger = new Logger(QueueGaugesCollector.name);
-  /** One read-only handle per queue seen in the index, kept across scrapes. */
-  private readonly inspectors = new Map<string, QueueInspector>();
   private failing = false;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    private readonly queues: IndexedQueues,
     private readonly registry: MetricsService,
   ) {}
 
@@ -36,14 +32,10 @@ export class QueueGaugesCollector implements OnModuleInit, OnApplicationShutdown
     });
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.inspectors.values()].map((inspector) => inspector.onApplicationShutdown()));
-  }
-
   private async collect(gauge: Gauge<string>): Promise<void> {
     gauge.reset();
     try {
-      const queues = (await indexedQueueNames(this.redis)).map((name) => this.inspectorOf(name));
+      const queues = await this.queues.all();
       const counts = await Promise.all(queues.map((queue) => queue.counts(QUEUE_STATES)));
       queues.forEach((queue, i) => {
         for (const state of QUEUE_STATES) gauge.set({ queue: queue.name, state }, counts[i]![state]);
@@ -53,14 +45,5 @@ export class QueueGaugesCollector implements OnModuleInit, OnApplicationShutdown
       if (!this.failing) this.logger.warn(`cannot read the queues: ${error instanceof Error ? error.message : String(error)}`);
       this.failing = true;
     }
-  }
-
-  private inspectorOf(name: string): QueueInspector {
-    let inspector = this.inspectors.get(name);
-    if (!inspector) {
-      inspector = QueueInspector.ofName(name, this.redis);
-      this.inspectors.set(name, inspector);
-    }
-    return inspector;
   }
 }

@@ -1,13 +1,15 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { indexedQueueNames, QueueInspector } from '@platform/queues';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
+import { indexedQueueNames } from './queue-index.js';
+import { QueueInspector } from './queue-inspector.js';
 
 /**
  * Every queue of the platform, as the queue index lists them (each QueueProducer writes its
- * queue there before its first job): the gateway knows no queue by name, so a service added
- * later is administered with no change here, and the example's queues leave with the example.
- * The index is read on every call, so a queue first produced to after boot is found at once.
+ * queue there before its first job), for readers that know no queue by name (the gateway's
+ * queue admin, metrics-exporter's gauges): a service added later is covered with no change
+ * there. The index is read on every call, so a queue first produced to after boot is found at
+ * once; the read-only handles are kept and closed on shutdown.
  */
 @Injectable()
 export class IndexedQueues implements OnApplicationShutdown {
