@@ -8,9 +8,9 @@
  * - 4xx: refused before anything changed (the platform's rule: bad input is a 400 that
  *   changes nothing; a service's 404 or 409 is a refusal too). Released, so a retry runs and is
  *   judged again: it gets the same refusal while nothing changed, and the route's real answer
- *   once the cause is gone (the product exists now, the token is right, the rate limit has
- *   passed). The draft lets the server choose which errors it keeps; keeping a 400 or 401
- *   for 24 h would only turn a corrected retry into a 422.
+ *   once the cause is gone (the product exists now, the rate limit has passed). The draft
+ *   lets the server choose which errors it keeps; keeping a 400 for 24 h would only turn a
+ *   corrected retry into a 422.
  * - 503: not delivered (the transport or Redis unreachable, a replica draining). Released.
  * - 500, 502: a handler failed part way, and 504: no answer within the deadline while the
  *   service may still complete the request. The outcome is unknown, so they are stored:

@@ -13,6 +13,9 @@ export const MAX_KEY_LENGTH = 255;
 // two headers (which Node joins with ", ") are never read as one key.
 const KEY_CHARACTERS = String.raw`[!#-\[\]-~]`;
 
+/** What a key is, as the 400 for a bad one and the API document say it. */
+export const KEY_RULE = `1 to ${MAX_KEY_LENGTH} visible ASCII characters other than '"' and '\\', optionally in double quotes, sent once`;
+
 /**
  * The header's value: the key bare (`8e03978e-40d5-43e8-bc93-6894a57f9324`) or as the draft
  * writes it, a Structured Field string (`"8e03978e-..."`); the quotes are not part of the key.
@@ -20,10 +23,7 @@ const KEY_CHARACTERS = String.raw`[!#-\[\]-~]`;
  */
 export const IdempotencyKeyHeader = z
   .string()
-  .regex(
-    new RegExp(`^(?:${KEY_CHARACTERS}{1,${MAX_KEY_LENGTH}}|"${KEY_CHARACTERS}{1,${MAX_KEY_LENGTH}}")$`),
-    `1 to ${MAX_KEY_LENGTH} visible ASCII characters other than '"' and '\\', optionally in double quotes, sent once`,
-  );
+  .regex(new RegExp(`^(?:${KEY_CHARACTERS}{1,${MAX_KEY_LENGTH}}|"${KEY_CHARACTERS}{1,${MAX_KEY_LENGTH}}")$`), KEY_RULE);
 
 export type ReadKey = { valid: true; key: string } | { valid: false };
 

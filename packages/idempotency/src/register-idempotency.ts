@@ -5,9 +5,9 @@ import type { Redis } from 'ioredis';
 import { keepsAnswer, REPLAYED_HEADERS } from './answer-policy.js';
 import { type CallerOf, callerScope } from './caller-scope.js';
 import { recordKey, requestFingerprint } from './fingerprint.js';
-import { readIdempotencyKey, REPLAYED_HEADER } from './idempotency-key.js';
+import { KEY_RULE, readIdempotencyKey, REPLAYED_HEADER } from './idempotency-key.js';
 import { type CountOutcome, idempotencyOutcomes } from './idempotency-metrics.js';
-import { type Claim, IdempotencyStore, type StoredAnswer } from './idempotency-store.js';
+import { type Claim, type ClaimOutcome, IdempotencyStore, type StoredAnswer } from './idempotency-store.js';
 import { takesIdempotencyKey } from './skip-idempotency.decorator.js';
 
 export interface IdempotencyOptions {
@@ -93,11 +93,11 @@ class IdempotentRequests {
     if (read === undefined) return undefined;
     if (!read.valid) {
       this.count(request, 'invalid_key');
-      return refuse(reply, 400, `Idempotency-Key must be 1 to 255 visible ASCII characters other than '"' and '\\', optionally in double quotes, and sent once`);
+      return refuse(reply, 400, `Idempotency-Key must be ${KEY_RULE}`);
     }
     const key = recordKey(this.options.keyPrefix, callerScope(request, this.options.callerOf), read.key);
     const fingerprint = requestFingerprint(request);
-    let found;
+    let found: ClaimOutcome;
     try {
       found = await this.store.claim(key, fingerprint, this.options.leaseMs);
     } catch (error) {
@@ -125,8 +125,9 @@ class IdempotentRequests {
   readonly beforeSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
     const held = this.letGo(request);
     if (!held) return payload;
-    const answer = keepsAnswer(reply.statusCode) ? answerOf(reply, payload) : undefined;
-    if (keepsAnswer(reply.statusCode) && !answer) request.log.warn('idempotency: a streamed answer cannot be stored; the key is released (mark the route @SkipIdempotency)');
+    const keep = keepsAnswer(reply.statusCode);
+    const answer = keep ? answerOf(reply, payload) : undefined;
+    if (keep && !answer) request.log.warn('idempotency: a streamed answer cannot be stored; the key is released (mark the route @SkipIdempotency)');
     try {
       const settled = answer ? await this.store.complete(held.claim, answer, this.options.ttlSeconds) : await this.store.release(held.claim);
       if (!settled) request.log.warn('idempotency: the lease of a key ran out before its answer; the answer is not stored');
@@ -148,10 +149,12 @@ class IdempotentRequests {
   private hold(request: FastifyRequest, claim: Claim): void {
     const { leaseMs } = this.options;
     const renewal = setInterval(() => {
-      this.store
-        .renew(claim, leaseMs)
-        .then((renewed) => renewed || request.log.warn('idempotency: a key was lost while its request ran (its lease had run out)'))
-        .catch((error: unknown) => request.log.warn({ err: error }, 'idempotency: renewing a lease failed'));
+      this.store.renew(claim, leaseMs).then(
+        (renewed) => {
+          if (!renewed) request.log.warn('idempotency: a key was lost while its request ran (its lease had run out)');
+        },
+        (error: unknown) => request.log.warn({ err: error }, 'idempotency: renewing a lease failed'),
+      );
     }, leaseMs / 2);
     // A long request must not keep a stopping process alive for its renewals' sake.
     renewal.unref();
