@@ -43,6 +43,7 @@ export const EXAMPLE_PATHS = [
   'e2e/test/email-outbox.e2e-spec.ts',
   'e2e/test/email-smtp.e2e-spec.ts',
   'e2e/test/products.e2e-spec.ts',
+  'e2e/test/idempotency.e2e-spec.ts',
   'e2e/test/seed-routes.e2e-spec.ts',
   'e2e/test/shop.ts',
   'e2e/test/smtp-peer.ts',

@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { Body, type CanActivate, Controller, Get, Header, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import { Returns } from '@platform/http';
 import { ZodValidationPipe } from '@platform/validation';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -48,6 +49,10 @@ class ThingsController {
   @HttpCode(204)
   note(@Param('id', new ZodValidationPipe(ThingId)) _id: string, @Body(new ZodValidationPipe(Note)) _body: unknown): void {}
 
+  @Post('import')
+  @RouteConfig({ plainHeaders: true })
+  import(): void {}
+
   @Get('export')
   @Header('Content-Type', 'text/csv')
   export() {
@@ -88,6 +93,7 @@ describe('buildOpenApiDocument', () => {
       'get /things/{id}',
       'get /ui',
       'post /things',
+      'post /things/import',
       'post /things/{id}/notes/{note}',
     ]);
   });
@@ -128,6 +134,31 @@ describe('buildOpenApiDocument', () => {
 
   it('lists a mount as one entry any of whose schemes lets a request in', () => {
     expect(document.paths['/ui']!.get).toMatchObject({ 'x-platform-mount': true, security: [{ token: [] }, { basic: [] }] });
+  });
+
+  it('adds a header a platform piece reads to the operations it applies to, optional, with the answers it causes', () => {
+    const Key = z.string().min(1).max(8);
+    const withHeader = buildOpenApiDocument(describeController(ThingsController), {
+      ...options,
+      headers: [
+        {
+          name: 'Idempotency-Key',
+          description: 'Makes a retry safe.',
+          schema: Key,
+          appliesTo: (route) => route.method === 'POST' && route.routeConfig?.plainHeaders !== true,
+          responses: { '400': 'Or the key is not one.', '409': 'A request with the key is in progress.' },
+        },
+      ],
+    });
+    const header = { name: 'Idempotency-Key', in: 'header', required: false, description: 'Makes a retry safe.', schema: input(Key) };
+    const create = withHeader.paths['/things']!.post!;
+    expect(create.parameters).toEqual([header]);
+    expect(create.responses['400']!.description).toBe('The input does not match its schema; the message names every problem. Or the key is not one.');
+    expect(create.responses['409']).toEqual({ description: 'A request with the key is in progress.', content: { 'application/json': { schema: { $ref: '#/components/schemas/HttpErrorBody' } } } });
+    expect(withHeader.paths['/things/{id}/notes/{note}']!.post!.parameters).toContainEqual(header);
+    // The route config (@RouteConfig) reaches appliesTo; GET routes were left out by the rule.
+    expect(withHeader.paths['/things/import']!.post!.parameters).toBeUndefined();
+    expect(withHeader.paths['/things']!.get!.parameters).not.toContainEqual(header);
   });
 
   it('refuses a guard it has no security scheme for, rather than document an open route', () => {

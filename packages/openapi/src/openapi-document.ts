@@ -1,6 +1,7 @@
 import { STATUS_CODES } from 'node:http';
 import type { CanActivate, Type } from '@nestjs/common';
 import { HttpErrorBody } from '@platform/http';
+import type { z } from 'zod';
 import { type JsonSchema, toJsonSchema } from './json-schema.js';
 import type { RouteDescription, ValidatedInput } from './route-metadata.js';
 
@@ -20,6 +21,22 @@ export interface DocumentedMount {
   security: string[];
 }
 
+/**
+ * A request header that a platform piece reads on some routes, not the routes themselves
+ * (Idempotency-Key on unsafe routes, from @platform/idempotency): documented, optional, on
+ * each operation it applies to, with the answers it can cause.
+ */
+export interface DocumentedHeader {
+  name: string;
+  description: string;
+  /** What the header's value is checked against. */
+  schema: z.ZodType;
+  /** Whether a route takes the header: the rule the piece itself applies, so both agree. */
+  appliesTo(route: RouteDescription): boolean;
+  /** The answers the header can cause, by status (a status the route already has keeps both descriptions). */
+  responses?: Readonly<Record<string, string>>;
+}
+
 export interface OpenApiOptions {
   info: { title: string; version: string; description?: string };
   /** Every security scheme the document names, by name. */
@@ -27,6 +44,8 @@ export interface OpenApiOptions {
   /** Which scheme each guard enforces; a route behind a guard not listed here fails the build. */
   guards?: ReadonlyArray<{ guard: Type<CanActivate>; scheme: string }>;
   mounts?: readonly DocumentedMount[];
+  /** Request headers read on some routes by the platform (see DocumentedHeader). */
+  headers?: readonly DocumentedHeader[];
 }
 
 export interface OpenApiDocument {
@@ -41,8 +60,9 @@ export const MOUNT_EXTENSION = 'x-platform-mount';
 
 interface Parameter {
   name: string;
-  in: 'path' | 'query';
+  in: 'path' | 'query' | 'header';
   required: boolean;
+  description?: string;
   schema: JsonSchema;
 }
 
@@ -67,7 +87,7 @@ export function toOpenApiPath(path: string): string {
 }
 
 /** The properties of an object schema as parameters; anything else cannot be spread into a query. */
-function spreadObject(json: JsonSchema, location: Parameter['in'], route: RouteDescription): Parameter[] {
+function spreadObject(json: JsonSchema, location: 'path' | 'query', route: RouteDescription): Parameter[] {
   if (json.type !== 'object' || typeof json.properties !== 'object') {
     throw new Error(`${route.handler}: a whole-${location} schema must be a z.object to be documented`);
   }
@@ -80,7 +100,7 @@ function spreadObject(json: JsonSchema, location: Parameter['in'], route: RouteD
   }));
 }
 
-function parametersOf(route: RouteDescription): Parameter[] {
+function parametersOf(route: RouteDescription, headers: readonly DocumentedHeader[]): Parameter[] {
   const parameters: Parameter[] = [];
   const validated = (location: ValidatedInput['in']) => route.inputs.filter((input) => input.in === location);
   const pathInputs = validated('path').flatMap((input) =>
@@ -95,6 +115,9 @@ function parametersOf(route: RouteDescription): Parameter[] {
     if (input.name) parameters.push({ name: input.name, in: 'query', required: !input.schema.safeParse(undefined).success, schema: json });
     else parameters.push(...spreadObject(json, 'query', route));
   }
+  for (const header of headers) {
+    parameters.push({ name: header.name, in: 'header', required: false, description: header.description, schema: toJsonSchema(header.schema, 'input') });
+  }
   return parameters;
 }
 
@@ -106,7 +129,7 @@ function requestBodyOf(route: RouteDescription): Operation['requestBody'] {
   return { required: !body.schema.safeParse(undefined).success, content: { 'application/json': { schema: toJsonSchema(body.schema, 'input') } } };
 }
 
-function responsesOf(route: RouteDescription): Operation['responses'] {
+function responsesOf(route: RouteDescription, headers: readonly DocumentedHeader[]): Operation['responses'] {
   const success: Operation['responses'][string] = { description: STATUS_CODES[route.status] ?? 'Success' };
   if (route.status !== 204) {
     if (route.response) success.content = { 'application/json': { schema: toJsonSchema(route.response, 'output') } };
@@ -115,6 +138,10 @@ function responsesOf(route: RouteDescription): Operation['responses'] {
   const responses: Operation['responses'] = { [String(route.status)]: success };
   if (route.inputs.length > 0) responses['400'] = errorResponse('The input does not match its schema; the message names every problem.');
   if (route.guards.length > 0) responses['401'] = errorResponse('Missing or wrong credentials.');
+  for (const [status, description] of headers.flatMap((header) => Object.entries(header.responses ?? {}))) {
+    const existing = responses[status];
+    responses[status] = errorResponse(existing ? `${existing.description} ${description}` : description);
+  }
   return responses;
 }
 
@@ -132,7 +159,8 @@ function securityOf(route: RouteDescription, options: OpenApiOptions): Operation
 }
 
 function operationOf(route: RouteDescription, options: OpenApiOptions): Operation {
-  const parameters = parametersOf(route);
+  const headers = (options.headers ?? []).filter((header) => header.appliesTo(route));
+  const parameters = parametersOf(route, headers);
   const requestBody = requestBodyOf(route);
   const security = securityOf(route, options);
   return {
@@ -140,7 +168,7 @@ function operationOf(route: RouteDescription, options: OpenApiOptions): Operatio
     tags: [route.tag],
     ...(parameters.length > 0 && { parameters }),
     ...(requestBody && { requestBody }),
-    responses: responsesOf(route),
+    responses: responsesOf(route, headers),
     ...(security && { security }),
   };
 }

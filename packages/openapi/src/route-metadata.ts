@@ -2,6 +2,7 @@ import { type CanActivate, RequestMethod, type Type } from '@nestjs/common';
 import { GUARDS_METADATA, HEADERS_METADATA, HTTP_CODE_METADATA, METHOD_METADATA, PATH_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { MetadataScanner } from '@nestjs/core';
+import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
 import { RESPONSE_SCHEMA } from '@platform/http';
 import { ZodValidationPipe } from '@platform/validation';
 import type { z } from 'zod';
@@ -30,6 +31,8 @@ export interface RouteDescription {
   /** The Content-Type a handler sets with @Header, if it does. */
   contentType?: string;
   guards: Array<Type<CanActivate>>;
+  /** The Fastify route config Nest passes on (`@RouteConfig`, and decorators built on it such as @SkipIdempotency). */
+  routeConfig?: Readonly<Record<string, unknown>>;
 }
 
 const scanner = new MetadataScanner();
@@ -103,6 +106,7 @@ export function describeController(controller: Type): RouteDescription[] {
       response: Reflect.getMetadata(RESPONSE_SCHEMA, handler) as z.ZodType | undefined,
       contentType: headers.find((header) => header.name.toLowerCase() === 'content-type')?.value,
       guards: guardsOf(controller, handler),
+      routeConfig: Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) as Record<string, unknown> | undefined,
     };
     for (const prefix of prefixes.length > 0 ? prefixes : ['']) {
       for (const path of paths) routes.push({ ...route, path: joinPath(prefix, path) });

@@ -6,6 +6,7 @@ import { serverOptions } from '@platform/transport'; // @example
 import { AppModule } from './app.module.js';
 import { registerSessions } from './auth/sessions.js'; // @example
 import { loadGatewayConfig } from './config.js';
+import { registerIdempotencyKeys } from './idempotency/idempotency-keys.js';
 
 /** Starts the gateway: the platform's only public HTTP API. */
 export async function bootstrap(telemetry: Telemetry): Promise<void> {
@@ -24,7 +25,11 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     // Downstream connections show in readiness as degraded, never as down (see TransportReadiness).
     readiness: [TransportReadiness],
     http: { trustProxy: config.TRUST_PROXY },
-    configure: (app) => registerSessions(app, config), // @example: the session cookie of /auth
+    configure: async (app) => {
+      await registerSessions(app, config); // @example: the session cookie of /auth
+      // Idempotency-Key on every unsafe route: before the routes are registered (at listen).
+      registerIdempotencyKeys(app, config);
+    },
   });
   if (!config.ADMIN_TOKEN) logger.warn('ADMIN_TOKEN is not set: every admin route answers 401');
 }

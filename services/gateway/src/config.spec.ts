@@ -43,6 +43,17 @@ describe('gateway config', () => {
   });
   // @example-end
 
+  it('keeps idempotent answers 24 h by default, between a minute and a week', () => {
+    expect(loadGatewayConfig(REQUIRED).IDEMPOTENCY_TTL_SECONDS).toBe(86_400);
+    expect(loadGatewayConfig({ ...REQUIRED, IDEMPOTENCY_TTL_SECONDS: '3600' }).IDEMPOTENCY_TTL_SECONDS).toBe(3_600);
+    expect(configProblems(() => loadGatewayConfig({ ...REQUIRED, IDEMPOTENCY_TTL_SECONDS: '59' }))).toEqual([
+      'IDEMPOTENCY_TTL_SECONDS: Too small: expected number to be >=60',
+    ]);
+    expect(configProblems(() => loadGatewayConfig({ ...REQUIRED, IDEMPOTENCY_TTL_SECONDS: '604801' }))).toEqual([
+      'IDEMPOTENCY_TTL_SECONDS: Too big: expected number to be <=604800',
+    ]);
+  });
+
   it('trusts X-Forwarded-For only from the proxies named in TRUST_PROXY', () => {
     expect(trust('false')).toBe(false);
     expect(trust('true')).toBe(true);

@@ -41,6 +41,12 @@ const GatewayEnv = z.object({
   /** Bearer token of the admin routes; without it they answer 401 to everyone. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   TRUST_PROXY: trustProxy().default(false),
+  /**
+   * How long the answer to a request with an Idempotency-Key is kept and replayed to its
+   * retries (published to clients in the API document). At least a minute: shorter than a
+   * client's retry loop, a retry would run the request again.
+   */
+  IDEMPOTENCY_TTL_SECONDS: positiveInt().min(60).max(7 * 86_400).default(86_400),
   // @example-begin: the example's routes (sessions, the product cache, the dev outbox)
   /** Development-only routes (the email outbox). Never on in production. */
   DEV_ENDPOINTS: bool().default(false),

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { METHOD_METADATA, ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { RESPONSE_SCHEMA } from '@platform/http';
+import { IdempotencyKeyHeader } from '@platform/idempotency';
 import { ZodValidationPipe } from '@platform/validation';
 import { RedisServer, ServiceProcess, routeTableOf } from '@platform/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
@@ -15,13 +16,14 @@ interface Parameter {
   name: string;
   in: string;
   required: boolean;
+  description?: string;
   schema: JsonSchema;
 }
 interface Operation {
   operationId?: string;
   parameters?: Parameter[];
   requestBody?: { required: boolean; content: Record<string, { schema: JsonSchema }> };
-  responses: Record<string, { content?: Record<string, { schema?: JsonSchema }> }>;
+  responses: Record<string, { description?: string; content?: Record<string, { schema?: JsonSchema }> }>;
   security?: Array<Record<string, string[]>>;
   'x-platform-mount'?: boolean;
 }
@@ -48,6 +50,9 @@ async function gatewayControllers(): Promise<Array<new (...args: never[]) => obj
 }
 
 const ADMIN_TOKEN = 'docs-admin-token-0123456789abcdef';
+
+/** The Idempotency-Key parameter of an operation, if it offers one. */
+const idempotencyKeyOf = (operation: Operation) => operation.parameters?.find((parameter) => parameter.in === 'header' && parameter.name === 'Idempotency-Key');
 
 /**
  * The gateway's API document, read from the running gateway: valid OpenAPI 3.1, listing
@@ -176,6 +181,30 @@ describe('the API document (GET /docs/openapi.json)', () => {
     expect(operationOf('ProductsController.watch')?.security).toEqual([{ session: [] }]);
     expect(operationOf('ProductsController.get')?.security).toBeUndefined();
     // @example-end
+  });
+
+  it('offers the optional Idempotency-Key header on every unsafe operation but those that skip it, and on no other', () => {
+    // Routes whose answer cannot be replayed (@SkipIdempotency).
+    const skipping = new Set<string>([
+      'AuthController.login', // @example: its answer is a session cookie, never stored
+      'AuthController.logout', // @example
+    ]);
+    const unsafe = operations().filter(({ method, operation }) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) && !skipping.has(operation.operationId!));
+    expect(unsafe.map(({ operation }) => operation.operationId)).toEqual(expect.arrayContaining(['AdminConfigController.update', 'DeadLettersController.replay']));
+    expect(unsafe.map(({ operation }) => operation.operationId)).toEqual(expect.arrayContaining(['ProductsController.create', 'ProductsController.updateStock'])); // @example
+    for (const { method, path, operation } of unsafe) {
+      const header = idempotencyKeyOf(operation);
+      expect({ route: `${method} ${path}`, required: header?.required, schema: header?.schema }).toEqual({
+        route: `${method} ${path}`,
+        required: false,
+        schema: jsonSchemaOf(IdempotencyKeyHeader, 'input'),
+      });
+      // The retention the draft says a server must publish, and the answers the key adds.
+      expect(header!.description).toContain('kept for 24 h');
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['400', '409', '422']));
+    }
+    const others = operations().filter(({ operation }) => !unsafe.some((candidate) => candidate.operation === operation));
+    expect(others.filter(({ operation }) => idempotencyKeyOf(operation)).map(({ method, path }) => `${method} ${path}`)).toEqual([]);
   });
 
   it('serves a page that loads only this server\'s own files, under a CSP that forbids any other origin', async () => {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res, Us
 import { Account, Credentials, PasswordResetConfirmation, PasswordResetRequest, Registration } from '@contracts/accounts';
 import { EmailAddress } from '@contracts/notifications';
 import { Returns } from '@platform/http';
+import { SkipIdempotency } from '@platform/idempotency';
 import { ZodValidationPipe } from '@platform/validation';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -38,9 +39,12 @@ export class AuthController {
 
   /**
    * A new session id on every login (regenerate: the old one is deleted from Redis), so a
-   * session id planted before login (session fixation) is worthless after it.
+   * session id planted before login (session fixation) is worthless after it. No
+   * Idempotency-Key: the answer that matters is its session cookie, which is never stored,
+   * so a replay would answer 200 without a session; a second login is harmless anyway.
    */
   @Post('login')
+  @SkipIdempotency()
   @HttpCode(HttpStatus.OK)
   @Returns(SessionOwner)
   async login(
@@ -68,8 +72,13 @@ export class AuthController {
     return { email: user.email };
   }
 
-  /** Deletes the session from Redis and clears the cookie; 204 with or without a session. */
+  /**
+   * Deletes the session from Redis and clears the cookie; 204 with or without a session. No
+   * Idempotency-Key: a replay (to another session of the account) would neither end that
+   * session nor clear its cookie.
+   */
   @Post('logout')
+  @SkipIdempotency()
   @HttpCode(HttpStatus.NO_CONTENT)
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
     const user = request.session.user;

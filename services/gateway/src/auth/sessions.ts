@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
 import { DOCS_PATH } from '@platform/openapi';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
@@ -45,6 +46,15 @@ export async function registerSessions(app: NestFastifyApplication, config: Gate
       maxAge: maxAgeSeconds * 1_000,
     },
   });
+}
+
+/**
+ * The caller of a request, for its Idempotency-Keys: the account of a logged-in session, so
+ * a user's retry finds its answer from another address (a phone changing networks); undefined
+ * without a valid session (the client address is used then).
+ */
+export function sessionAccountId(request: FastifyRequest): string | undefined {
+  return request.session?.user?.id;
 }
 
 function isPlatformRoute(url: string): boolean {

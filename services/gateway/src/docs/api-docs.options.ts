@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { AdminTokenGuard } from '@platform/http';
+import { idempotencyKeyParameter } from '@platform/idempotency';
 import type { OpenApiOptions } from '@platform/openapi';
 import { BULL_BOARD_PATH } from '../admin/bull-board.js';
 import { SessionGuard } from '../auth/session.guard.js'; // @example
@@ -31,6 +32,8 @@ export function gatewayApiDocs(config: GatewayConfig): OpenApiOptions {
       { guard: AdminTokenGuard, scheme: 'adminToken' },
       { guard: SessionGuard, scheme: 'session' }, // @example
     ],
+    // Idempotency-Key on the routes registerIdempotencyKeys serves it on (one rule for both).
+    headers: [idempotencyKeyParameter({ ttlSeconds: config.IDEMPOTENCY_TTL_SECONDS })],
     mounts: [
       {
         path: BULL_BOARD_PATH,

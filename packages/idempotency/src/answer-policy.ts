@@ -1,0 +1,40 @@
+/**
+ * Whether an answer is stored (and every retry with the key gets it back) or the key is
+ * released (and a retry runs the route again). The rule: a retry with the same key must never
+ * be the second run of something that may have happened. So the key is released only when
+ * the answer says nothing happened, and stored in every other case:
+ *
+ * - 2xx, 3xx: it happened. Stored.
+ * - 4xx: refused before anything changed (the platform's rule: bad input is a 400 that
+ *   changes nothing; a service's 404 or 409 is a refusal too). Released, so a retry runs and is
+ *   judged again: it gets the same refusal while nothing changed, and the route's real answer
+ *   once the cause is gone (the product exists now, the rate limit has passed). The draft
+ *   lets the server choose which errors it keeps; keeping a 400 for 24 h would only turn a
+ *   corrected retry into a 422.
+ * - 503: not delivered (the transport or Redis unreachable, a replica draining). Released.
+ * - 500, 502: a handler failed part way, and 504: no answer within the deadline while the
+ *   service may still complete the request. The outcome is unknown, so they are stored:
+ *   releasing would let the retry create a second product when the first call did land after
+ *   the deadline. The replayed 504 (with Idempotent-Replayed) tells the client the outcome is
+ *   unknown: it checks the resource before sending the request again under a new key.
+ */
+export function keepsAnswer(status: number): boolean {
+  if (status === 503) return false;
+  return status < 400 || status >= 500;
+}
+
+/**
+ * The answer headers a replay repeats. Never `set-cookie` (a session id must not sit in Redis
+ * in clear, and a replay must not hand out a session); never hop-by-hop or length headers,
+ * which Fastify sets for the bytes it sends.
+ */
+export const REPLAYED_HEADERS: readonly string[] = [
+  'content-type',
+  'content-language',
+  'content-location',
+  'location',
+  'link',
+  'etag',
+  'last-modified',
+  'retry-after',
+];
