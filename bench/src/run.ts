@@ -12,6 +12,7 @@ import { renderReport, type RunResults } from './report.js';
 import type { ScenarioResult } from './results.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from './scenario.js';
 import { cacheScenario } from './scenarios/cache.js'; // @example
+import { countersScenario } from './scenarios/counters.js';
 import { httpScenario } from './scenarios/http.js'; // @example
 import { loginScenario } from './scenarios/login.js'; // @example
 import { observabilityScenario } from './scenarios/observability.js'; // @example
@@ -20,10 +21,11 @@ import { replicasScenario } from './scenarios/replicas.js';
 import { rpcScenario } from './scenarios/rpc.js';
 import { settingsFromEnv } from './settings.js';
 
-/** The transport's own scenarios, then the example domain's (the services, end to end). */
+/** The platform's own scenarios (transports, counters), then the example domain's (the services, end to end). */
 const SCENARIOS: Scenario[] = [
   rpcScenario,
   replicasScenario,
+  countersScenario,
   // @example-begin
   httpScenario,
   queuesScenario,

@@ -4,6 +4,7 @@ import { benchDir } from './paths.js';
 export const SCENARIOS = [
   'rpc',
   'replicas',
+  'counters',
   // @example-begin: the example domain's scenarios (the services, end to end)
   'http',
   'queues',

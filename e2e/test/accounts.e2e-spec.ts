@@ -322,6 +322,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
       expect(status).toBe(200);
       expect(body).toEqual({
         version: expect.any(Number),
+        generation: expect.stringMatching(/^[0-9a-f]{12}$/),
         values: { 'auth.loginMaxAttempts': 5, 'auth.loginWindowSeconds': 60, 'auth.resetTokenTtlSeconds': 900, 'auth.resetEmailIntervalSeconds': 60, 'catalog.cacheTtlSeconds': 60 },
       });
     });

@@ -13,17 +13,27 @@ import type { CounterContract } from '@platform/contracts';
  *   `{"help": "...", "labels": ["result"]}`. A writer sets a counter's entry in the same
  *   transaction as its increments (and at start for the counters it declares), so the reader
  *   finds every counter that has a value without knowing their list. A counter name ends in
- *   `_total` (defineCounter), so no counter's hash can be the index.
+ *   `_total` (defineCounter), so no counter's hash can be the index;
+ * - one marker per flushed batch, `platform:counters:batch:<batch id>`, a string with an expiry,
+ *   written in the same script as the batch's increments: its presence means "this batch was
+ *   applied", so a batch sent again after a lost reply is not counted twice (see
+ *   counter-batch.ts). Readers ignore these keys (they find counters through the index).
  */
 export const COUNTER_KEY_PREFIX = 'platform:counters:';
 export const COUNTER_INDEX_KEY = `${COUNTER_KEY_PREFIX}index`;
+export const COUNTER_BATCH_KEY_PREFIX = `${COUNTER_KEY_PREFIX}batch:`;
 
 /** The labels a counter takes: exactly the names its contract declares. */
 export type CounterLabels<C extends CounterContract> = Record<C['labels'][number], string>;
 
 /** The hash that keeps `counter`. */
-export function counterKey(counter: CounterContract): string {
+export function counterKey(counter: Pick<CounterContract, 'name'>): string {
   return `${COUNTER_KEY_PREFIX}${counter.name}`;
+}
+
+/** The marker that says the batch `id` was applied. */
+export function batchMarkerKey(id: string): string {
+  return `${COUNTER_BATCH_KEY_PREFIX}${id}`;
 }
 
 /** The hash field of one label set; throws when the names differ from the counter's. */

@@ -1,11 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { CounterContract } from '@platform/contracts';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
-import { COUNTER_INDEX_KEY, type CounterLabels, counterKey, encodeLabels, indexEntry } from './counter-keys.js';
+import { type BatchIncrement, type CounterBatch, writeBatch } from './counter-batch.js';
+import { type CounterLabels, encodeLabels, indexEntry } from './counter-keys.js';
 import { COUNTERS_OPTIONS, type CountersOptions, DEFAULT_FLUSH_INTERVAL_MS } from './counters.constants.js';
 
-/** Increments not yet in Redis: counter name -> field -> amount. */
+/** Increments not yet in a batch: counter name -> field -> amount. */
 type Pending = Map<string, Map<string, number>>;
 
 /**
@@ -13,12 +15,18 @@ type Pending = Map<string, Map<string, number>>;
  * every replica and survive restarts; metrics-exporter exports them once for the platform.
  *
  * `increment` never touches Redis: it adds to an in-memory table that is flushed every
- * `flushIntervalMs` as one MULTI of HINCRBYs (one round trip, all or nothing), and once
+ * `flushIntervalMs` as one batch (one script, one round trip, see counter-batch.ts), and once
  * more at shutdown. While Redis is unreachable the table keeps accumulating (its size is
- * bounded by the number of label sets, not by traffic) and the next flush sends it all.
+ * bounded by the number of label sets, not by traffic) and the next batch sends it all.
  * A crash loses at most one interval of increments.
  *
- * Each flush also writes the index entry of every counter in it, in the same transaction, so
+ * Each increment is counted once, even when Redis applies a batch but its reply is lost (a
+ * command timeout while Redis is blocked, a connection dropped after the write): every batch
+ * has an id, Redis keeps a marker of the ids it applied, and a batch that was not answered is
+ * sent again unchanged, with its id, before any newer one, so Redis applies it at most once.
+ * New increments meanwhile go to the next batch.
+ *
+ * Each batch also writes the index entry of every counter in it, in the same script, so
  * metrics-exporter can never see a total without knowing its counter, whatever Redis lost.
  * Counters declared up front (CountersModule.forFeature) are indexed by the first flush,
  * right after the application starts.
@@ -31,6 +39,10 @@ export class Counters implements OnModuleInit, OnApplicationBootstrap, OnApplica
   private readonly known = new Map<string, CounterContract>();
   /** Declared counters whose index entry no flush has written yet. */
   private readonly unindexed = new Set<string>();
+  /** The batch sent last, until Redis answers it: sent again as it is before anything newer. */
+  private unanswered: CounterBatch | undefined;
+  /** Batches answered since the last batch was made: the next one shortens their markers. */
+  private answered: string[] = [];
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastError = '';
@@ -74,20 +86,29 @@ export class Counters implements OnModuleInit, OnApplicationBootstrap, OnApplica
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     await this.flush();
-    if (this.pending.size > 0) this.logger.warn(`${this.pendingTotal()} counter increments could not be written to Redis before stopping`);
+    const unsent = this.pendingTotal();
+    const unconfirmed = this.unanswered ? sum(this.unanswered.increments) : 0;
+    if (unsent > 0) this.logger.warn(`${unsent} counter increments could not be written to Redis before stopping`);
+    if (unconfirmed > 0) this.logger.warn(`${unconfirmed} counter increments were sent in a batch Redis did not answer before stopping: they may or may not be counted`);
   }
 
   /** Writes every pending increment now; resolves when Redis has them (or they were kept for later). */
   async flush(): Promise<void> {
     // One flush at a time: a second caller waits for the running one, then sends what is left.
     while (this.flushing) await this.flushing;
-    if (this.pending.size === 0 && this.unindexed.size === 0) return;
-    const batch = this.pending;
-    this.pending = new Map();
-    this.flushing = this.send(batch, [...new Set([...this.unindexed, ...batch.keys()])]).finally(() => {
+    this.flushing = this.flushOnce().finally(() => {
       this.flushing = undefined;
     });
     await this.flushing;
+  }
+
+  private async flushOnce(): Promise<void> {
+    // An unanswered batch may have been applied: it goes first, unchanged (its marker makes a
+    // second application a no-op). A new batch is made only once Redis answered it, so at most
+    // one batch is ever in doubt; the pending table absorbs new increments meanwhile.
+    if (this.unanswered && !(await this.send(this.unanswered))) return;
+    if (this.pending.size === 0 && this.unindexed.size === 0) return;
+    await this.send(this.nextBatch());
   }
 
   /** Whether `counter` is new to this process; throws when its name was declared differently. */
@@ -102,56 +123,61 @@ export class Counters implements OnModuleInit, OnApplicationBootstrap, OnApplica
     return true;
   }
 
-  private async send(batch: Pending, indexed: readonly string[]): Promise<void> {
-    const multi = this.redis.multi();
-    const increments: Array<[name: string, field: string, amount: number]> = [];
-    // First command of the transaction: the index entries (the replies of the HINCRBYs follow).
-    const indexOffset = indexed.length > 0 ? 1 : 0;
-    if (indexed.length > 0) multi.hset(COUNTER_INDEX_KEY, Object.fromEntries(indexed.map((name) => [name, indexEntry(this.known.get(name)!)])));
-    for (const [name, fields] of batch) {
-      for (const [field, amount] of fields) {
-        multi.hincrby(counterKey(this.known.get(name)!), field, amount);
-        increments.push([name, field, amount]);
-      }
-    }
-    // What was not applied is kept for the next flush, and why.
-    let unapplied: Pending = new Map();
+  /** The pending increments and index entries as a new batch, with an id of its own. */
+  private nextBatch(): CounterBatch {
+    const increments: BatchIncrement[] = [];
+    for (const [name, fields] of this.pending) for (const [field, amount] of fields) increments.push({ name, field, amount });
+    const indexed = [...new Set([...this.unindexed, ...this.pending.keys()])];
+    const batch: CounterBatch = {
+      id: randomUUID(),
+      index: indexed.map((name) => [name, indexEntry(this.known.get(name)!)] as const),
+      increments,
+      answered: this.answered,
+    };
+    this.pending = new Map();
+    this.answered = [];
+    return batch;
+  }
+
+  /** Sends `batch`; whether Redis answered (if not, it stays the unanswered batch). */
+  private async send(batch: CounterBatch): Promise<boolean> {
+    this.unanswered = batch;
     let failure: unknown;
     try {
-      const replies = await multi.exec();
-      if (replies === null) {
-        // The transaction was discarded: nothing of it was applied.
-        [unapplied, failure] = [batch, new Error('transaction discarded')];
+      const outcome = await writeBatch(this.redis, batch);
+      this.unanswered = undefined;
+      this.answered.push(batch.id);
+      if (outcome.kind === 'duplicate') {
+        // An earlier delivery was applied whole; what it may have refused is not known any more.
+        for (const [name] of batch.index) this.unindexed.delete(name);
       } else {
-        // An error inside EXEC (e.g. a field that is not an integer) fails that command only:
-        // Redis applied the others, so only the failed increments are kept.
-        const [indexError] = indexOffset > 0 ? replies[0]! : [null];
-        if (indexError) for (const name of indexed) this.unindexed.add(name);
-        else for (const name of indexed) this.unindexed.delete(name);
-        const failed = replies.slice(indexOffset).flatMap(([error], i) => (error ? [{ error, increment: increments[i]! }] : []));
-        [unapplied, failure] = [pendingOf(failed.map(({ increment }) => increment)), failed[0]?.error ?? indexError ?? undefined];
+        for (const [name] of batch.index) {
+          if (outcome.indexError) this.unindexed.add(name);
+          else this.unindexed.delete(name);
+        }
+        // Refused increments changed nothing: they go to the next batch, under its new id.
+        for (const { increment } of outcome.refused) this.restore(increment);
+        failure = outcome.refused[0]?.error ?? outcome.indexError;
       }
     } catch (error) {
-      // The connection failed: nothing of this batch was applied.
-      [unapplied, failure] = [batch, error];
+      // No answer: Redis may have applied the batch or not. It is sent again as it is.
+      failure = error;
     }
     if (failure === undefined) {
       if (this.lastError) this.logger.log('counters are written to Redis again');
       this.lastError = '';
-      return;
+      return true;
     }
-    this.restore(unapplied);
     const message = failure instanceof Error ? failure.message : String(failure);
     if (message !== this.lastError) this.logger.warn(`cannot write counters to Redis (${message}); keeping them for the next flush`);
     this.lastError = message;
+    return this.unanswered === undefined;
   }
 
-  private restore(batch: Pending): void {
-    for (const [name, fields] of batch) {
-      let current = this.pending.get(name);
-      if (!current) this.pending.set(name, (current = new Map()));
-      for (const [field, amount] of fields) current.set(field, (current.get(field) ?? 0) + amount);
-    }
+  private restore({ name, field, amount }: BatchIncrement): void {
+    let fields = this.pending.get(name);
+    if (!fields) this.pending.set(name, (fields = new Map()));
+    fields.set(field, (fields.get(field) ?? 0) + amount);
   }
 
   private pendingTotal(): number {
@@ -161,13 +187,6 @@ export class Counters implements OnModuleInit, OnApplicationBootstrap, OnApplica
   }
 }
 
-/** The increments as a batch, to put back into the pending ones. */
-function pendingOf(increments: ReadonlyArray<[name: string, field: string, amount: number]>): Pending {
-  const pending: Pending = new Map();
-  for (const [name, field, amount] of increments) {
-    let fields = pending.get(name);
-    if (!fields) pending.set(name, (fields = new Map()));
-    fields.set(field, (fields.get(field) ?? 0) + amount);
-  }
-  return pending;
+function sum(increments: readonly BatchIncrement[]): number {
+  return increments.reduce((total, { amount }) => total + amount, 0);
 }

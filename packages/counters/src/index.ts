@@ -1,4 +1,14 @@
 export {
+  ANSWERED_MARKER_TTL_SECONDS,
+  BATCH_MARKER_TTL_SECONDS,
+  type BatchIncrement,
+  type BatchOutcome,
+  type CounterBatch,
+  writeBatch,
+} from './counter-batch.js';
+export {
+  batchMarkerKey,
+  COUNTER_BATCH_KEY_PREFIX,
   COUNTER_INDEX_KEY,
   COUNTER_KEY_PREFIX,
   type CounterLabels,

@@ -1,10 +1,24 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type CounterContract, defineCounter } from '@platform/contracts';
 import { RedisModule } from '@platform/redis';
 import { RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { COUNTER_INDEX_KEY, Counters, CountersModule, readCounterIndex, readCounters } from '../src/index.js';
+import {
+  ANSWERED_MARKER_TTL_SECONDS,
+  BATCH_MARKER_TTL_SECONDS,
+  batchMarkerKey,
+  COUNTER_BATCH_KEY_PREFIX,
+  COUNTER_INDEX_KEY,
+  type CounterBatch,
+  Counters,
+  CountersModule,
+  indexEntry,
+  readCounterIndex,
+  readCounters,
+  writeBatch,
+} from '../src/index.js';
 
 /** Counters as a service would declare them (names are the metrics', in the test's own namespace). */
 const TestCounters = {
@@ -29,6 +43,26 @@ async function startService(redis: RedisServer, flushIntervalMs: number, declare
   const app = await NestFactory.createApplicationContext(ServiceModule, { logger: false });
   await app.init();
   return app;
+}
+
+/**
+ * Keeps Redis busy for `ms` (a script runs alone: every other client waits), as a slow script
+ * or a big KEYS would. Below Redis' busy-reply-threshold (5 s), so the others are not refused
+ * with BUSY, just not answered. DEBUG SLEEP would do it too, but the test server is started
+ * without enable-debug-command.
+ */
+const BUSY_SCRIPT = `
+local function now() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000) end
+local deadline = now() + tonumber(ARGV[1])
+while now() < deadline do end
+return 1
+`;
+
+/** The ids of the batches whose markers exist, with their remaining TTL in seconds. */
+async function markers(client: Redis): Promise<Map<string, number>> {
+  const keys = await client.keys(`${COUNTER_BATCH_KEY_PREFIX}*`);
+  const ttls = await Promise.all(keys.map((key) => client.ttl(key)));
+  return new Map(keys.map((key, i) => [key.slice(COUNTER_BATCH_KEY_PREFIX.length), ttls[i]!]));
 }
 
 /** How many times Redis ran `command` (INFO commandstats). */
@@ -68,9 +102,9 @@ describe('counters against a real Redis', () => {
     await waitFor('the flush', async () => (await client.hget('platform:counters:test_logins_total', 'result=success')) === '900');
     expect(await client.hgetall('platform:counters:test_logins_total')).toEqual({ 'result=success': '900', 'result=failure': '100' });
     expect(await client.hget('platform:counters:test_product_views_total', '')).toBe('6');
-    // One HINCRBY per label set, in one transaction.
+    // One HINCRBY per label set, in one script: one round trip.
     expect(await calls(client, 'hincrby')).toBe(3);
-    expect(await calls(client, 'exec')).toBe(1);
+    expect((await calls(client, 'eval')) + (await calls(client, 'evalsha'))).toBe(1);
     await app.close();
   });
 
@@ -154,6 +188,77 @@ describe('counters against a real Redis', () => {
     await client.hdel('platform:counters:test_logins_total', 'result=success');
     await counters.flush();
     expect(await client.hget('platform:counters:test_logins_total', 'result=success')).toBe('2');
+    await app.close();
+  });
+
+  it('counts an increment once when Redis applies its batch but the reply times out, and the batch is sent again', async () => {
+    const app = await startService(redis, 60_000);
+    const counters = app.get(Counters);
+    const blocker = redis.client();
+    await blocker.ping();
+    // Redis is blocked for longer than the command connection's timeout (2 s).
+    const busy = blocker.eval(BUSY_SCRIPT, 0, 2_500);
+    await sleep(200);
+    counters.increment(TestCounters.logins, { result: 'success' });
+    const started = Date.now();
+    await counters.flush();
+    // The flush gave up waiting: its batch is kept, unanswered.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+    await busy;
+    // ... while Redis applied it once the script ended.
+    await waitFor('the batch sent during the block', async () => (await client.hget('platform:counters:test_logins_total', 'result=success')) === '1');
+    const [id] = [...(await markers(client)).keys()];
+
+    // Sent again unchanged, under the same id: a no-op this time.
+    await counters.flush();
+    await counters.flush();
+    expect(await calls(client, 'evalsha')).toBe(1);
+    expect([...(await markers(client)).keys()]).toEqual([id]);
+    expect(await client.hget('platform:counters:test_logins_total', 'result=success')).toBe('1');
+
+    // New increments go in a new batch, counted once as well.
+    counters.increment(TestCounters.logins, { result: 'success' }, 2);
+    await counters.flush();
+    expect(await client.hget('platform:counters:test_logins_total', 'result=success')).toBe('3');
+    blocker.disconnect();
+    await app.close();
+  });
+
+  it('applies a batch once however often it is delivered, index included', async () => {
+    const batch: CounterBatch = {
+      id: 'batch-1',
+      index: [[TestCounters.logins.name, indexEntry(TestCounters.logins)]],
+      increments: [
+        { name: TestCounters.logins.name, field: 'result=success', amount: 4 },
+        { name: TestCounters.logins.name, field: 'result=failure', amount: 1 },
+      ],
+      answered: [],
+    };
+    expect(await writeBatch(client, batch)).toEqual({ kind: 'applied', indexError: undefined, refused: [] });
+    await client.hdel(COUNTER_INDEX_KEY, TestCounters.logins.name);
+    // The marker exists: nothing of the batch is written again, not even the index entry.
+    expect(await writeBatch(client, batch)).toEqual({ kind: 'duplicate' });
+    expect(await client.hgetall('platform:counters:test_logins_total')).toEqual({ 'result=success': '4', 'result=failure': '1' });
+    expect(await client.hlen(COUNTER_INDEX_KEY)).toBe(0);
+    // The marker outlives any resend of an unanswered batch.
+    expect(await client.ttl(batchMarkerKey('batch-1'))).toBeGreaterThan(BATCH_MARKER_TTL_SECONDS - 5);
+  });
+
+  it('keeps a marker a day while its batch may be resent, an hour once its batch was answered', async () => {
+    const app = await startService(redis, 60_000);
+    const counters = app.get(Counters);
+    counters.increment(TestCounters.productViews);
+    await counters.flush();
+    const [first] = [...(await markers(client)).keys()];
+    counters.increment(TestCounters.productViews);
+    await counters.flush();
+    // The second batch shortened the first one's marker, answered by then.
+    const ttls = await markers(client);
+    const second = [...ttls.keys()].find((id) => id !== first);
+    expect(ttls.size).toBe(2);
+    expect(ttls.get(first!)).toBeLessThanOrEqual(ANSWERED_MARKER_TTL_SECONDS);
+    expect(ttls.get(second!)).toBeGreaterThan(ANSWERED_MARKER_TTL_SECONDS);
+    expect(await client.hget('platform:counters:test_product_views_total', '')).toBe('2');
     await app.close();
   });
 

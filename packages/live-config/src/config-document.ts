@@ -4,10 +4,16 @@ import { z } from 'zod';
 /** The values of a configuration document: flat dotted keys, `<section>.<field>`. */
 export type ConfigValues = Readonly<Record<string, unknown>>;
 
-/** The configuration as stored: its values and the version of the write that produced them. */
+/** The configuration as stored: its values, the version of the write that produced them, and its generation. */
 export interface ConfigDocument {
-  /** 0 while no document was ever written (the values are then the defaults). */
+  /**
+   * 0 while no document was ever written (the values are then the defaults). Counts writes for
+   * the compare-and-set and for people; after Redis lost its last writes, a number is handed out
+   * again for other content, so it never decides what a replica applies.
+   */
   readonly version: number;
+  /** The hash of the whole stored document's content (configGeneration): what replicas compare. */
+  readonly generation: string;
   readonly values: ConfigValues;
 }
 

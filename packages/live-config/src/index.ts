@@ -1,4 +1,5 @@
 export { type ConfigDocument, ConfigSchema, type ConfigValues, InvalidConfigError, type RegisteredSection } from './config-document.js';
+export { canonicalJson, configGeneration } from './config-generation.js';
 export { type ConfigChangeListener, LiveConfig, type LiveConfigOptions } from './live-config.js';
 export {
   CONFIG_CHANNEL,

@@ -4,7 +4,8 @@
  *
  * - `platform:config` — a hash with two fields: `version` (an integer, incremented by every
  *   write) and `document` (the JSON of the whole validated document, `{"<section>.<field>": value}`).
- * - `platform:config:changed` — the pub/sub channel a write publishes its new version on.
+ *   The document's generation (configGeneration) is computed from `document`, never stored.
+ * - `platform:config:changed` — the pub/sub channel a write publishes its new generation on.
  * - `platform:config:sections` — a set: the name of every section ever registered.
  * - `platform:config:section:<name>` — a string, the JSON `{"service": ..., "schema": <JSON Schema>}`
  *   of a section, set by every running service that reads it with an expiry it keeps renewing:
@@ -20,7 +21,10 @@ export const LIVE_CONFIG_OPTIONS = Symbol('LIVE_CONFIG_OPTIONS');
 /** Injection token of the sections a LiveConfigModule.forFeature registers. */
 export const CONFIG_SECTIONS = Symbol('CONFIG_SECTIONS');
 
-/** How often a service compares its version with Redis', repairing a missed change signal. */
+/**
+ * How often a service compares the generation of the stored document with the one it runs,
+ * repairing a missed change signal (the name is older than generations).
+ */
 export const DEFAULT_VERSION_CHECK_INTERVAL_MS = 2_000;
 
 /**

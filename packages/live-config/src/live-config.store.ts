@@ -4,20 +4,25 @@ import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { type ConfigDocument, ConfigSchema, type ConfigValues, InvalidConfigError, type RegisteredSection } from './config-document.js';
+import { configGeneration } from './config-generation.js';
 import { CONFIG_CHANNEL, CONFIG_KEY, CONFIG_SECTIONS_KEY, configSectionKey } from './live-config.constants.js';
 
 /**
- * Writes the document only if nobody wrote since it was read (compare-and-set on the
- * version), bumps the version and publishes it, all in one atomic step: a reader never sees
- * a document without its version, and no signal goes out for a write that did not happen.
- * Returns the new version, or -1 when the expected version is stale.
+ * Writes the document only if nobody wrote since it was read (compare-and-set on the version
+ * and the document itself: after Redis lost its last writes, the version read may be handed out
+ * again for other content, which a write based on the old content must not overwrite), bumps
+ * the version and publishes the new generation, all in one atomic step: a reader never sees a
+ * document without its version, and no signal goes out for a write that did not happen.
+ * ARGV: expected version, expected document ('' for none), new document, channel, new generation.
+ * Returns the new version, or -1 when what was read is stale.
  */
-const WRITE_IF_VERSION = `
-local current = tonumber(redis.call('HGET', KEYS[1], 'version') or '0')
-if current ~= tonumber(ARGV[1]) then return -1 end
-local next = current + 1
-redis.call('HSET', KEYS[1], 'version', next, 'document', ARGV[2])
-redis.call('PUBLISH', ARGV[3], next)
+const WRITE_IF_UNCHANGED = `
+local current = redis.call('HMGET', KEYS[1], 'version', 'document')
+local version = tonumber(current[1] or '0')
+if version ~= tonumber(ARGV[1]) or (current[2] or '') ~= ARGV[2] then return -1 end
+local next = version + 1
+redis.call('HSET', KEYS[1], 'version', next, 'document', ARGV[3])
+redis.call('PUBLISH', ARGV[4], ARGV[5])
 return next
 `;
 
@@ -30,15 +35,17 @@ export class ConfigConflictError extends Error {
 }
 
 type ScriptedRedis = Redis & {
-  platformConfigWriteIfVersion(key: string, expected: number, document: string, channel: string): Promise<number>;
+  platformConfigWriteIfUnchanged(key: string, version: number, current: string, document: string, channel: string, generation: string): Promise<number>;
 };
 
 const MAX_ATTEMPTS = 5;
 
-/** The document as stored: its version and JSON (null when none was written). */
+/** The document as stored: its version, JSON (null when none was written) and generation. */
 export interface StoredDocument {
   readonly version: number;
   readonly document: string | null;
+  /** configGeneration(document). */
+  readonly generation: string;
 }
 
 /**
@@ -60,7 +67,7 @@ export class LiveConfigStore {
 
   constructor(@Inject(REDIS) redis: Redis) {
     // defineCommand runs the script by its SHA (EVALSHA) and loads it again after a restart.
-    redis.defineCommand('platformConfigWriteIfVersion', { numberOfKeys: 1, lua: WRITE_IF_VERSION });
+    redis.defineCommand('platformConfigWriteIfUnchanged', { numberOfKeys: 1, lua: WRITE_IF_UNCHANGED });
     this.redis = redis as ScriptedRedis;
   }
 
@@ -74,15 +81,11 @@ export class LiveConfigStore {
     return readDocument(schema, stored);
   }
 
-  /** The version and JSON as stored, unvalidated (each service validates them against its own sections). */
+  /** The version, JSON and generation as stored, unvalidated (each service validates them against its own sections). */
   async readStored(): Promise<StoredDocument> {
-    const [version, document] = await this.redis.hmget(CONFIG_KEY, 'version', 'document');
-    return version === null || version === undefined ? { version: 0, document: null } : { version: Number(version), document: document ?? null };
-  }
-
-  /** Just the stored version (one small read: the periodic check that repairs a missed signal). */
-  async readVersion(): Promise<number> {
-    return Number((await this.redis.hget(CONFIG_KEY, 'version')) ?? 0);
+    const [version, stored] = await this.redis.hmget(CONFIG_KEY, 'version', 'document');
+    const document = stored ?? null;
+    return { version: Number(version ?? 0), document, generation: configGeneration(document) };
   }
 
   /**
@@ -161,18 +164,20 @@ export class LiveConfigStore {
       const current = readForWrite(schema, stored);
       const { candidate, others } = next(schema, current);
       const values = Object.freeze({ ...schema.validate(candidate), ...others });
-      const version = await this.redis.platformConfigWriteIfVersion(CONFIG_KEY, stored.version, JSON.stringify(values), CONFIG_CHANNEL);
-      if (version >= 0) return Object.freeze({ version, values });
+      const document = JSON.stringify(values);
+      const generation = configGeneration(document);
+      const version = await this.redis.platformConfigWriteIfUnchanged(CONFIG_KEY, stored.version, stored.document ?? '', document, CONFIG_CHANNEL, generation);
+      if (version >= 0) return Object.freeze({ version, generation, values });
     }
     throw new ConfigConflictError();
   }
 }
 
 /** The stored document read with `schema`: its keys validated (defaults for absent ones), then the others as stored. */
-function readDocument(schema: ConfigSchema, { version, document }: StoredDocument): ConfigDocument {
-  if (document === null) return Object.freeze({ version: 0, values: schema.defaults });
+function readDocument(schema: ConfigSchema, { version, document, generation }: StoredDocument): ConfigDocument {
+  if (document === null) return Object.freeze({ version, generation, values: schema.defaults });
   const { known, others } = schema.parseStored(document);
-  return Object.freeze({ version, values: Object.freeze({ ...known, ...others }) });
+  return Object.freeze({ version, generation, values: Object.freeze({ ...known, ...others }) });
 }
 
 /** A stored document that cannot be read is replaced by a write, from the defaults up. */

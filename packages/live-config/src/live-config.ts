@@ -4,6 +4,7 @@ import { MetricsService } from '@platform/metrics';
 import { closeRedis, createRedis, type RedisSettings } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { type ConfigDocument, ConfigSchema, type ConfigValues, InvalidConfigError } from './config-document.js';
+import { configGeneration } from './config-generation.js';
 import { CONFIG_CHANNEL, DEFAULT_SECTION_TTL_SECONDS, DEFAULT_VERSION_CHECK_INTERVAL_MS, LIVE_CONFIG_OPTIONS } from './live-config.constants.js';
 import { LiveConfigStore } from './live-config.store.js';
 
@@ -12,7 +13,7 @@ export interface LiveConfigOptions {
   service: string;
   /** Where Redis is; the subscription needs a connection of its own. */
   redis: RedisSettings;
-  /** How often the version is compared with Redis' (repairs a missed signal). */
+  /** How often the generation is compared with Redis' (repairs a missed signal). */
   versionCheckIntervalMs?: number;
   /** How long this service's sections stay registered without being renewed (renewed every third of it). */
   sectionTtlSeconds?: number;
@@ -24,11 +25,18 @@ export type ConfigChangeListener = (next: ConfigValues, previous: ConfigValues) 
 /**
  * The service's live view of the central configuration. Reads are synchronous and local
  * (`get` costs a property lookup, nothing goes to Redis); the view follows Redis through:
- * - a pub/sub change signal (a write publishes its version): applied within milliseconds;
- * - a version check every few seconds, which repairs a signal missed while the subscriber
- *   was reconnecting (pub/sub is at-most-once) or a write made without publishing;
+ * - a pub/sub change signal (a write publishes its generation): applied within milliseconds;
+ * - a check every few seconds, which repairs a signal missed while the subscriber was
+ *   reconnecting (pub/sub is at-most-once) or a write made without publishing;
  * - a check as soon as the subscriber reconnects.
  * Starts from the defaults when no document exists, or while Redis cannot be read at start.
+ *
+ * What it applies is decided by content, not by number: the document is applied whenever its
+ * generation (a hash of the whole stored document, see configGeneration) differs from the one
+ * this replica runs. A version number can come back for other content after Redis lost its
+ * last writes (a failover, a restore from backup); comparing numbers then left replicas on the
+ * lost content for good. Each replica exports the generation it runs
+ * (`live_config_generation_info{generation}`), so one that drifted shows on the dashboard.
  *
  * It holds the sections this service reads (LiveConfigModule.forFeature), validated with
  * their zod schemas; keys of other sections in the document are not its business. It also
@@ -39,7 +47,7 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(LiveConfig.name);
   private readonly sections = new Map<string, ConfigSection>();
   private schema = ConfigSchema.of([]);
-  private current: ConfigDocument = { version: 0, values: this.schema.defaults };
+  private current: ConfigDocument = { version: 0, generation: configGeneration(null), values: this.schema.defaults };
   private started = false;
   private registering: Promise<void> | undefined;
   private registerTimer: NodeJS.Timeout | undefined;
@@ -50,18 +58,31 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
-  /** The last unusable version logged, so a bad document is reported once, not every check. */
-  private reportedBadVersion = -1;
+  /** The last unusable generation logged, so a bad document is reported once, not every check. */
+  private reportedBadGeneration = '';
   private readonly versionGauge;
+  private readonly generationGauge;
+  private readonly appliedGauge;
 
   constructor(
     private readonly store: LiveConfigStore,
     @Inject(LIVE_CONFIG_OPTIONS) private readonly options: LiveConfigOptions,
     @Optional() metrics?: MetricsService,
   ) {
-    // Replicas showing different versions for more than a few seconds means one stopped following.
-    this.versionGauge = metrics?.gauge({ name: 'live_config_version', help: 'Version of the central configuration this replica applies (0: defaults).' });
-    this.versionGauge?.set(0);
+    this.versionGauge = metrics?.gauge({ name: 'live_config_version', help: 'Version number of the central configuration this replica applies (0: defaults).' });
+    // Replicas of one service showing different generations for more than a few seconds means
+    // one stopped following (alert PlatformConfigDrift); equal version numbers cannot tell
+    // (see the class comment).
+    this.generationGauge = metrics?.gauge({
+      name: 'live_config_generation_info',
+      help: 'The generation (content hash) of the central configuration this replica applies: 1 for that generation.',
+      labelNames: ['generation'],
+    });
+    this.appliedGauge = metrics?.gauge({
+      name: 'live_config_applied_timestamp_seconds',
+      help: 'When this replica applied the configuration generation it runs (Unix time).',
+    });
+    this.exportApplied();
   }
 
   /**
@@ -76,7 +97,7 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
       this.sections.set(section.name, section);
     }
     this.schema = ConfigSchema.of([...this.sections.values()]);
-    this.current = { version: 0, values: this.schema.defaults };
+    this.current = { ...this.current, values: this.schema.defaults };
   }
 
   /** The current value of one field of a section this service registered. */
@@ -87,9 +108,14 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
     return this.current.values[`${section.name}.${field}`] as ConfigSectionValues<S>[K];
   }
 
-  /** The version of the document in use (0: defaults, nothing written yet). */
+  /** The version number of the document in use (0: defaults, nothing written yet). */
   get version(): number {
     return this.current.version;
+  }
+
+  /** The generation (content hash) of the document in use: what decides whether a stored document is applied. */
+  get generation(): string {
+    return this.current.generation;
   }
 
   /** Every key of this service's sections and its current value (frozen). */
@@ -116,7 +142,7 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
       this.logger.warn(`cannot read the configuration yet (${describe(error)}); starting with the defaults until Redis answers`);
     }
     const interval = this.options.versionCheckIntervalMs ?? DEFAULT_VERSION_CHECK_INTERVAL_MS;
-    this.timer = setInterval(() => void this.checkVersion(), interval);
+    this.timer = setInterval(() => void this.checkGeneration(), interval);
     this.timer.unref();
   }
 
@@ -129,7 +155,7 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Loads the stored document and applies it if its version differs from ours. Concurrent
+   * Loads the stored document and applies it if its generation differs from ours. Concurrent
    * requests (a signal during a periodic check) are merged into one read plus, if one came in
    * while reading, one more, so an older read can never be applied after a newer one.
    */
@@ -175,42 +201,56 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async loadAndApply(): Promise<void> {
-    let document: ConfigDocument;
+    const stored = await this.store.readStored();
+    if (stored.generation === this.current.generation) {
+      // The same content under another number (rewritten as it was, or after a rollback): nothing to apply.
+      if (stored.version !== this.current.version) this.current = { ...this.current, version: stored.version };
+      this.versionGauge?.set(this.current.version);
+      return;
+    }
+    let values: ConfigValues;
     try {
-      const stored = await this.store.readStored();
-      document = { version: stored.version, values: stored.document === null ? this.schema.defaults : this.schema.parseStored(stored.document).known };
+      values = stored.document === null ? this.schema.defaults : this.schema.parseStored(stored.document).known;
     } catch (error) {
       if (!(error instanceof InvalidConfigError)) throw error;
-      const version = await this.store.readVersion();
-      if (version !== this.reportedBadVersion) {
-        this.reportedBadVersion = version;
-        this.logger.error(`stored configuration version ${version} is unusable (${error.message}); keeping version ${this.current.version}`);
+      if (stored.generation !== this.reportedBadGeneration) {
+        this.reportedBadGeneration = stored.generation;
+        this.logger.error(
+          `stored configuration ${describeDocument(stored)} is unusable (${error.message}); keeping ${describeDocument(this.current)}`,
+        );
       }
       return;
     }
-    if (document.version === this.current.version) return;
     const previous = this.current;
-    this.current = document;
-    this.versionGauge?.set(document.version);
-    this.logger.log(`configuration version ${document.version} applied (was ${previous.version})`);
+    this.current = { version: stored.version, generation: stored.generation, values };
+    this.exportApplied();
+    this.logger.log(`configuration ${describeDocument(this.current)} applied (was ${describeDocument(previous)})`);
     for (const listener of this.listeners) {
       try {
-        listener(document.values, previous.values);
+        listener(values, previous.values);
       } catch (error) {
         this.logger.error(`a configuration change listener failed: ${describe(error)}`);
       }
     }
   }
 
-  private async checkVersion(): Promise<void> {
+  /** The generation this replica runs, its version number and since when, on /metrics. */
+  private exportApplied(): void {
+    this.versionGauge?.set(this.current.version);
+    this.generationGauge?.reset();
+    this.generationGauge?.set({ generation: this.current.generation }, 1);
+    this.appliedGauge?.set(Date.now() / 1_000);
+  }
+
+  private async checkGeneration(): Promise<void> {
     try {
-      const stored = await this.store.readVersion();
-      if (stored !== this.current.version && stored !== this.reportedBadVersion) {
-        this.logger.warn(`configuration version ${stored} found by the periodic check (had ${this.current.version}): applying`);
+      const stored = await this.store.readStored();
+      if (stored.generation !== this.current.generation && stored.generation !== this.reportedBadGeneration) {
+        this.logger.warn(`configuration ${describeDocument(stored)} found by the periodic check (had ${describeDocument(this.current)}): applying`);
         await this.refresh();
       }
     } catch (error) {
-      this.logger.debug(`configuration version check failed: ${describe(error)}`);
+      this.logger.debug(`configuration check failed: ${describe(error)}`);
     }
   }
 
@@ -219,7 +259,7 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
     this.subscriber = subscriber;
     let connectedBefore = false;
     subscriber.on('ready', () => {
-      // Signals published while the subscriber was away are lost: look at the version now.
+      // Signals published while the subscriber was away are lost: look at the document now.
       // Redis may also have restarted without its data: register the sections again.
       if (connectedBefore) {
         void this.register();
@@ -227,9 +267,11 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
       }
       connectedBefore = true;
     });
-    subscriber.on('message', (_channel: string, version: string) => {
-      if (Number(version) === this.current.version) return;
-      this.refresh().catch((error: unknown) => this.logger.warn(`cannot apply configuration version ${version}: ${describe(error)}`));
+    // The message is the written document's generation (a version number from a service of an
+    // older build, which never equals a generation): already running it, nothing to read.
+    subscriber.on('message', (_channel: string, generation: string) => {
+      if (generation === this.current.generation) return;
+      this.refresh().catch((error: unknown) => this.logger.warn(`cannot apply configuration generation ${generation}: ${describe(error)}`));
     });
     subscriber
       .subscribe(CONFIG_CHANNEL)
@@ -239,6 +281,11 @@ export class LiveConfig implements OnModuleInit, OnApplicationShutdown {
         this.logger.warn(`cannot subscribe to ${CONFIG_CHANNEL}: ${describe(error)}`);
       });
   }
+}
+
+/** `generation 3f9c0a1b2c4d (version 7)`, for logs. */
+function describeDocument({ generation, version }: { generation: string; version: number }): string {
+  return `generation ${generation} (version ${version})`;
 }
 
 function describe(error: unknown): string {

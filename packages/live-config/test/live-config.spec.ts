@@ -7,7 +7,16 @@ import { RedisModule } from '@platform/redis';
 import { RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { CONFIG_CHANNEL, CONFIG_KEY, configSectionKey, InvalidConfigError, LiveConfig, LiveConfigModule, LiveConfigStore } from '../src/index.js';
+import {
+  CONFIG_CHANNEL,
+  CONFIG_KEY,
+  configGeneration,
+  configSectionKey,
+  InvalidConfigError,
+  LiveConfig,
+  LiveConfigModule,
+  LiveConfigStore,
+} from '../src/index.js';
 
 const CHECK_INTERVAL_MS = 400;
 
@@ -78,9 +87,10 @@ describe('live config against a real Redis', () => {
   it('starts with the defaults, version 0, when no document exists', async () => {
     const { live, store } = await service('a');
     expect(live.version).toBe(0);
+    expect(live.generation).toBe(configGeneration(null));
     expect(live.snapshot()).toEqual(DEFAULTS);
     expect(live.get(Login, 'maxAttempts')).toBe(5);
-    expect(await store.read()).toEqual({ version: 0, values: DEFAULTS });
+    expect(await store.read()).toEqual({ version: 0, generation: configGeneration(null), values: DEFAULTS });
     expect(await client.exists(CONFIG_KEY)).toBe(0);
   });
 
@@ -157,6 +167,67 @@ describe('live config against a real Redis', () => {
     const final = await store.read();
     expect(final.version).toBe(keys.length);
     keys.forEach((key, i) => expect(final.values[key]).toBe(40 + i));
+  });
+
+  it('applies new content after Redis lost its last write, even under a version number the replicas already saw', async () => {
+    // No periodic check within the test: a failover publishes nothing, so the replicas still
+    // run the lost write when the next one comes, as they would if it came within 2 s.
+    const a = await service('a', 60_000);
+    const b = await service('b', 60_000);
+    await subscribed(2);
+    await a.store.update({ 'login.maxAttempts': 3 });
+    const beforeTheLoss = await client.hgetall(CONFIG_KEY);
+    const lost = await a.store.update({ 'login.maxAttempts': 4 });
+    await waitFor('both to apply version 2', () => [a, b].every(({ live }) => live.generation === lost.generation));
+
+    // A failover to a replica that missed the last write: Redis is back at version 1.
+    await client.hset(CONFIG_KEY, beforeTheLoss);
+    const next = await a.store.update({ 'login.windowSeconds': 30 });
+    // The version number comes back, the content is new: every replica applies it, as it is in Redis.
+    expect(next.version).toBe(lost.version);
+    expect(next.generation).not.toBe(lost.generation);
+    expect(next.values).toMatchObject({ 'login.maxAttempts': 3, 'login.windowSeconds': 30 });
+    await waitFor('both to apply the new content', () => [a, b].every(({ live }) => live.generation === next.generation));
+    for (const { live } of [a, b]) expect(live.snapshot()).toEqual(next.values);
+    // Each exports the generation it runs, and only that one: the same on both.
+    const exported = await Promise.all([a, b].map(async ({ metrics }) => (await metrics.registry.getSingleMetricAsString('live_config_generation_info')).split('\n').filter((line) => !line.startsWith('#'))));
+    expect(exported).toEqual([
+      [`live_config_generation_info{generation="${next.generation}",service="a"} 1`],
+      [`live_config_generation_info{generation="${next.generation}",service="b"} 1`],
+    ]);
+  });
+
+  it('refuses to write over content that changed under the version it read, and writes again from the new content', async () => {
+    // No periodic check: nothing but this write reads the document meanwhile.
+    const { store, live } = await service('a', 60_000);
+    const first = await store.update({ 'login.maxAttempts': 3 });
+    await waitFor('the first write to be applied', () => live.generation === first.generation);
+    const readStored = store.readStored.bind(store);
+    let interfered = false;
+    // Between this write's read and its compare-and-set: Redis loses version 1 and another
+    // writer's change becomes version 1.
+    store.readStored = async () => {
+      const stored = await readStored();
+      if (!interfered) {
+        interfered = true;
+        await client.hset(CONFIG_KEY, 'version', 1, 'document', JSON.stringify({ ...DEFAULTS, 'cache.ttlSeconds': 7 }));
+      }
+      return stored;
+    };
+    const written = await store.update({ 'login.windowSeconds': 30 });
+    // Based on the other writer's content, not on the content it first read.
+    expect(written.version).toBe(2);
+    expect(written.values).toMatchObject({ 'cache.ttlSeconds': 7, 'login.windowSeconds': 30, 'login.maxAttempts': 5 });
+  });
+
+  it('shows when it applied the generation it runs', async () => {
+    const { store, live, metrics } = await service('a');
+    const applied = async () => Number((await metrics.registry.getSingleMetricAsString('live_config_applied_timestamp_seconds')).split(' ').at(-1));
+    const before = Date.now() / 1_000;
+    const written = await store.update({ 'cache.ttlSeconds': 5 });
+    await waitFor('the write to be applied', () => live.generation === written.generation);
+    expect(await applied()).toBeGreaterThanOrEqual(Math.floor(before));
+    expect(await applied()).toBeLessThanOrEqual(Date.now() / 1_000);
   });
 
   it('repairs a missed change signal with the periodic version check', async () => {

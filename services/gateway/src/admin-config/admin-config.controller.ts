@@ -11,7 +11,8 @@ const ConfigChanges = z.record(z.string(), z.unknown(), { error: 'expected a JSO
  * The central configuration (`GET/PUT /admin/config`, admin token). A PUT sets the keys it
  * names and keeps the others; the result is validated as a whole and written atomically with
  * a new version, and every running service applies it within a second. An invalid change is
- * a 400 and changes nothing.
+ * a 400 and changes nothing. Both answer `{version, generation, values}`: the generation is the
+ * content hash each replica exports as `live_config_generation_info`, to compare with it.
  */
 @Controller('admin/config')
 @UseGuards(AdminTokenGuard)
