@@ -14,6 +14,7 @@ import { LogController } from 'fastify';
 import type { LevelWithSilent } from 'pino';
 import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
 import { platformModule } from './platform-module.js';
+import { runRequestsUnderBudget } from './request-budget.js';
 import { logRequests } from './request-log.js';
 import { recordRoutes } from './route-table.js';
 
@@ -43,8 +44,11 @@ export interface BootstrapOptions {
    */
   handles?: readonly HandledContracts[];
   readiness?: Array<Type<ReadinessCheck>>;
-  /** Fastify server options that differ per service. */
-  http?: { bodyLimit?: number; trustProxy?: boolean | string | string[] };
+  /**
+   * Fastify server options that differ per service, and `requestBudgetMs`: the deadline of
+   * each HTTP request, shared by the calls it makes to other services (see request-budget.ts).
+   */
+  http?: { bodyLimit?: number; trustProxy?: boolean | string | string[]; requestBudgetMs?: number };
   /** What startTelemetry returned in main.ts: logged, and flushed on shutdown. */
   telemetry?: Telemetry;
   /** Runs after the app is created and before it listens (Fastify plugins, extra hooks). */
@@ -86,6 +90,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
   app.useGlobalFilters(new HttpErrorFilter());
   if (metricsEnabled) instrumentHttpServer(fastify, metrics);
   logRequests(fastify);
+  if (options.http?.requestBudgetMs !== undefined) runRequestsUnderBudget(fastify, options.http.requestBudgetMs);
   closeConnectionsWhileDraining(fastify, app.get(ReadinessState));
   const routes = recordRoutes(fastify);
 

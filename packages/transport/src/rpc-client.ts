@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import { BadGatewayException, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { BadGatewayException, GatewayTimeoutException, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { EventContract, EventPayload, RpcContract, RpcRequest, RpcResponse, ServiceName } from '@platform/contracts';
+import { remainingMs } from '@platform/deadlines';
 import type { MetricsService } from '@platform/metrics';
 import { StreamsClient } from '@platform/streams-transport';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -72,16 +73,27 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
     return Object.fromEntries(states);
   }
 
-  /** Sends a request and waits for its reply, at most `timeoutMs`. */
+  /**
+   * Sends a request and waits for its reply, at most `timeoutMs`, and never past the deadline
+   * of the request being handled (@platform/deadlines): the calls of one HTTP request share
+   * its budget. Once that is spent the call is not sent at all: 504 at once, nothing ran.
+   */
   async call<C extends RpcContract>(
     contract: C,
     payload: RpcRequest<C>,
-    { timeoutMs = this.options.timeoutMs }: { timeoutMs?: number } = {},
+    options: { timeoutMs?: number } = {},
   ): Promise<RpcResponse<C>> {
     const client = this.options.clients[contract.service] ?? this.options.fallback;
     if (!client) throw new Error(`no client is configured for ${contract.service} (${contract.pattern})`);
+    const left = remainingMs();
+    const timeoutMs = Math.min(options.timeoutMs ?? this.options.timeoutMs, left ?? Number.POSITIVE_INFINITY);
     const started = performance.now();
     let outcome: RpcOutcome = 'ok';
+    if (timeoutMs <= 0) {
+      outcome = 'expired';
+      this.duration?.observe({ target: contract.service, pattern: contract.pattern, outcome }, 0);
+      throw new GatewayTimeoutException(`the request's deadline passed before ${contract.service} was called (${contract.pattern}); nothing was sent`);
+    }
     try {
       // The Streams transport carries the deadline to the handler, which drops expired work.
       const reply$ =

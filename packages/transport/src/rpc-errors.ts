@@ -24,7 +24,8 @@ export function isRemoteError(value: unknown): value is RemoteError {
   );
 }
 
-export type RpcOutcome = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'unavailable';
+/** `expired`: the request's deadline was spent before the call, which was not sent. */
+export type RpcOutcome = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'unavailable' | 'expired';
 
 /**
  * Turns a failed call into what the caller's own client should see:

@@ -24,7 +24,8 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     // @example-end
     // Downstream connections show in readiness as degraded, never as down (see TransportReadiness).
     readiness: [TransportReadiness],
-    http: { trustProxy: config.TRUST_PROXY },
+    // RPC_TIMEOUT_MS is the budget of a whole request: its calls share it, not one each.
+    http: { trustProxy: config.TRUST_PROXY, requestBudgetMs: config.RPC_TIMEOUT_MS },
     configure: async (app) => {
       await registerSessions(app, config); // @example: the session cookie of /auth
       // Idempotency-Key on every unsafe route: before the routes are registered (at listen).

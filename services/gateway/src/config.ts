@@ -36,7 +36,10 @@ const GatewayEnv = z.object({
   LEGACY_TCP_HOST: z.string().min(1).default('127.0.0.1'),
   LEGACY_TCP_PORT: port().default(4000),
   // @example-end
-  /** The deadline of every call to another service; the HTTP answer is 504 past it. */
+  /**
+   * The budget of one HTTP request, counted from its arrival and shared by every call it makes
+   * to other services (each gets what is left); the answer is 504 past it.
+   */
   RPC_TIMEOUT_MS: positiveInt().max(60_000).default(3_000),
   /** Bearer token of the admin routes; without it they answer 401 to everyone. */
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -1,0 +1,47 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { currentDeadline, DeadlineExceededError, deadlineSignal, remainingMs, runWithDeadline, throwIfExpired } from './deadline.js';
+
+describe('the request deadline', () => {
+  it('is there only inside runWithDeadline, across awaits and timers', async () => {
+    expect(currentDeadline()).toBeUndefined();
+    expect(remainingMs()).toBeUndefined();
+    const deadline = Date.now() + 1_000;
+    const seen = await runWithDeadline(deadline, async () => {
+      await sleep(5);
+      return new Promise<number | undefined>((resolve) => setTimeout(() => resolve(currentDeadline()), 5));
+    });
+    expect(seen).toBe(deadline);
+    expect(currentDeadline()).toBeUndefined();
+  });
+
+  it('keeps concurrent requests apart', async () => {
+    const now = Date.now();
+    const [a, b] = await Promise.all([
+      runWithDeadline(now + 100, async () => (await sleep(10), currentDeadline())),
+      runWithDeadline(now + 200, async () => (await sleep(5), currentDeadline())),
+    ]);
+    expect([a, b]).toEqual([now + 100, now + 200]);
+  });
+
+  it('refuses an irreversible step once the deadline passed, and only then', () => {
+    const now = Date.now();
+    runWithDeadline(now + 50, () => {
+      expect(() => throwIfExpired('hashing the password', now)).not.toThrow();
+      expect(() => throwIfExpired('hashing the password', now + 80)).toThrow(DeadlineExceededError);
+      expect(() => throwIfExpired('hashing the password', now + 80)).toThrow(/passed 30 ms ago: hashing the password was not started/);
+    });
+    // Outside a request with a deadline there is nothing to enforce.
+    expect(() => throwIfExpired('anything', now + 1e9)).not.toThrow();
+  });
+
+  it('gives a signal that aborts when the deadline passes, made once per request', async () => {
+    expect(deadlineSignal()).toBeUndefined();
+    await runWithDeadline(Date.now() + 30, async () => {
+      const signal = deadlineSignal()!;
+      expect(deadlineSignal()).toBe(signal);
+      expect(signal.aborted).toBe(false);
+      await sleep(60);
+      expect(signal.aborted).toBe(true);
+    });
+  });
+});

@@ -1,0 +1,8 @@
+export {
+  currentDeadline,
+  DeadlineExceededError,
+  deadlineSignal,
+  remainingMs,
+  runWithDeadline,
+  throwIfExpired,
+} from './deadline.js';
