@@ -4,9 +4,14 @@ import { defineCounter, defineRpc } from '@platform/contracts';
 
 /**
  * A new password: at least 8 characters (NIST SP 800-63B's floor; length beats composition
- * rules), at most 256 so hashing cost stays bounded. Never logged, never echoed.
+ * rules), at most 256 so hashing cost stays bounded. Never logged, never echoed; sensitive, so
+ * a request that carries one is stored redacted when the transport sets it aside.
  */
-export const NewPassword = z.string().min(8, 'must be at least 8 characters').max(256, 'must be at most 256 characters');
+export const NewPassword = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .max(256, 'must be at most 256 characters')
+  .meta({ sensitive: true });
 
 /** `POST /auth/register` body and accounts.register's request. */
 export const Registration = z.object({ email: EmailAddress, password: NewPassword }).strict();
@@ -16,7 +21,7 @@ export type Registration = z.output<typeof Registration>;
  * `POST /auth/login` body. The password is not checked against the policy here: a login
  * only says "wrong email or password", never which rule a guess broke.
  */
-export const Credentials = z.object({ email: EmailAddress, password: z.string().min(1).max(1_024) }).strict();
+export const Credentials = z.object({ email: EmailAddress, password: z.string().min(1).max(1_024).meta({ sensitive: true }) }).strict();
 export type Credentials = z.output<typeof Credentials>;
 
 /** An account as other services see it (never its password hash). */
@@ -44,8 +49,11 @@ export type LoginResult = z.output<typeof LoginResult>;
 /** `POST /auth/password-reset` body. */
 export const PasswordResetRequest = z.object({ email: EmailAddress }).strict();
 
-/** The single-use token of a reset email: 32 random bytes, base64url (43 characters). */
-export const ResetToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'is not a valid reset token');
+/** The single-use token of a reset email: 32 random bytes, base64url (43 characters); as secret as a password. */
+export const ResetToken = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'is not a valid reset token')
+  .meta({ sensitive: true });
 
 /** `POST /auth/password-reset/confirm` body. */
 export const PasswordResetConfirmation = z.object({ token: ResetToken, password: NewPassword }).strict();

@@ -17,7 +17,7 @@ export const PasswordResetEmail = z
   .object({
     template: z.literal('password-reset'),
     to: Email,
-    data: z.object({ token: z.string().min(16).max(256), expiresAt: z.iso.datetime() }).strict(),
+    data: z.object({ token: z.string().min(16).max(256).meta({ sensitive: true }), expiresAt: z.iso.datetime() }).strict(),
   })
   .strict();
 

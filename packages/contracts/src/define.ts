@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { sensitiveFields } from './sensitive.js';
 
 /**
  * A service's name as the registry knows it (the folder under services/, see @platform/registry):
@@ -12,26 +13,35 @@ export interface RpcContract<Req extends z.ZodType = z.ZodType, Res extends z.Zo
   readonly pattern: string;
   readonly request: Req;
   readonly response: Res;
+  /** The request's fields marked `.meta({ sensitive: true })`, as paths (see sensitiveFields). */
+  readonly sensitive: readonly string[];
 }
 
 /** A domain event: its name (the channel or stream it travels on) and its payload shape. */
 export interface EventContract<Payload extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly payload: Payload;
+  /** The payload's fields marked `.meta({ sensitive: true })`, as paths (see sensitiveFields). */
+  readonly sensitive: readonly string[];
 }
 
-/** Declares a request/response message; the pattern is `<service>.<name>`, so it is unique. */
+/**
+ * Declares a request/response message; the pattern is `<service>.<name>`, so it is unique.
+ * Its `sensitive` fields are found in the request schema, where `.meta({ sensitive: true })`
+ * marks them.
+ */
 export function defineRpc<Req extends z.ZodType, Res extends z.ZodType>(
   service: ServiceName,
   name: string,
   shapes: { request: Req; response: Res },
 ): RpcContract<Req, Res> {
-  return Object.freeze({ service, pattern: `${service}.${name}`, ...shapes });
+  const sensitive = Object.freeze(sensitiveFields(shapes.request));
+  return Object.freeze({ service, pattern: `${service}.${name}`, request: shapes.request, response: shapes.response, sensitive });
 }
 
-/** Declares a domain event. */
+/** Declares a domain event; its `sensitive` fields are those its payload schema marks. */
 export function defineEvent<Payload extends z.ZodType>(name: string, payload: Payload): EventContract<Payload> {
-  return Object.freeze({ name, payload });
+  return Object.freeze({ name, payload, sensitive: Object.freeze(sensitiveFields(payload)) });
 }
 
 /** How a queue's jobs are retried and kept: BullMQ job options as plain data (no bullmq here). */

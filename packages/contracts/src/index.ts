@@ -2,6 +2,7 @@
 // contracts/<service>/ (@contracts/<service>), built with these.
 export { type ConfigSection, type ConfigSectionValues, defineConfigSection } from './config-section.js';
 export { type CounterContract, defineCounter } from './counter.js';
+export { sensitiveFields } from './sensitive.js';
 export {
   defineEvent,
   defineQueue,

@@ -90,7 +90,10 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; de
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {
-    return { ok: false, detail: error instanceof Error ? error.message : String(error) };
+    // V8's message quotes the text it could not parse, which may hold a password: only the
+    // position is kept (the detail is logged and stored with the dead letter).
+    const position = /at position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
+    return { ok: false, detail: `not valid JSON${position === undefined ? '' : ` (at position ${position})`}, ${Buffer.byteLength(text)} bytes` };
   }
 }
 

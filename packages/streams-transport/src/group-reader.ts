@@ -1,8 +1,10 @@
 import type { LoggerService } from '@nestjs/common';
 import { isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
+import { takeUpTo, waitForNewEntries } from './bounded-take.js';
 import type { InFlight } from './in-flight.js';
-import { parseReadReply, redisErrorCode, type StreamEntry } from './redis-replies.js';
+import { planRead } from './read-plan.js';
+import { parseReadReply, redisErrorCode, type StreamBatch, type StreamEntry } from './redis-replies.js';
 import { pause, signal, withinTime } from './timers.js';
 
 export interface GroupStream {
@@ -25,16 +27,23 @@ export interface GroupReaderOptions {
   batchSize: number;
   inFlight: InFlight;
   onEntry: (stream: string, entry: StreamEntry) => void;
+  /**
+   * Taking over idle entries of other consumers (Reclaimer.takeOver), run between reads every
+   * `intervalMs`: entries read and entries taken over then come out of the same free slots.
+   */
+  takeOver?: { intervalMs: number; run: () => Promise<void> };
   logger: LoggerService;
 }
 
 const RETRY_AFTER_ERROR_MS = 1_000;
 
 /**
- * The consume loop: one XREADGROUP over all of the group's streams at a time, asking only
- * for as many entries as there is room for, so a busy replica leaves work to the others.
- * While Redis is down the blocking connection holds the command until it is back; a group
- * that disappeared (Redis lost its data) is created again.
+ * The consume loop. It takes only work it can start: every read (and every take-over of idle
+ * entries, which runs in this loop too) is sized so that even its fullest answer fits in the
+ * free slots of `inFlight` (see planRead), so `maxInFlight` bounds the handlers running at once
+ * across all streams, and what this replica has no room for stays in the stream for another
+ * replica. While Redis is down the blocking connection holds the command until it is back; a
+ * group that disappeared (Redis lost its data) is created again.
  */
 export class GroupReader {
   private stopping = false;
@@ -89,9 +98,7 @@ export class GroupReader {
   }
 
   private async run(): Promise<void> {
-    const { reader, group, consumer, streams, blockMs, batchSize, inFlight, onEntry, logger } = this.options;
-    const keys = streams.map((stream) => stream.key);
-    const newOnly = keys.map(() => '>');
+    const { group, inFlight, logger } = this.options;
     let failing = false;
     while (!this.stopping) {
       try {
@@ -107,15 +114,22 @@ export class GroupReader {
         await pause(RETRY_AFTER_ERROR_MS, this.stopped.promise);
       }
     }
+    let nextTakeOver = 0;
+    let turn = 0;
     while (!this.stopping) {
       await inFlight.waitForCapacity(() => this.stopping);
       if (this.stopping) break;
-      const count = String(Math.min(batchSize, inFlight.capacity));
-      let batches;
+      const { takeOver } = this.options;
+      if (takeOver && Date.now() >= nextTakeOver) {
+        await takeOver.run();
+        nextTakeOver = Date.now() + takeOver.intervalMs;
+        continue;
+      }
+      // The block ends in time for the next take-over (BLOCK 0 would mean forever).
+      const blockMs = Math.max(1, Math.min(this.options.blockMs, takeOver ? nextTakeOver - Date.now() : Infinity));
+      let batches: StreamBatch[];
       try {
-        batches = parseReadReply(
-          await reader.call('XREADGROUP', 'GROUP', group, consumer, 'COUNT', count, 'BLOCK', String(blockMs), 'STREAMS', ...keys, ...newOnly),
-        );
+        batches = await this.read(inFlight.capacity, turn++, blockMs);
         if (failing) logger.log(`${group}: reading again`);
         failing = false;
       } catch (error) {
@@ -131,9 +145,28 @@ export class GroupReader {
         continue;
       }
       for (const { stream, entries } of batches) {
-        for (const entry of entries) onEntry(stream, entry);
+        for (const entry of entries) this.options.onEntry(stream, entry);
       }
     }
+  }
+
+  /** Reads at most `free` new entries over all streams, waiting up to `blockMs` for some. */
+  private async read(free: number, turn: number, blockMs: number): Promise<StreamBatch[]> {
+    const { reader, group, consumer, streams, batchSize } = this.options;
+    const keys = streams.map((stream) => stream.key);
+    const plan = planRead(free, keys, batchSize, turn);
+    if (plan.kind === 'block') {
+      return parseReadReply(
+        await reader.call(
+          'XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(plan.count), 'BLOCK', String(blockMs),
+          'STREAMS', ...keys, ...keys.map(() => '>'),
+        ),
+      );
+    }
+    const taken = await takeUpTo(reader, { group, consumer, streams: plan.order, total: plan.total, perStream: plan.perStream });
+    // Nothing waiting: block until something arrives (without taking it), then take again.
+    if (taken.waitFrom) await waitForNewEntries(reader, plan.order, taken.waitFrom, blockMs);
+    return taken.batches;
   }
 
   private async unblock(): Promise<void> {

@@ -34,7 +34,11 @@ export interface StreamsServerOptions extends StreamsCommonOptions {
   blockMs?: number;
   /** Most entries read per stream by one XREADGROUP (default 16). */
   batchSize?: number;
-  /** Most handlers running at once in this replica; reading pauses at the limit (default 64). */
+  /**
+   * Most handlers running at once in this replica, over all its streams, taken-over entries
+   * included. The replica reads no more entries than it has free slots, so what it cannot
+   * start stays in the stream for another replica (default 64).
+   */
   maxInFlight?: number;
   /** An entry pending this long without a heartbeat is taken over by another replica (default 5000). */
   claimIdleMs?: number;
@@ -42,6 +46,8 @@ export interface StreamsServerOptions extends StreamsCommonOptions {
   maxDeliveries?: number;
   /** About how many entries the group's dead-letter stream keeps (default 10000). */
   deadLetterMaxLength?: number;
+  /** Dead letters older than this are removed, in ms (default 7 days). */
+  deadLetterRetentionMs?: number;
   /** Where a group created on an event stream for the first time starts: only new events, or all kept ones (default `new`). */
   eventsFrom?: 'new' | 'all';
   /** How long close() waits for running handlers before it gives up on them (default 10000). */
@@ -81,6 +87,7 @@ const serverSchema = z.object({
   claimIdleMs: positiveInt.min(30).default(5_000),
   maxDeliveries: positiveInt.default(5),
   deadLetterMaxLength: positiveInt.default(10_000),
+  deadLetterRetentionMs: positiveInt.default(7 * 24 * 3_600_000),
   eventsFrom: z.enum(['new', 'all']).default('new'),
   drainTimeoutMs: positiveInt.default(10_000),
 });

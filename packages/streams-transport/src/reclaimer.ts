@@ -14,14 +14,17 @@ export interface ReclaimerOptions {
   inFlight: InFlight;
   /** Receives each entry taken over from an idle consumer, with how often it was delivered so far. */
   onClaimed: (stream: string, entry: StreamEntry, deliveries: number) => void;
+  /** Chores for the housekeeping round (once a minute), e.g. trimming old dead letters. */
+  housekeeping?: () => Promise<void>;
   logger: LoggerService;
 }
 
 /** Consumers with nothing pending and idle this long are removed from the group (their processes are gone). */
 const FORGET_CONSUMER_IDLE_MS = 30 * 60_000;
-const FORGET_CHECK_EVERY_MS = 60_000;
-/** XAUTOCLAIM calls per stream per tick, so one huge pending list cannot monopolise a tick. */
-const MAX_PAGES_PER_TICK = 5;
+/** How often idle consumers are forgotten and `housekeeping` runs. */
+const HOUSEKEEPING_EVERY_MS = 60_000;
+/** XAUTOCLAIM calls per stream per take-over, so one huge pending list cannot hold up reading. */
+const MAX_PAGES_PER_TAKE_OVER = 5;
 
 /**
  * Deletes the group's consumers that hold nothing and were idle long enough, atomically: a
@@ -42,21 +45,27 @@ return removed
 `;
 
 /**
- * Keeps the group's pending entries moving when consumers die. Every `claimIdleMs / 3` it:
- * - heartbeats this replica's in-flight entries (XCLAIM to itself, JUSTID), resetting their
- *   idle time, so a slow handler is never mistaken for a dead one and handled twice;
- * - takes over entries idle longer than `claimIdleMs` (XAUTOCLAIM): those of dead replicas,
- *   and event entries whose handler failed and were left pending to be retried;
- * - now and then removes long-gone consumers from the group.
- * Each tick waits for the previous one, so a Redis outage pauses it instead of piling up.
+ * Keeps the group's pending entries moving when consumers die:
+ * - every `claimIdleMs / 3` it heartbeats this replica's in-flight entries (XCLAIM to itself,
+ *   JUSTID), resetting their idle time, so a slow handler is never mistaken for a dead one and
+ *   handled twice;
+ * - takeOver() takes over entries idle longer than `claimIdleMs` (XAUTOCLAIM): those of dead
+ *   replicas, and event entries whose handler failed and were left pending to be retried. The
+ *   consume loop calls it between reads (every `intervalMs`), so reading and taking over share
+ *   one bound on the handlers running at once;
+ * - once a minute it removes long-gone consumers from the group and runs `housekeeping`.
+ * Each timer round waits for the previous one, so a Redis outage pauses it instead of piling up.
  */
 export class Reclaimer {
-  private readonly intervalMs: number;
+  /** How often heartbeats are sent and take-overs are tried. */
+  readonly intervalMs: number;
   private readonly cursors = new Map<string, string>();
   private timer: NodeJS.Timeout | undefined;
   private claiming = true;
   private stopped = false;
-  private lastForget = Date.now();
+  private lastHousekeeping = Date.now();
+  /** Rotates the stream whose idle entries are taken over first, so one cannot starve the others. */
+  private turn = 0;
 
   constructor(private readonly options: ReclaimerOptions) {
     this.intervalMs = Math.max(10, Math.floor(options.claimIdleMs / 3));
@@ -76,6 +85,19 @@ export class Reclaimer {
     clearTimeout(this.timer);
   }
 
+  /**
+   * Takes over idle entries of the group, at most as many as there are free slots (each
+   * XAUTOCLAIM asks for no more than that), and hands them to `onClaimed`, which starts them
+   * before the next XAUTOCLAIM is sized. Never throws: a failure is logged and retried next time.
+   */
+  async takeOver(): Promise<void> {
+    try {
+      await this.reclaim();
+    } catch (error) {
+      if (!this.stopped) this.options.logger.warn(`taking over idle entries failed: ${describe(error)}; retrying`);
+    }
+  }
+
   private schedule(): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), this.intervalMs);
@@ -84,13 +106,13 @@ export class Reclaimer {
   private async tick(): Promise<void> {
     try {
       await this.heartbeat();
-      if (this.claiming) await this.reclaim();
-      if (this.claiming && Date.now() - this.lastForget > FORGET_CHECK_EVERY_MS) {
-        this.lastForget = Date.now();
+      if (this.claiming && Date.now() - this.lastHousekeeping > HOUSEKEEPING_EVERY_MS) {
+        this.lastHousekeeping = Date.now();
         await this.forgetIdleConsumers();
+        await this.options.housekeeping?.();
       }
     } catch (error) {
-      if (!this.stopped) this.options.logger.warn(`reclaiming pending entries failed: ${describe(error)}; retrying`);
+      if (!this.stopped) this.options.logger.warn(`heartbeats or housekeeping failed: ${describe(error)}; retrying`);
     }
   }
 
@@ -107,9 +129,10 @@ export class Reclaimer {
   }
 
   private async reclaim(): Promise<void> {
-    const { writer, group, consumer, claimIdleMs, batchSize, inFlight, onClaimed, logger } = this.options;
-    for (const stream of this.options.streams) {
-      for (let page = 0; page < MAX_PAGES_PER_TICK && inFlight.capacity > 0 && this.claiming; page++) {
+    const { writer, group, consumer, claimIdleMs, batchSize, inFlight, onClaimed, logger, streams } = this.options;
+    const start = this.turn++ % streams.length;
+    for (const stream of [...streams.slice(start), ...streams.slice(0, start)]) {
+      for (let page = 0; page < MAX_PAGES_PER_TAKE_OVER && inFlight.capacity > 0 && this.claiming; page++) {
         const cursor = this.cursors.get(stream) ?? '0-0';
         const count = String(Math.min(batchSize, inFlight.capacity));
         const claimed = parseAutoClaimReply(

@@ -37,6 +37,22 @@ interface Route {
   kind: 'request' | 'event';
   pattern: string;
   handler: MessageHandler;
+  /** Payload paths that never reach a dead letter (the handlers' `sensitive` extras). */
+  sensitive: readonly string[];
+}
+
+/**
+ * What a handler may declare for this transport, as Nest pattern extras:
+ * `@MessagePattern('accounts.login', { sensitive: ['password'] })`. @platform/transport's
+ * `@HandlesRequest` / `@HandlesEvent` pass the fields their contract marks sensitive.
+ */
+export interface StreamsHandlerExtras {
+  /**
+   * Payload fields replaced by "[redacted]" when the message is set aside as a dead letter:
+   * field names joined by dots, `*` for every field of an object, arrays looked through
+   * (`password`, `card.number`, `items.secret`).
+   */
+  sensitive?: readonly string[];
 }
 
 type Listener = (...args: unknown[]) => void;
@@ -110,7 +126,8 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     const { redis, service, consumer } = this.options;
     for (const [pattern, handler] of this.messageHandlers) {
       const kind = handler.isEventHandler ? 'event' : 'request';
-      this.routes.set(kind === 'event' ? this.keys.event(pattern) : this.keys.request(pattern), { kind, pattern, handler });
+      const key = kind === 'event' ? this.keys.event(pattern) : this.keys.request(pattern);
+      this.routes.set(key, { kind, pattern, handler, sensitive: sensitiveFieldsOf(handler) });
     }
     if (this.routes.size === 0) {
       this.logger.warn(`${service} has no @MessagePattern or @EventPattern handlers; nothing to consume`);
@@ -125,15 +142,33 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
 
     const writer = this.writer.redis;
     this.replies = new ReplyWriter(writer);
-    this.deadLetters = new DeadLetters(
-      writer, service, this.keys.deadLetter(service), this.options.deadLetterMaxLength, this.logger,
+    const deadLetters = new DeadLetters(
+      writer,
+      service,
+      this.keys.deadLetter(service),
+      { maxLength: this.options.deadLetterMaxLength, retentionMs: this.options.deadLetterRetentionMs },
+      this.logger,
     );
+    this.deadLetters = deadLetters;
     const streams: GroupStream[] = [...this.routes].map(([key, route]) => ({
       key,
       // A new group on a request stream takes what is queued (expired requests are dropped);
       // on an event stream it starts where eventsFrom says.
       startId: route.kind === 'request' || this.options.eventsFrom === 'all' ? '0' : '$',
     }));
+    const reclaimer = new Reclaimer({
+      writer,
+      group: service,
+      consumer,
+      streams: streams.map((stream) => stream.key),
+      claimIdleMs: this.options.claimIdleMs,
+      batchSize: this.options.batchSize,
+      inFlight: this.inFlight,
+      onClaimed: (stream, entry, deliveries) => this.accept(stream, entry, deliveries),
+      housekeeping: () => deadLetters.trimExpired(),
+      logger: this.logger,
+    });
+    this.reclaimer = reclaimer;
     this.groupReader = new GroupReader({
       reader: this.reader.redis,
       readerName: this.reader.name,
@@ -145,17 +180,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
       batchSize: this.options.batchSize,
       inFlight: this.inFlight,
       onEntry: (stream, entry) => this.accept(stream, entry, 1),
-      logger: this.logger,
-    });
-    this.reclaimer = new Reclaimer({
-      writer,
-      group: service,
-      consumer,
-      streams: streams.map((stream) => stream.key),
-      claimIdleMs: this.options.claimIdleMs,
-      batchSize: this.options.batchSize,
-      inFlight: this.inFlight,
-      onClaimed: (stream, entry, deliveries) => this.accept(stream, entry, deliveries),
+      takeOver: { intervalMs: reclaimer.intervalMs, run: () => reclaimer.takeOver() },
       logger: this.logger,
     });
     this.groupReader.start();
@@ -211,6 +236,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
   private async process(stream: string, route: Route, entry: StreamEntry, deliveries: number): Promise<void> {
     const { maxEntryBytes, maxDeliveries } = this.options;
     const deadLetters = this.deadLetters!;
+    const origin = { sensitive: route.sensitive, deleteOriginal: route.kind === 'request' };
     if (entry.fields === null) {
       // Trimmed while pending: nothing left to handle.
       await this.ack(stream, entry.id);
@@ -218,10 +244,10 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     }
     // Retrying an entry that keeps failing (or crashing its replica) would block the group forever.
     const poisoned = deliveries > maxDeliveries;
-    const giveUp = () => deadLetters.moveAside(stream, entry, 'max-deliveries', `delivered ${deliveries} times without success`);
+    const giveUp = () => deadLetters.moveAside(stream, entry, 'max-deliveries', `delivered ${deliveries} times without success`, origin);
     if (route.kind === 'request') {
       const request = decodeRequest(entry.fields, maxEntryBytes, this.keys.inboxPrefix);
-      if (!request.ok) return deadLetters.moveAside(stream, entry, request.reason, request.detail);
+      if (!request.ok) return deadLetters.moveAside(stream, entry, request.reason, request.detail, origin);
       if (request.value.deadline <= Date.now()) {
         // The caller has already given up: handling it now would only produce side effects nobody awaits.
         this.logger.debug(`${stream} ${entry.id}: expired ${Date.now() - request.value.deadline} ms ago; dropped`);
@@ -232,7 +258,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
       await this.answer(stream, route, entry.id, request.value);
     } else {
       const event = decodeEvent(entry.fields, maxEntryBytes);
-      if (!event.ok) return deadLetters.moveAside(stream, entry, event.reason, event.detail);
+      if (!event.ok) return deadLetters.moveAside(stream, entry, event.reason, event.detail, origin);
       if (poisoned) return giveUp();
       await this.deliver(stream, route, entry, deliveries, event.value);
     }
@@ -291,7 +317,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
       // The handler refused the payload itself (a 4xx: it fails validation): another delivery
       // would be refused the same way, so it is set aside now instead of retried.
       if (isClientError(error)) {
-        return this.deadLetters!.moveAside(stream, entry, 'rejected', describe(error));
+        return this.deadLetters!.moveAside(stream, entry, 'rejected', describe(error), { sensitive: route.sensitive, deleteOriginal: false });
       }
       const next =
         deliveries < this.options.maxDeliveries
@@ -332,6 +358,23 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
   private async ackAndDelete(stream: string, entryId: string): Promise<void> {
     execResults(await this.writer!.redis.multi().call('XACK', stream, this.options.service, entryId).call('XDEL', stream, entryId).exec());
   }
+}
+
+/**
+ * The `sensitive` extras of a pattern's handlers (an event pattern may have several, chained
+ * through `next`): all of them, so a field any handler marks is redacted.
+ */
+function sensitiveFieldsOf(handler: MessageHandler): string[] {
+  const fields = new Set<string>();
+  for (let current: MessageHandler | undefined = handler; current; current = current.next) {
+    const declared = (current.extras as StreamsHandlerExtras | undefined)?.sensitive;
+    if (declared === undefined) continue;
+    if (!Array.isArray(declared) || !declared.every((field) => typeof field === 'string')) {
+      throw new TypeError(`the sensitive extras of a handler must be a list of field paths, got ${JSON.stringify(declared)}`);
+    }
+    for (const field of declared) fields.add(field);
+  }
+  return [...fields];
 }
 
 /** A Nest HttpException (or its RPC form) with a 4xx status. */

@@ -1,6 +1,7 @@
 import { type ArgumentMetadata, applyDecorators, type PipeTransform, SetMetadata, UsePipes } from '@nestjs/common';
 import { EventPattern, MessagePattern } from '@nestjs/microservices';
 import type { EventContract, RpcContract } from '@platform/contracts';
+import type { StreamsHandlerExtras } from '@platform/streams-transport';
 import { ZodValidationPipe } from '@platform/validation';
 import type { z } from 'zod';
 
@@ -70,12 +71,26 @@ function handles(handled: HandledContract, declared: string, pattern: MethodDeco
 }
 
 /**
+ * Pattern extras for the transports: the fields the contract marks sensitive, which the
+ * Streams transport redacts in what it stores for an operator (StreamsHandlerExtras); the
+ * other transports store nothing and ignore it.
+ */
+function extrasOf(contract: RpcContract | EventContract): StreamsHandlerExtras {
+  return { sensitive: contract.sensitive };
+}
+
+/**
  * Declares the handler of a request/response contract: subscribes to its pattern and
  * validates the payload with its request schema. Replaces `@MessagePattern(pattern)` plus
  * `@Payload(new ZodValidationPipe(schema))`; take the payload with `@Payload()`.
  */
 export function HandlesRequest(contract: RpcContract): MethodDecorator {
-  return handles({ kind: 'request', contract }, `@HandlesRequest(${contract.pattern})`, MessagePattern(contract.pattern), contract.request);
+  return handles(
+    { kind: 'request', contract },
+    `@HandlesRequest(${contract.pattern})`,
+    MessagePattern(contract.pattern, extrasOf(contract)),
+    contract.request,
+  );
 }
 
 /**
@@ -83,5 +98,10 @@ export function HandlesRequest(contract: RpcContract): MethodDecorator {
  * with its schema. Replaces `@EventPattern(name)` plus a validation pipe.
  */
 export function HandlesEvent(contract: EventContract): MethodDecorator {
-  return handles({ kind: 'event', contract }, `@HandlesEvent(${contract.name})`, EventPattern<string>(contract.name) as MethodDecorator, contract.payload);
+  return handles(
+    { kind: 'event', contract },
+    `@HandlesEvent(${contract.name})`,
+    EventPattern<string>(contract.name, extrasOf(contract)) as MethodDecorator,
+    contract.payload,
+  );
 }

@@ -45,16 +45,22 @@ export interface ReplicaEnv {
   CLAIM_IDLE_MS?: string;
   MAX_IN_FLIGHT?: string;
   MAX_ENTRY_BYTES?: string;
+  MAX_DELIVERIES?: string;
+}
+
+/** Starts a replica process (see test/fixtures/replica.ts) without waiting for it. */
+export function spawnReplica(env: ReplicaEnv): ManagedProcess {
+  buildReplicaFixture();
+  const { NODE_OPTIONS: _jestFlags, ...inherited } = process.env;
+  return ManagedProcess.spawn(process.execPath, ['--enable-source-maps', replicaEntry], {
+    cwd: packageDir,
+    env: { ...inherited, NO_COLOR: '1', ...env },
+  });
 }
 
 /** Starts a replica process (see test/fixtures/replica.ts) and waits until it consumes. */
 export async function startReplica(env: ReplicaEnv): Promise<ManagedProcess> {
-  buildReplicaFixture();
-  const { NODE_OPTIONS: _jestFlags, ...inherited } = process.env;
-  const replica = ManagedProcess.spawn(process.execPath, ['--enable-source-maps', replicaEntry], {
-    cwd: packageDir,
-    env: { ...inherited, NO_COLOR: '1', ...env },
-  });
+  const replica = spawnReplica(env);
   await waitFor(
     `replica ${env.REPLICA ?? ''}`,
     () => {
