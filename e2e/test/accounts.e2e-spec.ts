@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { configGeneration } from '@platform/live-config';
 import { ServiceProcess, waitFor, scrapeMetric } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from './platform.js';
@@ -78,6 +79,9 @@ describe('accounts, sessions, login limits, password reset and live config throu
       // X-Forwarded-For. A generous deadline: a login hashes for real (scrypt, ~0.25 s of CPU)
       // and CI machines are small; a 504 would make the answers below meaningless.
       gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' },
+      // These tests are about the login limits, not overload: room for 20 parallel hashes per
+      // replica, so none is shed (overload.e2e-spec.ts covers shedding).
+      env: { PASSWORD_HASH_CONCURRENCY: '20', PASSWORD_HASH_MAX_WAIT_MS: '10000' },
     });
     gateway = platform.gateway.url;
     [gateway2, accounts2, secureGateway] = await Promise.all([
@@ -111,21 +115,22 @@ describe('accounts, sessions, login limits, password reset and live config throu
     return call(base, '/auth/login', { method: 'POST', body: { email, password }, from, cookie });
   }
 
-  async function setConfig(changes: Record<string, unknown>): Promise<number> {
+  /** Writes `changes` through the admin API; answers the generation (content hash) written. */
+  async function setConfig(changes: Record<string, unknown>): Promise<string> {
     const answer = await call(gateway, '/admin/config', { method: 'PUT', body: changes, admin: true });
     expect(answer.status).toBe(200);
-    return answer.body.version as number;
+    return answer.body.generation as string;
   }
 
-  /** Resolves once every accounts replica applies `version` (their live_config_version gauge). */
-  async function accountsApply(version: number, timeoutMs: number): Promise<void> {
+  /** Resolves once every accounts replica runs `generation` (their live_config_generation_info). */
+  async function accountsApply(generation: string, timeoutMs: number): Promise<void> {
     await waitFor(
-      `both accounts replicas to apply config version ${version}`,
+      `both accounts replicas to apply config generation ${generation}`,
       async () => {
-        const versions = await Promise.all(
-          [platform.services.get('accounts'), accounts2].map((service) => scrapeMetric(service.url, 'live_config_version', {})),
+        const applied = await Promise.all(
+          [platform.services.get('accounts'), accounts2].map((service) => scrapeMetric(service.url, 'live_config_generation_info', { generation })),
         );
-        return versions.every((applied) => applied === version);
+        return applied.every((value) => value === 1);
       },
       { timeoutMs, intervalMs: 20 },
     );
@@ -352,8 +357,8 @@ describe('accounts, sessions, login limits, password reset and live config throu
       expect((await login(email, 'wrong', from)).status).toBe(401);
 
       const written = Date.now();
-      const version = await setConfig({ 'auth.loginMaxAttempts': 2 });
-      await accountsApply(version, 1_000);
+      const generation = await setConfig({ 'auth.loginMaxAttempts': 2 });
+      await accountsApply(generation, 1_000);
       const appliedWithinMs = Date.now() - written;
       expect(appliedWithinMs).toBeLessThan(1_000);
       expect((await login(email, PASSWORD, from)).status).toBe(429);
@@ -363,9 +368,10 @@ describe('accounts, sessions, login limits, password reset and live config throu
     it('repairs a dropped change signal with the version check', async () => {
       const current = await call(gateway, '/admin/config', { admin: true });
       const version = current.body.version + 1;
+      const document = { ...current.body.values, 'auth.loginMaxAttempts': 1 };
       // Written straight into Redis without publishing: as if every subscriber missed the signal.
-      await redis.hset('platform:config', 'version', version, 'document', JSON.stringify({ ...current.body.values, 'auth.loginMaxAttempts': 1 }));
-      await accountsApply(version, 4_000);
+      await redis.hset('platform:config', 'version', version, 'document', JSON.stringify(document));
+      await accountsApply(configGeneration(JSON.stringify(document)), 4_000);
       const email = nextEmail('repaired');
       await register(email);
       const from = nextAddress();

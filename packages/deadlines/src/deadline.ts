@@ -42,8 +42,9 @@ export function deadlineSignal(): AbortSignal | undefined {
 }
 
 /**
- * Thrown by `throwIfExpired` before an irreversible step of a request whose caller has
- * given up: nothing was done, and the caller already answered (504) without waiting for it.
+ * Thrown by `throwIfExpired` before an irreversible step of a request whose caller has given
+ * up, or will have before the step could finish: nothing was done, and the caller answers (or
+ * already answered) 504 without waiting for it.
  */
 export class DeadlineExceededError extends Error {
   override readonly name = 'DeadlineExceededError';
@@ -51,19 +52,24 @@ export class DeadlineExceededError extends Error {
   constructor(
     /** What was not started, e.g. "hashing the password". */
     readonly step: string,
-    /** How long ago the deadline passed, in ms. */
-    readonly lateMs: number,
+    /** What was left of the deadline, in ms (negative: how long ago it passed). */
+    readonly leftMs: number,
   ) {
-    super(`the request's deadline passed ${lateMs} ms ago: ${step} was not started`);
+    super(
+      leftMs <= 0
+        ? `the request's deadline passed ${-leftMs} ms ago: ${step} was not started`
+        : `the request's deadline is ${leftMs} ms away, too close: ${step} was not started`,
+    );
   }
 }
 
 /**
  * Call before an irreversible or expensive step (a write, a password hash): throws
- * DeadlineExceededError when the current deadline has passed, so work nobody waits for is
- * not done. A no-op outside a request with a deadline.
+ * DeadlineExceededError when less than `reserveMs` is left of the current deadline (none by
+ * default: once it has passed), so no work runs that its caller no longer waits for. A no-op
+ * outside a request with a deadline.
  */
-export function throwIfExpired(step: string, now = Date.now()): void {
-  const left = remainingMs(now);
-  if (left !== undefined && left <= 0) throw new DeadlineExceededError(step, -left);
+export function throwIfExpired(step: string, reserveMs = 0): void {
+  const left = remainingMs();
+  if (left !== undefined && left <= reserveMs) throw new DeadlineExceededError(step, left);
 }

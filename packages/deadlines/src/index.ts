@@ -6,3 +6,4 @@ export {
   runWithDeadline,
   throwIfExpired,
 } from './deadline.js';
+export { OverloadedError, WorkLimit, type WorkLimitOptions } from './work-limit.js';

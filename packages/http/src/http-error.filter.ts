@@ -53,7 +53,12 @@ export class HttpErrorFilter implements ExceptionFilter {
     } else {
       body = { statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' };
     }
-    if (body.statusCode >= 500) this.logger.error(exception instanceof Error ? exception : String(exception));
+    if (typeof body.retryAfterSeconds === 'number') {
+      // Refused for load (nothing was done): tell the client when to retry.
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(body.retryAfterSeconds))));
+    } else if (body.statusCode >= 500) {
+      this.logger.error(exception instanceof Error ? exception : String(exception));
+    }
     void reply.status(body.statusCode).send(body);
   }
 }

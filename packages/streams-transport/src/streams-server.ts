@@ -5,6 +5,7 @@ import {
   Server,
   type WritePacket,
 } from '@nestjs/microservices';
+import { runWithDeadline } from '@platform/deadlines';
 import { closeRedis } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { isObservable, lastValueFrom, type Observable, throwError } from 'rxjs';
@@ -75,6 +76,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
   private readonly inFlight: InFlight;
   private readonly routes = new Map<string, Route>();
   private readonly pendingListeners: Array<[string, Listener]> = [];
+  private readonly expiredListeners: Array<(pattern: string) => void> = [];
   private reader: Connection | undefined;
   private writer: Connection | undefined;
   private replies: ReplyWriter | undefined;
@@ -88,6 +90,14 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     this.options = resolveServerOptions(options);
     this.keys = streamKeys(this.options.keyPrefix);
     this.inFlight = new InFlight(this.options.maxInFlight);
+  }
+
+  /**
+   * Calls `listener` with the pattern of each request dropped unhandled because its deadline
+   * had passed before a handler took it (the platform counts them in its metrics).
+   */
+  onExpired(listener: (pattern: string) => void): void {
+    this.expiredListeners.push(listener);
   }
 
   /** Starts consuming; resolves once the consumer groups exist, or after 5 s while Redis is down. */
@@ -252,6 +262,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
         // The caller has already given up: handling it now would only produce side effects nobody awaits.
         this.logger.debug(`${stream} ${entry.id}: expired ${Date.now() - request.value.deadline} ms ago; dropped`);
         await this.ackAndDelete(stream, entry.id);
+        for (const listener of this.expiredListeners) listener(route.pattern);
         return;
       }
       if (poisoned) return giveUp();
@@ -296,8 +307,10 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
         return throwError(() => ({ status: 'error', message: 'Internal server error' }));
       }
     };
-    const started: unknown = runInContext(incomingContext(request.headers), () =>
-      this.handleRequest(context, produce, respond),
+    // The handler, and every call it makes, runs under its caller's deadline (@platform/deadlines):
+    // it can check it before an irreversible step, and its own calls get only what is left.
+    const started: unknown = runWithDeadline(request.deadline, () =>
+      runInContext(incomingContext(request.headers), () => this.handleRequest(context, produce, respond)),
     );
     // A processing hook (instrumentation) may fail before any reply; the caller still gets one.
     Promise.resolve(started).catch((error: unknown) => {

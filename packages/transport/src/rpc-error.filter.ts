@@ -1,5 +1,6 @@
 import { type ArgumentsHost, Catch, HttpException, Logger, type RpcExceptionFilter } from '@nestjs/common';
 import { RpcException } from '@nestjs/microservices';
+import { DeadlineExceededError, OverloadedError } from '@platform/deadlines';
 import { type Observable, throwError } from 'rxjs';
 import { isRemoteError, type RemoteError } from './rpc-errors.js';
 
@@ -29,6 +30,14 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
     }
     if (exception instanceof RpcException && isRemoteError(exception.getError())) {
       return exception.getError() as RemoteError;
+    }
+    if (exception instanceof OverloadedError) {
+      // Refused before anything was done: the caller answers 503 with Retry-After.
+      return { statusCode: 503, error: 'Service Unavailable', message: exception.message, retryAfterSeconds: exception.retryAfterSeconds };
+    }
+    if (exception instanceof DeadlineExceededError) {
+      // Work skipped on purpose (the caller already answered 504): counted, not an error.
+      return { statusCode: 504, error: 'Gateway Timeout', message: exception.message };
     }
     const pattern = host.switchToRpc().getContext<{ getPattern?: () => string }>()?.getPattern?.();
     this.logger.error(exception instanceof Error ? exception : String(exception), pattern ? `handling ${pattern}` : undefined);

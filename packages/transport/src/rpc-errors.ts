@@ -12,6 +12,8 @@ export interface RemoteError {
   statusCode: number;
   error: string;
   message: string;
+  /** With a 503 (the handler refused the work, overloaded): when to retry. */
+  retryAfterSeconds?: number;
 }
 
 export function isRemoteError(value: unknown): value is RemoteError {
@@ -24,12 +26,16 @@ export function isRemoteError(value: unknown): value is RemoteError {
   );
 }
 
-/** `expired`: the request's deadline was spent before the call, which was not sent. */
-export type RpcOutcome = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'unavailable' | 'expired';
+/**
+ * `expired`: the request's deadline was spent before the call, which was not sent;
+ * `overloaded`: the handler refused it before doing anything (503 with Retry-After).
+ */
+export type RpcOutcome = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'unavailable' | 'expired' | 'overloaded';
 
 /**
  * Turns a failed call into what the caller's own client should see:
  * - the handler refused the request (4xx): the same status and message, e.g. a 404;
+ * - the handler refused it for overload (503 with retryAfterSeconds): 503, nothing was done;
  * - the handler failed (5xx): 502, without the remote details;
  * - no answer in time: 504;
  * - the transport could not deliver it (Redis down, connection refused): 503.
@@ -51,6 +57,18 @@ export function toHttpException(
       return {
         outcome: 'client_error',
         exception: new HttpException({ statusCode: error.statusCode, error: error.error, message: error.message }, error.statusCode),
+      };
+    }
+    if (error.statusCode === 503 && typeof error.retryAfterSeconds === 'number') {
+      // Refused before anything was done (overloaded): the client may retry, after this long.
+      return {
+        outcome: 'overloaded',
+        exception: new ServiceUnavailableException({
+          statusCode: 503,
+          error: 'Service Unavailable',
+          message: `${call.service} is overloaded: ${call.pattern} was refused before anything was done; retry after ${error.retryAfterSeconds} s`,
+          retryAfterSeconds: error.retryAfterSeconds,
+        }),
       };
     }
     return { outcome: 'server_error', exception: new BadGatewayException(`${call.service} failed to handle ${call.pattern}`) };

@@ -1,6 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
+import { DeadlineExceededError, OverloadedError } from '@platform/deadlines';
 import type { MetricsService } from '@platform/metrics';
+import type { MicroserviceOptions } from '@nestjs/microservices';
+import { StreamsServer } from '@platform/streams-transport';
 import { type Observable, tap } from 'rxjs';
 import { isRemoteError } from './rpc-errors.js';
 
@@ -26,10 +29,17 @@ function handlerLabels(handler: object): { pattern: string; kind: 'request' | 'e
   return labels;
 }
 
-/** Records every handled message in `rpc_server_duration_seconds` by pattern and outcome. */
+/**
+ * Records every handled message in `rpc_server_duration_seconds` by pattern and outcome, and
+ * the work skipped because its caller's deadline had passed in `rpc_server_expired_total`:
+ * `stage="queued"` when the transport dropped it before any handler took it (see
+ * watchExpiredRequests), `stage="handler"` when the handler stopped before an irreversible
+ * step (`throwIfExpired`, outcome `expired`).
+ */
 @Injectable()
 export class RpcServerMetricsInterceptor implements NestInterceptor {
   private readonly duration;
+  private readonly expired;
 
   constructor(metrics: MetricsService) {
     this.duration = metrics.histogram({
@@ -37,6 +47,16 @@ export class RpcServerMetricsInterceptor implements NestInterceptor {
       help: 'Duration of handling requests and events from other services, by pattern and outcome.',
       labelNames: ['pattern', 'kind', 'outcome'],
     });
+    this.expired = metrics.counter({
+      name: 'rpc_server_expired_total',
+      help: 'Requests not handled (queued) or stopped (handler) because their caller\'s deadline had passed, by pattern.',
+      labelNames: ['pattern', 'stage'],
+    });
+  }
+
+  /** Counts a request skipped for its expired deadline. */
+  countExpired(pattern: string, stage: 'queued' | 'handler'): void {
+    this.expired.inc({ pattern, stage });
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -49,10 +69,22 @@ export class RpcServerMetricsInterceptor implements NestInterceptor {
       tap({
         complete: () => observe('ok'),
         error: (error: unknown) => {
+          if (error instanceof DeadlineExceededError) {
+            observe('expired');
+            this.countExpired(pattern, 'handler');
+            return;
+          }
+          if (error instanceof OverloadedError) return observe('overloaded');
           const status = isRemoteError(error) ? error.statusCode : (error as { status?: number })?.status;
           observe(typeof status === 'number' && status < 500 ? 'client_error' : 'server_error');
         },
       }),
     );
   }
+}
+
+/** Counts, in `metrics`, the requests a Streams transport drops unhandled for their expired deadline. */
+export function watchExpiredRequests(transport: MicroserviceOptions, metrics: RpcServerMetricsInterceptor): void {
+  const strategy: unknown = 'strategy' in transport ? transport.strategy : undefined;
+  if (strategy instanceof StreamsServer) strategy.onExpired((pattern) => metrics.countExpired(pattern, 'queued'));
 }

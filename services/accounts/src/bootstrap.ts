@@ -11,7 +11,7 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
   const config = loadAccountsConfig();
   await bootstrapService({
     name: 'accounts',
-    module: AppModule,
+    module: AppModule.forRoot(config),
     config,
     redis: config.redis,
     telemetry,

@@ -1,9 +1,13 @@
-import { commonEnv, loadConfig, port, redisSettingsFromEnv } from '@platform/config';
+import { commonEnv, loadConfig, port, positiveInt, redisSettingsFromEnv } from '@platform/config';
 import { z } from 'zod';
 
 const AccountsEnv = z.object({
   ...commonEnv,
   PORT: port().default(3003),
+  /** Password hashes run at once by this replica (default: its cores). */
+  PASSWORD_HASH_CONCURRENCY: positiveInt().max(64).optional(),
+  /** How long an operation that hashes waits for a slot before it is refused (503, Retry-After). */
+  PASSWORD_HASH_MAX_WAIT_MS: positiveInt().max(10_000).default(300),
 });
 
 /** accounts's configuration, validated once at start. */

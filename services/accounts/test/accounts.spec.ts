@@ -11,6 +11,7 @@ import type { Redis } from 'ioredis';
 import { AuthModule } from '../src/auth/auth.module.js';
 import { AuthService } from '../src/auth/auth.service.js';
 import { PasswordResetModule } from '../src/password-reset/password-reset.module.js';
+import { UsersModule } from '../src/users/users.module.js';
 import { PasswordResetService } from '../src/password-reset/password-reset.service.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -36,6 +37,8 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
         RedisModule.forRoot({ settings, clientName: 'accounts-spec' }),
         LiveConfigModule.forRoot({ service: 'accounts-spec', redis: settings }),
         CountersModule.forRoot({ service: 'accounts-spec', flushIntervalMs: 50 }),
+        // Room for every concurrent hash of these tests: shedding is not what they check.
+        UsersModule.forRoot({ concurrency: 32, maxWaitMs: 10_000 }),
         AuthModule,
         PasswordResetModule,
       ],

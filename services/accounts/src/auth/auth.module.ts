@@ -3,14 +3,13 @@ import { AccountsCounters } from '@contracts/accounts';
 import { CountersModule } from '@platform/counters';
 import { LiveConfigModule } from '@platform/live-config';
 import { AuthSettings } from '../auth-settings.js';
-import { UsersModule } from '../users/users.module.js';
 import { AuthController } from './auth.controller.js';
 import { AuthService } from './auth.service.js';
 import { LoginLimiter } from './login-limiter.js';
 
 // The auth section is read here and by PasswordResetModule (which imports this module).
 @Module({
-  imports: [UsersModule, LiveConfigModule.forFeature([AuthSettings]), CountersModule.forFeature([AccountsCounters.logins])],
+  imports: [LiveConfigModule.forFeature([AuthSettings]), CountersModule.forFeature([AccountsCounters.logins])],
   controllers: [AuthController],
   providers: [AuthService, LoginLimiter],
   exports: [LoginLimiter],

@@ -1,6 +1,8 @@
 import { ConflictException, Injectable, Logger } from '@nestjs/common';
 import { type Account, AccountsCounters, type LoginRequest, type LoginResult, type Registration } from '@contracts/accounts';
 import { Counters } from '@platform/counters';
+import { throwIfExpired } from '@platform/deadlines';
+import { HashingSlots } from '../users/hashing-slots.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UserRepository } from '../users/user.repository.js';
 import { LoginLimiter } from './login-limiter.js';
@@ -13,6 +15,7 @@ export class AuthService {
   constructor(
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
+    private readonly hashing: HashingSlots,
     private readonly limiter: LoginLimiter,
     private readonly counters: Counters,
   ) {}
@@ -20,13 +23,23 @@ export class AuthService {
   async register({ email, password }: Registration): Promise<Account> {
     // A cheap check first, so a taken email does not cost a hash; create() decides for real.
     if (await this.users.emailTaken(email)) throw new ConflictException('an account with this email exists');
-    const user = await this.users.create(email, await this.hasher.hash(password));
+    const user = await this.hashing.run('registering an account', async () => {
+      const passwordHash = await this.hasher.hash(password);
+      // Past its caller's deadline the account would exist behind a 504: not created then.
+      throwIfExpired('creating the account');
+      return this.users.create(email, passwordHash);
+    });
     if (!user) throw new ConflictException('an account with this email exists');
     this.logger.log(`account ${user.id} registered`);
     return { id: user.id, email: user.email };
   }
 
-  async login({ email, password, clientAddress }: LoginRequest): Promise<LoginResult> {
+  /** Refused whole (503) when hashing is saturated: no attempt is charged then. */
+  login(request: LoginRequest): Promise<LoginResult> {
+    return this.hashing.run('logging in', () => this.checkCredentials(request));
+  }
+
+  private async checkCredentials({ email, password, clientAddress }: LoginRequest): Promise<LoginResult> {
     const reservation = await this.limiter.reserve(email, clientAddress);
     if (!reservation.allowed) {
       this.counters.increment(AccountsCounters.logins, { result: 'locked' });

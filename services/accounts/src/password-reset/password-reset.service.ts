@@ -5,6 +5,7 @@ import { LiveConfig } from '@platform/live-config';
 import { InjectQueueProducer, type QueueProducer } from '@platform/queues';
 import { AuthSettings } from '../auth-settings.js';
 import { LoginLimiter } from '../auth/login-limiter.js';
+import { HashingSlots } from '../users/hashing-slots.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UserRepository } from '../users/user.repository.js';
 import { ResetEmailInterval } from './reset-email-interval.js';
@@ -23,6 +24,7 @@ export class PasswordResetService {
   constructor(
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
+    private readonly hashing: HashingSlots,
     private readonly tokens: ResetTokens,
     private readonly interval: ResetEmailInterval,
     @InjectQueueProducer(NotificationsQueues.email) private readonly emails: QueueProducer<typeof NotificationsQueues.email>,
@@ -61,7 +63,12 @@ export class PasswordResetService {
   }
 
   /** The id of the account whose password was reset. */
-  async confirm({ token, password }: PasswordResetConfirmation): Promise<string> {
+  /** Refused whole (503) when hashing is saturated: the token is not spent then. */
+  confirm(confirmation: PasswordResetConfirmation): Promise<string> {
+    return this.hashing.run('resetting a password', () => this.resetPassword(confirmation));
+  }
+
+  private async resetPassword({ token, password }: PasswordResetConfirmation): Promise<string> {
     // Consumed first: a token is spent by the first confirm that presents it, whatever follows.
     const accountId = await this.tokens.consume(token);
     const user = accountId ? await this.users.findById(accountId) : undefined;

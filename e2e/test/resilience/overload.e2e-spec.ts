@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Platform, startPlatform } from '../platform.js';
+import { JSON_BODY } from '../shop.js';
+
+const BURST = 200;
+
+/** accounts' uniqueness key of an email (AccountsKeys.userIdByEmail): it exists once the account does. */
+const accountKey = (email: string) => `accounts:user-by-email:${createHash('sha256').update(email).digest('hex')}`;
+
+// 200 registrations at once, each a password hash (about 0.25 s of CPU) on a 2-core machine:
+// more than accounts can hash within the request's deadline. It must say so at once (503 with
+// Retry-After, nothing done) for what it cannot do in time, and do what it answers 201 for;
+// never a 504 whose account appears later (the ghosts this test was written against).
+describe('overload: a burst of registrations', () => {
+  let platform: Platform;
+
+  beforeAll(async () => {
+    platform = await startPlatform();
+  }, 120_000);
+
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  it('answers each 201, or 503 with Retry-After in under a second; accounts created equal the 201s', async () => {
+    const run = `${Date.now()}`;
+    const emails = Array.from({ length: BURST }, (_, i) => `burst-${run}-${i}@example.com`);
+    const answers = await Promise.all(
+      emails.map(async (email) => {
+        const started = performance.now();
+        const response = await fetch(`${platform.gateway.url}/auth/register`, {
+          method: 'POST',
+          headers: JSON_BODY,
+          body: JSON.stringify({ email, password: 'a long enough password' }),
+        });
+        await response.arrayBuffer();
+        return { email, status: response.status, retryAfter: response.headers.get('retry-after'), ms: performance.now() - started };
+      }),
+    );
+    const byStatus = answers.reduce<Record<number, number>>((counts, { status }) => ({ ...counts, [status]: (counts[status] ?? 0) + 1 }), {});
+    process.stdout.write(`overload: ${JSON.stringify(byStatus)}; slowest 503 ${Math.round(Math.max(0, ...answers.filter((a) => a.status === 503).map((a) => a.ms)))} ms\n`);
+
+    expect(Object.keys(byStatus).filter((status) => !['201', '503'].includes(status))).toEqual([]);
+    expect(byStatus[201]).toBeGreaterThan(0);
+    expect(byStatus[503]).toBeGreaterThan(0);
+    for (const refused of answers.filter((answer) => answer.status === 503)) {
+      expect({ retryAfter: refused.retryAfter, fast: refused.ms < 1_000 }).toEqual({ retryAfter: expect.stringMatching(/^\d+$/), fast: true });
+    }
+    // Nothing runs on after its answer: wait past every deadline, then count what exists.
+    await sleep(2_000);
+    const redis = platform.redis.client();
+    try {
+      const exists = await Promise.all(emails.map(async (email) => (await redis.exists(accountKey(email))) === 1));
+      const created = emails.filter((_, i) => exists[i]);
+      const answered201 = answers.filter((answer) => answer.status === 201).map((answer) => answer.email);
+      expect(created.sort()).toEqual(answered201.sort());
+    } finally {
+      redis.disconnect();
+    }
+  }, 120_000);
+});
