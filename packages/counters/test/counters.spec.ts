@@ -45,19 +45,6 @@ async function startService(redis: RedisServer, flushIntervalMs: number, declare
   return app;
 }
 
-/**
- * Keeps Redis busy for `ms` (a script runs alone: every other client waits), as a slow script
- * or a big KEYS would. Below Redis' busy-reply-threshold (5 s), so the others are not refused
- * with BUSY, just not answered. DEBUG SLEEP would do it too, but the test server is started
- * without enable-debug-command.
- */
-const BUSY_SCRIPT = `
-local function now() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000) end
-local deadline = now() + tonumber(ARGV[1])
-while now() < deadline do end
-return 1
-`;
-
 /** The ids of the batches whose markers exist, with their remaining TTL in seconds. */
 async function markers(client: Redis): Promise<Map<string, number>> {
   const keys = await client.keys(`${COUNTER_BATCH_KEY_PREFIX}*`);
@@ -194,10 +181,8 @@ describe('counters against a real Redis', () => {
   it('counts an increment once when Redis applies its batch but the reply times out, and the batch is sent again', async () => {
     const app = await startService(redis, 60_000);
     const counters = app.get(Counters);
-    const blocker = redis.client();
-    await blocker.ping();
     // Redis is blocked for longer than the command connection's timeout (2 s).
-    const busy = blocker.eval(BUSY_SCRIPT, 0, 2_500);
+    const busy = redis.block(2_500);
     await sleep(200);
     counters.increment(TestCounters.logins, { result: 'success' });
     const started = Date.now();
@@ -220,7 +205,6 @@ describe('counters against a real Redis', () => {
     counters.increment(TestCounters.logins, { result: 'success' }, 2);
     await counters.flush();
     expect(await client.hget('platform:counters:test_logins_total', 'result=success')).toBe('3');
-    blocker.disconnect();
     await app.close();
   });
 

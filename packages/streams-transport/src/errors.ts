@@ -4,10 +4,13 @@
  * from an RpcException); these errors mean the handler's answer never arrived:
  * - `TIMEOUT`: no reply before the deadline (the request is dropped unhandled if still queued);
  * - `UNAVAILABLE`: Redis is not reachable now, so nothing was sent (safe to retry);
+ * - `UNKNOWN_OUTCOME`: the request was handed to Redis and the connection failed before Redis
+ *   confirmed it: it may have been stored and handled (retry only with the same request id,
+ *   or check first);
  * - `CLOSED`: the client was closed while the call was waiting;
  * - `TOO_LARGE`: the encoded request or event exceeds `maxEntryBytes`, so it was not sent.
  */
-export type StreamsErrorCode = 'TIMEOUT' | 'UNAVAILABLE' | 'CLOSED' | 'TOO_LARGE';
+export type StreamsErrorCode = 'TIMEOUT' | 'UNAVAILABLE' | 'UNKNOWN_OUTCOME' | 'CLOSED' | 'TOO_LARGE';
 
 /** A call or publish that failed in the transport (see StreamsErrorCode). */
 export class StreamsTransportError extends Error {

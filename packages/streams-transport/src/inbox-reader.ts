@@ -19,6 +19,8 @@ export interface InboxReaderOptions {
 const BLOCK_MS = 5_000;
 const BATCH = 500;
 const RETRY_AFTER_ERROR_MS = 1_000;
+/** What the read is raced against: stop() was called. */
+const STOPPED = Symbol('stopped');
 
 /**
  * Reads a client instance's own inbox stream. Only this instance reads it, so it needs no
@@ -52,7 +54,15 @@ export class InboxReader {
     while (!this.stopping) {
       let batches;
       try {
-        batches = parseReadReply(await reader.call('XREAD', 'COUNT', String(BATCH), 'BLOCK', String(BLOCK_MS), 'STREAMS', key, lastId));
+        const reading = reader.call('XREAD', 'COUNT', String(BATCH), 'BLOCK', String(BLOCK_MS), 'STREAMS', key, lastId);
+        // stop() must not wait on this read: while the connection is reconnecting, ioredis
+        // holds it in its offline queue, and disconnect() then never settles it.
+        const reply = await Promise.race([reading, this.stopped.promise.then(() => STOPPED)]);
+        if (reply === STOPPED) {
+          reading.catch(() => undefined);
+          break;
+        }
+        batches = parseReadReply(reply);
         failing = false;
       } catch (error) {
         if (this.stopping) break;

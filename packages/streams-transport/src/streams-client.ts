@@ -160,7 +160,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     }, timeoutMs);
     this.calls.set(id, { callback, timer });
     command.call('XADD', this.keys.request(pattern), ...trimArguments(this.options.trim), '*', ...fields).catch((error: unknown) => {
-      this.settle(id, { err: unavailable(`request ${pattern} was not sent`, error) });
+      this.settle(id, { err: neverWritten(error) ? unavailable(`request ${pattern} was not sent`, error) : unknownOutcome(pattern, id, error) });
     });
     // Unsubscribing (e.g. the caller's own timeout) forgets the call; a late reply is ignored.
     return () => this.forget(id);
@@ -223,6 +223,25 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     inbox.start();
     return { command, inboxReader, inboxKey, inbox, firstAttempt: firstAttempt(command.redis) };
   }
+}
+
+/**
+ * Whether a failed XADD certainly never reached Redis: ioredis refused it before writing
+ * (no writable connection and no offline queue). Any other failure came after the command
+ * was handed to the connection (a command timeout, the connection lost while waiting), when
+ * Redis may have stored the request: only the caller's 503 "nothing was sent" is then a lie.
+ */
+function neverWritten(error: unknown): boolean {
+  return error instanceof Error && /isn't writeable and enableOfflineQueue/.test(error.message);
+}
+
+function unknownOutcome(pattern: string, id: string, cause: unknown): StreamsTransportError {
+  const reason = cause instanceof Error ? ` (${cause.message})` : '';
+  return new StreamsTransportError(
+    'UNKNOWN_OUTCOME',
+    `request ${pattern} (${id}) was handed to Redis, which did not confirm it${reason}: it may have been handled`,
+    { cause },
+  );
 }
 
 function unavailable(what: string, cause?: unknown): StreamsTransportError {

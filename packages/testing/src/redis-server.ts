@@ -35,6 +35,14 @@ function redisServerBinary(): string {
  * A real redis-server on its own free port and temp directory, which a test can stop, kill
  * and start again on the same port and data (to test outages and recovery).
  */
+/** Spins for ARGV[1] ms inside Redis (see RedisServer.block). */
+const BUSY_SCRIPT = `
+local function now() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000) end
+local deadline = now() + tonumber(ARGV[1])
+while now() < deadline do end
+return 1
+`;
+
 export class RedisServer {
   private process: ManagedProcess | undefined;
   private readonly binary = redisServerBinary();
@@ -105,6 +113,22 @@ export class RedisServer {
   /** A short-lived client for assertions; the caller quits it. */
   client(): Redis {
     return new Redis(this.url, { lazyConnect: false, maxRetriesPerRequest: 1 });
+  }
+
+  /**
+   * Keeps the server busy for `ms` and resolves when it answers again: a script runs alone,
+   * so every other client waits, as behind a slow script or a big KEYS. Below Redis'
+   * busy-reply-threshold (5 s) nobody is refused with BUSY, just not answered. (DEBUG SLEEP
+   * would do too, but this server starts without enable-debug-command.) Await a ping on the
+   * returned promise's side before relying on the block having started.
+   */
+  async block(ms: number): Promise<void> {
+    const blocker = this.client();
+    try {
+      await blocker.eval(BUSY_SCRIPT, 0, ms);
+    } finally {
+      blocker.disconnect();
+    }
   }
 
   /** Stops the server and removes its directory. */

@@ -37,8 +37,8 @@ export type RpcOutcome = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'u
  * - the handler refused the request (4xx): the same status and message, e.g. a 404;
  * - the handler refused it for overload (503 with retryAfterSeconds): 503, nothing was done;
  * - the handler failed (5xx): 502, without the remote details;
- * - no answer in time: 504;
- * - the transport could not deliver it (Redis down, connection refused): 503.
+ * - no answer in time, or sent without Redis confirming it: 504 (the outcome is unknown);
+ * - the transport certainly could not deliver it (no connection, connection refused): 503.
  */
 export function toHttpException(
   error: unknown,
@@ -50,6 +50,13 @@ export function toHttpException(
       exception: new GatewayTimeoutException(
         `${call.service} did not answer ${call.pattern} within ${call.timeoutMs} ms`,
       ),
+    };
+  }
+  if (isStreamsTransportError(error, 'UNKNOWN_OUTCOME')) {
+    // Sent, but not confirmed: a 503 would tell the client nothing happened, which may be false.
+    return {
+      outcome: 'timeout',
+      exception: new GatewayTimeoutException(`${call.service} did not confirm ${call.pattern}: outcome unknown, it may have been handled`),
     };
   }
   if (isRemoteError(error)) {
