@@ -3,7 +3,7 @@ import { CatalogRpc } from '@contracts/catalog';
 import { NotificationsRpc } from '@contracts/notifications';
 import { scrapeMetric } from '@platform/testing';
 import { type Platform, startPlatform } from './platform.js';
-import { ADMIN, ADMIN_TOKEN, createProduct, handled, JSON_BODY, loginAs } from './shop.js';
+import { ADMIN, ADMIN_TOKEN, createProduct, handled, JSON_BODY, loginAs, storedProducts } from './shop.js';
 
 /**
  * Idempotency-Key through the real gateway (every service a real process, a real Redis): a
@@ -21,23 +21,13 @@ describe('Idempotency-Key on the gateway\'s unsafe routes (real Redis, every ser
     await platform?.stop();
   });
 
-  /** Every product catalog stores: "exactly one was created" is read here, not from the gateway. */
-  async function storedProducts(): Promise<string[]> {
-    const redis = platform.redis.client();
-    try {
-      return (await redis.keys('catalog:product:*')).sort();
-    } finally {
-      redis.disconnect();
-    }
-  }
-
   const createWithKey = (key: string, product: object) =>
     platform.request('/products', { method: 'POST', headers: { ...ADMIN, ...JSON_BODY, 'idempotency-key': key }, body: JSON.stringify(product) });
 
   it('creates one product for a POST /products sent twice with one key, and answers the retry with the same product', async () => {
     const key = randomUUID();
     const product = { name: `Teapot ${key}`, price: 24.5, stock: 4 };
-    const before = await storedProducts();
+    const before = await storedProducts(platform);
     const createCalls = await handled(platform, 'catalog', CatalogRpc.createProduct.pattern);
 
     const first = await createWithKey(key, product);
@@ -50,7 +40,7 @@ describe('Idempotency-Key on the gateway\'s unsafe routes (real Redis, every ser
     expect(retry.headers.get('content-type')).toBe(first.headers.get('content-type'));
     expect(retry.body).toEqual(first.body);
     // catalog holds exactly one more product, and handled createProduct once.
-    expect(await storedProducts()).toEqual([...before, `catalog:product:${first.body.id}`].sort());
+    expect(await storedProducts(platform)).toEqual([...before, `catalog:product:${first.body.id}`].sort());
     expect(await handled(platform, 'catalog', CatalogRpc.createProduct.pattern)).toBe(createCalls + 1);
     expect((await platform.request(`/products/${first.body.id}`)).body).toMatchObject({ id: first.body.id, name: product.name });
   });
@@ -58,12 +48,12 @@ describe('Idempotency-Key on the gateway\'s unsafe routes (real Redis, every ser
   it('answers 422 to the same key with another body, and creates nothing', async () => {
     const key = randomUUID();
     expect((await createWithKey(key, { name: `Cup ${key}`, price: 3, stock: 1 })).status).toBe(201);
-    const before = await storedProducts();
+    const before = await storedProducts(platform);
 
     const reused = await createWithKey(key, { name: `Saucer ${key}`, price: 2, stock: 1 });
     expect(reused.status).toBe(422);
     expect(reused.body).toEqual({ statusCode: 422, error: 'Unprocessable Entity', message: expect.stringContaining('already used for a different request') });
-    expect(await storedProducts()).toEqual(before);
+    expect(await storedProducts(platform)).toEqual(before);
     expect(await scrapeMetric(platform.gateway.url, 'http_idempotency_requests_total', { route: '/products', outcome: 'mismatch' })).toBeGreaterThanOrEqual(1);
     expect(await scrapeMetric(platform.gateway.url, 'http_idempotency_requests_total', { route: '/products', outcome: 'replayed' })).toBeGreaterThanOrEqual(1);
   });

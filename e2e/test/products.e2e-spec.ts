@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CatalogRpc } from '@contracts/catalog';
 import { RedisServer, ServiceProcess, waitFor } from '@platform/testing';
 import { type Platform, startPlatform } from './platform.js';
-import { ADMIN, ADMIN_TOKEN, callDirectly, createProduct, handled, JSON_BODY, platformCounter, type ProductBody, setStock } from './shop.js';
+import { ADMIN, ADMIN_TOKEN, callDirectly, createProduct, handled, JSON_BODY, platformCounter, setStock, storedProducts, type ProductBody } from './shop.js';
 
 // On both transports: stock.updated and product.viewed travel as stream entries (the default)
 // or as Nest's pub/sub messages, and the behaviour a user sees is the same.
@@ -18,16 +18,6 @@ describe.each(['redis-streams', 'redis'])('products through the gateway over %s 
     await platform?.stop();
   });
 
-  /** Every product key in catalog's store: "nothing changes" means this stays the same. */
-  async function storedProducts(): Promise<string[]> {
-    const redis = platform.redis.client();
-    try {
-      return (await redis.keys('catalog:product:*')).sort();
-    } finally {
-      redis.disconnect();
-    }
-  }
-
   function post(body: string, headers: Record<string, string> = { ...ADMIN, ...JSON_BODY }) {
     return platform.request('/products', { method: 'POST', headers, body });
   }
@@ -41,7 +31,7 @@ describe.each(['redis-streams', 'redis'])('products through the gateway over %s 
   }
 
   it('creates a product for the admin only, and refuses bad bodies with 400 without storing anything', async () => {
-    const before = await storedProducts();
+    const before = await storedProducts(platform);
     const valid = JSON.stringify({ name: 'Mug', price: 9.99, stock: 3 });
 
     expect((await post(valid, JSON_BODY)).status).toBe(401);
@@ -61,7 +51,7 @@ describe.each(['redis-streams', 'redis'])('products through the gateway over %s 
       expect({ body, status: answer.status, error: answer.body.error }).toEqual({ body, status: 400, error: 'Bad Request' });
     }
     expect((await post('{"name": "Mug", ')).status).toBe(400);
-    expect(await storedProducts()).toEqual(before);
+    expect(await storedProducts(platform)).toEqual(before);
 
     const created = await post(valid);
     expect(created.status).toBe(201);
@@ -74,7 +64,7 @@ describe.each(['redis-streams', 'redis'])('products through the gateway over %s 
       createdAt: expect.any(String),
       updatedAt: expect.any(String),
     });
-    expect(await storedProducts()).toEqual([...before, `catalog:product:${created.body.id}`].sort());
+    expect(await storedProducts(platform)).toEqual([...before, `catalog:product:${created.body.id}`].sort());
   });
 
   it('serves GET /products/:id from the cache after the first read: x-cache miss, then hit', async () => {
@@ -86,7 +76,7 @@ describe.each(['redis-streams', 'redis'])('products through the gateway over %s 
   });
 
   it('answers 400 for a malformed id and 404 for an unknown one (then from the cache), changing nothing', async () => {
-    const before = await storedProducts();
+    const before = await storedProducts(platform);
     for (const bad of ['not-a-uuid', '123', `${randomUUID()}x`]) {
       expect((await platform.request(`/products/${bad}`)).status).toBe(400);
       expect((await setStock(platform, bad, 3)).status).toBe(400);
@@ -95,7 +85,7 @@ describe.each(['redis-streams', 'redis'])('products through the gateway over %s 
     expect(await get(unknown)).toMatchObject({ status: 404, cache: 'miss', body: { message: `product ${unknown} does not exist` } });
     expect(await get(unknown)).toMatchObject({ status: 404, cache: 'hit' });
     expect((await setStock(platform, unknown, 3)).status).toBe(404);
-    expect(await storedProducts()).toEqual(before);
+    expect(await storedProducts(platform)).toEqual(before);
   });
 
   it('PATCH /products/:id/stock is for the admin, validates, invalidates the cached copy and publishes stock.updated', async () => {

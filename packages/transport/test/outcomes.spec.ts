@@ -1,11 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpException } from '@nestjs/common';
 import { defineRpc } from '@platform/contracts';
-import { StreamsClient } from '@platform/streams-transport';
-import { RedisServer, waitFor } from '@platform/testing';
+import { waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { RpcClient } from '../src/rpc-client.js';
+import { unansweredCaller } from './unanswered-caller.js';
 
 const Create = defineRpc('shop', 'create', { request: z.object({ name: z.string() }), response: z.object({}) });
 
@@ -22,57 +21,38 @@ async function failure(call: Promise<unknown>): Promise<{ status: number; messag
 // A 503 tells the client that nothing was sent, so it may simply retry; that must be true.
 // Real Redis and a real Streams client (no server: only whether the request got stored matters).
 describe('what a failed call says happened', () => {
-  let redis: RedisServer;
-  let probe: Redis;
-  let streams: StreamsClient;
-  let client: RpcClient;
-  const keyPrefix = 'outcomes-test';
-  const stored = () => probe.xlen(`${keyPrefix}:rpc:${Create.pattern}`);
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    probe = redis.client();
-    streams = new StreamsClient({ redis: { url: redis.url }, keyPrefix, name: 'caller' });
-    await streams.connect();
-    client = new RpcClient({ caller: 'test', clients: {}, fallback: streams, timeoutMs: 5_000 });
-  });
-
-  afterAll(async () => {
-    await streams?.close();
-    probe?.disconnect();
-    await redis?.destroy();
-  });
+  const caller = unansweredCaller('outcomes-test', 5_000);
 
   it('answers 504 "outcome unknown", not 503, when Redis took the request but did not confirm it in time', async () => {
     // Redis stalls longer than the command timeout (2 s): the XADD is written, unanswered.
-    const busy = redis.block(2_800);
+    const busy = caller.redis.block(2_800);
     await sleep(100);
-    const outcome = await failure(client.call(Create, { name: 'lamp' }));
+    const outcome = await failure(caller.client.call(Create, { name: 'lamp' }));
     expect(outcome).toEqual({ status: 504, message: expect.stringMatching(/did not confirm shop.create: outcome unknown/) });
     await busy;
     // Which was right: Redis stored it once it was free again.
-    expect(await stored()).toBe(1);
+    expect(await caller.stored(Create.pattern)).toBe(1);
   }, 15_000);
 
   it('answers 503 when nothing was sent: Redis is down', async () => {
-    await redis.kill();
-    const [command] = streams.unwrap<[Redis]>();
+    await caller.redis.kill();
+    const [command] = caller.streams.unwrap<[Redis]>();
     await waitFor('the client to notice', () => command.status !== 'ready');
     try {
-      const outcome = await failure(client.call(Create, { name: 'lamp' }));
+      const outcome = await failure(caller.client.call(Create, { name: 'lamp' }));
       expect(outcome).toEqual({ status: 503, message: expect.stringMatching(/unavailable/) });
     } finally {
-      await redis.start();
+      await caller.redis.start();
     }
   }, 30_000);
 
   it('closes while Redis is away without hanging (a shutdown during an outage)', async () => {
-    await redis.kill();
-    const [command] = streams.unwrap<[Redis]>();
+    await caller.redis.kill();
+    const [command] = caller.streams.unwrap<[Redis]>();
     await waitFor('the client to notice', () => command.status !== 'ready');
     const started = Date.now();
-    await streams.close();
+    await caller.streams.close();
     expect(Date.now() - started).toBeLessThan(3_000);
-    await redis.start();
+    await caller.redis.start();
   }, 30_000);
 });

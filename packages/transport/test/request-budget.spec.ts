@@ -1,11 +1,8 @@
 import { HttpException } from '@nestjs/common';
 import { defineRpc } from '@platform/contracts';
 import { runWithDeadline } from '@platform/deadlines';
-import { StreamsClient } from '@platform/streams-transport';
-import { RedisServer } from '@platform/testing';
-import type { Redis } from 'ioredis';
 import { z } from 'zod';
-import { RpcClient } from '../src/rpc-client.js';
+import { unansweredCaller } from './unanswered-caller.js';
 
 const Ping = defineRpc('silent', 'ping', { request: z.object({}), response: z.object({}) });
 
@@ -26,31 +23,11 @@ async function failedCall(call: () => Promise<unknown>): Promise<{ status: numbe
 // call gets what is left of it, not its own full timeout, and none is sent once it is spent.
 // Real Redis, a real Streams client, and no server for `silent`: a call can only time out.
 describe('RpcClient under a request deadline', () => {
-  let redis: RedisServer;
-  let probe: Redis;
-  let streams: StreamsClient;
-  let client: RpcClient;
-  const keyPrefix = 'budget-test';
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    probe = redis.client();
-    streams = new StreamsClient({ redis: { url: redis.url }, keyPrefix, name: 'caller' });
-    await streams.connect();
-    client = new RpcClient({ caller: 'test', clients: {}, fallback: streams, timeoutMs: 2_000 });
-  });
-
-  afterAll(async () => {
-    await streams?.close();
-    probe?.disconnect();
-    await redis?.destroy();
-  });
-
-  /** How many requests the stream of `silent.ping` holds (0 before the first). */
-  const requestsSent = async () => probe.xlen(`${keyPrefix}:rpc:${Ping.pattern}`);
+  const caller = unansweredCaller('budget-test', 2_000);
+  const requestsSent = () => caller.stored(Ping.pattern);
 
   it('waits at most what is left of the request, not its own full timeout', async () => {
-    const outcome = await runWithDeadline(Date.now() + 300, () => failedCall(() => client.call(Ping, {})));
+    const outcome = await runWithDeadline(Date.now() + 300, () => failedCall(() => caller.client.call(Ping, {})));
     expect(outcome.status).toBe(504);
     expect(outcome.elapsedMs).toBeGreaterThanOrEqual(250);
     expect(outcome.elapsedMs).toBeLessThan(1_000);
@@ -58,14 +35,14 @@ describe('RpcClient under a request deadline', () => {
 
   it('sends nothing once the budget is spent, and answers 504 at once', async () => {
     const before = await requestsSent();
-    const outcome = await runWithDeadline(Date.now() - 1, () => failedCall(() => client.call(Ping, {})));
+    const outcome = await runWithDeadline(Date.now() - 1, () => failedCall(() => caller.client.call(Ping, {})));
     expect(outcome).toMatchObject({ status: 504, message: expect.stringMatching(/deadline passed before silent was called.*nothing was sent/) });
     expect(outcome.elapsedMs).toBeLessThan(50);
     expect(await requestsSent()).toBe(before);
   });
 
   it('keeps its own timeout outside a request', async () => {
-    const outcome = await failedCall(() => client.call(Ping, {}, { timeoutMs: 200 }));
+    const outcome = await failedCall(() => caller.client.call(Ping, {}, { timeoutMs: 200 }));
     expect(outcome.status).toBe(504);
     expect(outcome.elapsedMs).toBeLessThan(1_000);
   });
