@@ -75,6 +75,10 @@ service: node_modules ## Add a service: make service NAME=orders [KIND=rpc|worke
 	@test -n "$(NAME)" || { echo 'usage: make service NAME=<name> [KIND=rpc|worker] [ROUTE=yes]' >&2; exit 2; }
 	@test "$(ROUTE)" != yes || test "$(KIND)" = rpc || { echo 'ROUTE=yes needs KIND=rpc: a gateway route calls requests, and a $(KIND) answers none' >&2; exit 2; }
 	npx turbo gen service --args "$(NAME)" "$(KIND)" "$(ROUTE)" "$(DESCRIPTION)"
+	@# turbo gen exits 0 even when one of its actions failed (seen with the npm install that
+	@# links the new workspaces and fetches their packages): a half-made service fails here.
+	@npm ls --workspace services/$(NAME) --workspace contracts/$(NAME) >/dev/null 2>&1 || { echo 'make service: the dependencies of services/$(NAME) are not installed (the npm install above failed); run npm install, then make derive' >&2; exit 1; }
+	@node packages/registry/cli.mjs derive --check
 
 .PHONY: strip-examples
 strip-examples: node_modules ## Delete the example domain (legacy, catalog, accounts, notifications): the platform skeleton stays
