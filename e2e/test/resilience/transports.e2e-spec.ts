@@ -203,7 +203,7 @@ describe.each([
     expect(statuses[504]).toBeGreaterThanOrEqual(held);
     for (const call of calls.filter((c) => c.outcome.status === 504)) {
       // What was left of the request's 1.5 s budget when the call was sent.
-      expect(call.outcome.body).toEqual({ statusCode: 504, error: 'Gateway Timeout', message: expect.stringMatching(/^catalog did not answer catalog\.hello within 1[45]\d\d ms$/) });
+      expect(call.outcome.body).toEqual({ statusCode: 504, error: 'Gateway Timeout', message: expect.stringMatching(/^catalog did not answer catalog\.hello within \d+ ms$/) });
     }
     // The platform keeps serving with the one replica left.
     expect((await httpOutcome(`${shortDeadlineGateway.url}/test1`)).status).toBe(200);
