@@ -78,8 +78,8 @@ export type ProductViewed = z.output<typeof ProductViewed>;
 export const CatalogRpc = {
   createProduct: defineRpc('catalog', 'createProduct', { request: CreateProduct, response: Product }),
   /** 404 for an unknown id. */
-  getProduct: defineRpc('catalog', 'getProduct', { request: ProductLookup, response: Product }),
-  topProducts: defineRpc('catalog', 'topProducts', { request: TopProductsRequest, response: TopProducts }),
+  getProduct: defineRpc('catalog', 'getProduct', { request: ProductLookup, response: Product, readOnly: true }),
+  topProducts: defineRpc('catalog', 'topProducts', { request: TopProductsRequest, response: TopProducts, readOnly: true }),
   /** 404 for an unknown id; publishes stock.updated. */
   updateStock: defineRpc('catalog', 'updateStock', { request: UpdateStock, response: StockUpdateResult }),
 } as const;

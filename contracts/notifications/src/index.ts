@@ -38,7 +38,7 @@ export const NotificationsRpc = {
     response: z.object({ productId: ProductId, watching: z.literal(true) }).strict(),
   }),
   /** The dev outbox, newest first; `enabled: false` when notifications sends over SMTP. */
-  outbox: defineRpc('notifications', 'outbox', { request: OutboxRequest, response: Outbox }),
+  outbox: defineRpc('notifications', 'outbox', { request: OutboxRequest, response: Outbox, readOnly: true }),
 } as const;
 
 /**

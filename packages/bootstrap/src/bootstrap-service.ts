@@ -9,7 +9,7 @@ import { HttpErrorFilter } from '@platform/http';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
 import type { RedisSettings } from '@platform/redis';
 import { type Telemetry, traceRpcServer } from '@platform/telemetry';
-import { RpcErrorFilter, RpcServerMetricsInterceptor, type HandledContracts, watchExpiredRequests } from '@platform/transport';
+import { RpcErrorFilter, RpcServerMetricsInterceptor, type HandledContracts, watchStreamsRequests } from '@platform/transport';
 import { LogController } from 'fastify';
 import type { LevelWithSilent } from 'pino';
 import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
@@ -140,7 +140,7 @@ function connectTransport(
   microservice.useGlobalFilters(new RpcErrorFilter());
   if (rpcMetrics) {
     microservice.useGlobalInterceptors(rpcMetrics);
-    watchExpiredRequests(options, rpcMetrics);
+    watchStreamsRequests(options, rpcMetrics);
   }
   microservice.registerListeners();
   microservice.setIsInitialized(true);

@@ -15,6 +15,11 @@ export interface RpcContract<Req extends z.ZodType = z.ZodType, Res extends z.Zo
   readonly response: Res;
   /** The request's fields marked `.meta({ sensitive: true })`, as paths (see sensitiveFields). */
   readonly sensitive: readonly string[];
+  /**
+   * The handler changes nothing (a lookup): a repeat of the request may simply run again, so
+   * the transport does not remember its request ids (one Redis command less per request).
+   */
+  readonly readOnly: boolean;
 }
 
 /** A domain event: its name (the channel or stream it travels on) and its payload shape. */
@@ -33,10 +38,17 @@ export interface EventContract<Payload extends z.ZodType = z.ZodType> {
 export function defineRpc<Req extends z.ZodType, Res extends z.ZodType>(
   service: ServiceName,
   name: string,
-  shapes: { request: Req; response: Res },
+  shapes: { request: Req; response: Res; readOnly?: boolean },
 ): RpcContract<Req, Res> {
   const sensitive = Object.freeze(sensitiveFields(shapes.request));
-  return Object.freeze({ service, pattern: `${service}.${name}`, request: shapes.request, response: shapes.response, sensitive });
+  return Object.freeze({
+    service,
+    pattern: `${service}.${name}`,
+    request: shapes.request,
+    response: shapes.response,
+    sensitive,
+    readOnly: shapes.readOnly === true,
+  });
 }
 
 /** Declares a domain event; its `sensitive` fields are those its payload schema marks. */

@@ -1,27 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { currentScope } from './request-scope.js';
 
-/** What is kept of the request being handled: its deadline, and its signal once asked for. */
-interface DeadlineScope {
-  readonly deadline: number;
-  signal?: AbortSignal;
-}
-
-/**
- * The request's deadline travels with the async work it starts (AsyncLocalStorage), so no
- * handler, service or repository passes it along by hand: the gateway's calls share what
- * is left of the HTTP request's budget, and a handler deep in another service can ask, before
- * an irreversible step, whether its caller is still waiting.
- */
-const scopes = new AsyncLocalStorage<DeadlineScope>();
-
-/** Runs `work` (and every async continuation it starts) under `deadline` (epoch ms). */
-export function runWithDeadline<T>(deadline: number, work: () => T): T {
-  return scopes.run({ deadline }, work);
-}
+export { runWithDeadline } from './request-scope.js';
 
 /** The deadline (epoch ms) of the request being handled, if it has one. */
 export function currentDeadline(): number | undefined {
-  return scopes.getStore()?.deadline;
+  return currentScope()?.deadline;
 }
 
 /** Milliseconds left before the current deadline (negative once passed); undefined without one. */
@@ -35,7 +18,7 @@ export function remainingMs(now = Date.now()): number | undefined {
  * that never ask pay for no timer); undefined without a deadline.
  */
 export function deadlineSignal(): AbortSignal | undefined {
-  const scope = scopes.getStore();
+  const scope = currentScope();
   if (!scope) return undefined;
   scope.signal ??= AbortSignal.timeout(Math.max(0, scope.deadline - Date.now()));
   return scope.signal;

@@ -15,7 +15,7 @@ export function idempotencyKeyParameter({ ttlSeconds }: { ttlSeconds: number }) 
       `Makes a retry safe: the first request with a key runs and its answer is kept for ${duration(ttlSeconds)}; a retry with the same key and the same ` +
       `request gets that answer again (header ${REPLAYED_HEADER}: true) without running anything. Keys are per caller (the logged-in account, ` +
       'else the client address, and the Authorization header). Answers that mean nothing happened (4xx, 503) are not kept: a retry runs again. ' +
-      'A 504 is kept: the outcome is unknown, check before sending the request again under a new key.',
+      'Nor is a 504: the retry runs again, and each service it calls answers with its first reply instead of running twice.',
     schema: IdempotencyKeyHeader,
     appliesTo: (route: { method: string; routeConfig?: Readonly<Record<string, unknown>> | undefined }) => takesIdempotencyKey(route.method, route.routeConfig),
     responses: {

@@ -1,4 +1,5 @@
 import { STATUS_CODES } from 'node:http';
+import { identifyOperation } from '@platform/deadlines';
 import type { MetricsService } from '@platform/metrics';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -107,6 +108,10 @@ class IdempotentRequests {
     }
     if (found.outcome === 'claimed') {
       this.hold(request, found.claim);
+      // The route's calls to services get request ids derived from the key: its retry (after
+      // a 504, whose key was released) sends the same requests, and each service answers with
+      // its first reply instead of running them again. Kept as long as the key is.
+      identifyOperation(key, this.options.ttlSeconds * 1_000);
       return undefined;
     }
     if (found.fingerprint !== fingerprint) {

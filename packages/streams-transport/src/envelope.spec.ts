@@ -2,7 +2,7 @@ import { decodeEvent, decodeReply, decodeRequest, encodeEvent, encodeReply, enco
 import { isStreamsTransportError } from './errors.js';
 
 const INBOX = 'streams:inbox:';
-const request = { id: 'r1', replyTo: `${INBOX}caller-1`, deadline: 1_700_000_000_000, headers: { traceparent: 't' }, data: { a: [1, 'two'] } };
+const request = { id: 'r1', replyTo: `${INBOX}caller-1`, deadline: 1_700_000_000_000, keepReplyMs: 0, headers: { traceparent: 't' }, data: { a: [1, 'two'] } };
 
 function reasonOf(entry: string[], max = 10_000): string {
   const decoded = decodeRequest(entry, max, INBOX);
@@ -16,6 +16,15 @@ describe('stream entry codec', () => {
     expect(decodeEvent(encodeEvent(event, 10_000, 'event'), 10_000)).toEqual({ ok: true, value: event });
     const reply = encodeReply('r1', { response: { ok: 1 }, isDisposed: true }, 10_000);
     expect(decodeReply(reply, 10_000)).toEqual({ ok: true, value: { id: 'r1', packet: { response: { ok: 1 }, isDisposed: true } } });
+  });
+
+  it('writes how long to keep the reply only when asked, so older servers read every other request', () => {
+    expect(encodeRequest(request, 10_000, 'request')).not.toContain('keep');
+    const kept = { ...request, keepReplyMs: 86_400_000 };
+    const fields = encodeRequest(kept, 10_000, 'request');
+    expect(fields).toEqual(expect.arrayContaining(['keep', '86400000']));
+    expect(decodeRequest(fields, 10_000, INBOX)).toEqual({ ok: true, value: kept });
+    expect(reasonOf(fields.map((part, i) => (fields[i - 1] === 'keep' ? '-5' : part)))).toBe('wrong-shape');
   });
 
   it('names why an entry is malformed', () => {

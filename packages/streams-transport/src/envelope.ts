@@ -22,6 +22,11 @@ export interface RequestEnvelope {
   replyTo: string;
   /** Epoch ms after which the caller has given up, so the request must not be handled. */
   deadline: number;
+  /**
+   * How long after the deadline the server keeps the reply for a retry under the same id
+   * (0: only until the deadline, long enough to recognise a duplicate of this very call).
+   */
+  keepReplyMs: number;
   headers: Headers;
   data: unknown;
 }
@@ -51,6 +56,8 @@ const requestFields = z
     id: requestId,
     replyTo: z.string().min(1).max(1024),
     deadline: z.string().regex(/^\d{1,16}$/, 'epoch milliseconds'),
+    // Optional, and written only when not 0: a server of an older version reads the rest.
+    keep: z.string().regex(/^\d{1,12}$/, 'milliseconds').optional(),
     headers: json,
     data: json,
   })
@@ -126,13 +133,20 @@ function decodeCommon<S extends z.ZodType<{ headers: string; data: string }>>(
 export function decodeRequest(fields: readonly string[], maxBytes: number, inboxPrefix: string): Decoded<RequestEnvelope> {
   const decoded = decodeCommon(fields, requestFields, maxBytes);
   if (!decoded.ok) return decoded;
-  const { id, replyTo, deadline } = decoded.value.fields;
+  const { id, replyTo, deadline, keep } = decoded.value.fields;
   if (!replyTo.startsWith(inboxPrefix) || replyTo.length === inboxPrefix.length) {
     return { ok: false, reason: 'wrong-shape', detail: `replyTo must be an inbox key (${inboxPrefix}...)` };
   }
   return {
     ok: true,
-    value: { id, replyTo, deadline: Number(deadline), headers: decoded.value.headers, data: decoded.value.data },
+    value: {
+      id,
+      replyTo,
+      deadline: Number(deadline),
+      keepReplyMs: keep === undefined ? 0 : Number(keep),
+      headers: decoded.value.headers,
+      data: decoded.value.data,
+    },
   };
 }
 
@@ -179,6 +193,7 @@ export function encodeRequest(request: RequestEnvelope, maxBytes: number, what: 
       'id', request.id,
       'replyTo', request.replyTo,
       'deadline', String(request.deadline),
+      ...(request.keepReplyMs > 0 ? ['keep', String(request.keepReplyMs)] : []),
       'headers', JSON.stringify(request.headers),
       'data', toJson(request.data),
     ],
@@ -196,6 +211,16 @@ export function encodeEvent(event: EventEnvelope, maxBytes: number, what: string
   );
 }
 
+/** Field/value pairs of a reply whose packet is already JSON (`reply` of an earlier entry). */
+export function replyEntry(id: string, reply: string): string[] {
+  return ['v', FORMAT_VERSION, 'id', id, 'reply', reply];
+}
+
+/** The packet JSON of a reply's field/value pairs, as replyEntry lays them out. */
+export function replyJson(fields: readonly string[]): string {
+  return fields[5]!;
+}
+
 /**
  * Field/value pairs of a reply. A reply that cannot be encoded or is too large becomes an
  * error reply, so the caller learns it at once instead of waiting for its timeout.
@@ -206,7 +231,7 @@ export function encodeReply(id: string, packet: WritePacket, maxBytes: number): 
   if (packet.err !== undefined) body.err = packet.err instanceof Error ? { status: 'error', message: packet.err.message } : packet.err;
   if (packet.response !== undefined) body.response = packet.response;
   if (packet.isDisposed) body.isDisposed = true;
-  const replyFields = (reply: string) => ['v', FORMAT_VERSION, 'id', id, 'reply', reply];
+  const replyFields = (reply: string) => replyEntry(id, reply);
   // The fallback is small and always encodable, so it is not checked again.
   const failure = (message: string) =>
     replyFields(JSON.stringify({ err: { status: 'error', message }, isDisposed: true }));

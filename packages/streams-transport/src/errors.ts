@@ -8,9 +8,11 @@
  *   confirmed it: it may have been stored and handled (retry only with the same request id,
  *   or check first);
  * - `CLOSED`: the client was closed while the call was waiting;
- * - `TOO_LARGE`: the encoded request or event exceeds `maxEntryBytes`, so it was not sent.
+ * - `TOO_LARGE`: the encoded request or event exceeds `maxEntryBytes`, so it was not sent;
+ * - `IN_PROGRESS`: this client still waits for a call under the same request id, so the new
+ *   one was not sent (retry after the first settles).
  */
-export type StreamsErrorCode = 'TIMEOUT' | 'UNAVAILABLE' | 'UNKNOWN_OUTCOME' | 'CLOSED' | 'TOO_LARGE';
+export type StreamsErrorCode = 'TIMEOUT' | 'UNAVAILABLE' | 'UNKNOWN_OUTCOME' | 'CLOSED' | 'TOO_LARGE' | 'IN_PROGRESS';
 
 /** A call or publish that failed in the transport (see StreamsErrorCode). */
 export class StreamsTransportError extends Error {

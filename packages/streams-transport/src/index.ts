@@ -11,4 +11,4 @@ export {
 } from './options.js';
 export { type SendOptions, StreamsClient } from './streams-client.js';
 export { StreamsContext } from './streams-context.js';
-export { REDIS_STREAMS_TRANSPORT, type StreamsHandlerExtras, StreamsServer } from './streams-server.js';
+export { REDIS_STREAMS_TRANSPORT, type RepeatAnswer, type StreamsHandlerExtras, StreamsServer } from './streams-server.js';

@@ -13,6 +13,8 @@ export interface StreamKeys {
   inbox(clientId: string): string;
   /** Entries a group could not handle (malformed, or failed too many times), kept for an operator. */
   deadLetter(group: string): string;
+  /** What the server remembers of one request id: running, or its replies (see RequestMemory). */
+  handled(pattern: string, requestId: string): string;
   /** Every inbox key starts with this; a request whose reply address does not is refused. */
   readonly inboxPrefix: string;
 }
@@ -28,6 +30,7 @@ export function streamKeys(prefix: string = DEFAULT_KEY_PREFIX): StreamKeys {
     event: (pattern) => `${prefix}:event:${pattern}`,
     inbox: (clientId) => `${inboxPrefix}${clientId}`,
     deadLetter: (group) => `${prefix}:dead:${group}`,
+    handled: (pattern, requestId) => `${prefix}:handled:${pattern}:${requestId}`,
     inboxPrefix,
   };
 }

@@ -19,9 +19,20 @@ import { outgoingHeaders } from './trace.js';
 export interface SendOptions {
   /** The deadline of this call, instead of the client's requestTimeoutMs. */
   timeoutMs?: number;
+  /**
+   * The request's id, when the caller chooses it (at most 128 characters): a retry under the
+   * same id is answered with the first call's reply instead of being handled again (random
+   * by default). `callId` of @platform/deadlines derives one per call of an operation.
+   */
+  requestId?: string;
+  /** How long after the deadline the server keeps the reply for such a retry (default 0). */
+  keepReplyMs?: number;
 }
 
 type Listener = (...args: unknown[]) => void;
+
+/** The longest request id a server accepts (see envelope.ts). */
+const MAX_REQUEST_ID_LENGTH = 128;
 
 interface Connections {
   command: Connection;
@@ -30,6 +41,13 @@ interface Connections {
   inbox: InboxReader;
   /** Settles with the first connection attempt; later calls only look at the current state. */
   firstAttempt: Promise<void>;
+}
+
+/** One call's settings: its deadline, its request id and how long its reply is kept. */
+interface CallOptions {
+  timeoutMs: number;
+  id: string;
+  keepReplyMs: number;
 }
 
 interface PendingCall {
@@ -102,19 +120,21 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     if (pattern === null || pattern === undefined || data === null || data === undefined) {
       return throwError(() => new InvalidMessageException());
     }
-    const timeoutMs = options.timeoutMs ?? this.options.requestTimeoutMs;
+    if (options.requestId !== undefined && !(options.requestId.length > 0 && options.requestId.length <= MAX_REQUEST_ID_LENGTH)) {
+      return throwError(() => new TypeError(`a request id must be 1 to ${MAX_REQUEST_ID_LENGTH} characters long`));
+    }
+    const call: CallOptions = {
+      timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
+      id: options.requestId ?? randomUUID(),
+      keepReplyMs: options.keepReplyMs ?? 0,
+    };
     return defer(() => this.connect()).pipe(
-      mergeMap(
-        () =>
-          new Observable<TResult>((observer) =>
-            this.request(this.createPacket(pattern, data), this.createObserver(observer), timeoutMs),
-          ),
-      ),
+      mergeMap(() => new Observable<TResult>((observer) => this.request(this.createPacket(pattern, data), this.createObserver(observer), call))),
     );
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    return this.request(packet, callback, this.options.requestTimeoutMs);
+    return this.request(packet, callback, { timeoutMs: this.options.requestTimeoutMs, id: randomUUID(), keepReplyMs: 0 });
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
@@ -133,18 +153,21 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     return undefined as T;
   }
 
-  private request(packet: ReadPacket, callback: (packet: WritePacket) => void, timeoutMs: number): () => void {
+  private request(packet: ReadPacket, callback: (packet: WritePacket) => void, { timeoutMs, id, keepReplyMs }: CallOptions): () => void {
     const pattern = this.normalizePattern(packet.pattern);
     let command: Redis;
     let fields: string[];
-    const id = randomUUID();
     try {
+      // Replies are matched by id: a second call under an id this client still waits on could
+      // only steal the first one's reply.
+      if (this.calls.has(id)) throw new StreamsTransportError('IN_PROGRESS', `request ${pattern} was not sent: a call with the id ${id} is still waiting for its reply`);
       command = this.readyCommand(`request ${pattern}`);
       fields = encodeRequest(
         {
           id,
           replyTo: this.connections!.inboxKey,
           deadline: Date.now() + timeoutMs,
+          keepReplyMs,
           headers: outgoingHeaders(packet.metadata),
           data: packet.data,
         },

@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { isObservable, lastValueFrom, type Observable, throwError } from 'rxjs';
 import { type Connection, openConnection, type StreamsStatus } from './connections.js';
 import { DeadLetters } from './dead-letters.js';
-import { decodeEvent, decodeRequest, encodeReply, type EventEnvelope, type RequestEnvelope } from './envelope.js';
+import { decodeEvent, decodeRequest, encodeReply, type EventEnvelope, replyEntry, replyJson, type RequestEnvelope } from './envelope.js';
 import { GroupReader, type GroupStream } from './group-reader.js';
 import { InFlight } from './in-flight.js';
 import { type StreamKeys, streamKeys } from './keys.js';
@@ -19,6 +19,7 @@ import { type ResolvedServerOptions, resolveServerOptions, type StreamsServerOpt
 import { Reclaimer } from './reclaimer.js';
 import { execResults, type StreamEntry } from './redis-replies.js';
 import { type RedisCommand, ReplyWriter } from './reply-writer.js';
+import { type Admission, RequestMemory, saysNothingWasDone } from './request-memory.js';
 import { StreamsContext } from './streams-context.js';
 import { withinTime } from './timers.js';
 import { incomingContext, runInContext } from './trace.js';
@@ -40,7 +41,12 @@ interface Route {
   handler: MessageHandler;
   /** Payload paths that never reach a dead letter (the handlers' `sensitive` extras). */
   sensitive: readonly string[];
+  /** Whether repeats of a request are answered from memory (all but `readOnly` handlers). */
+  remembered: boolean;
 }
+
+/** How a repeated request was answered: its first replies, dropped as a copy, or refused. */
+export type RepeatAnswer = 'replayed' | 'duplicate' | 'in_progress';
 
 /**
  * What a handler may declare for this transport, as Nest pattern extras:
@@ -54,6 +60,12 @@ export interface StreamsHandlerExtras {
    * (`password`, `card.number`, `items.secret`).
    */
   sensitive?: readonly string[];
+  /**
+   * The handler changes nothing (a lookup): running it twice is harmless, so the server does
+   * not remember its request ids (one Redis command less per request). @platform/transport
+   * passes the contract's `readOnly`.
+   */
+  readOnly?: boolean;
 }
 
 type Listener = (...args: unknown[]) => void;
@@ -77,12 +89,14 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
   private readonly routes = new Map<string, Route>();
   private readonly pendingListeners: Array<[string, Listener]> = [];
   private readonly expiredListeners: Array<(pattern: string) => void> = [];
+  private readonly repeatListeners: Array<(pattern: string, answer: RepeatAnswer) => void> = [];
   private reader: Connection | undefined;
   private writer: Connection | undefined;
   private replies: ReplyWriter | undefined;
   private groupReader: GroupReader | undefined;
   private reclaimer: Reclaimer | undefined;
   private deadLetters: DeadLetters | undefined;
+  private memory: RequestMemory | undefined;
   private closing: Promise<void> | undefined;
 
   constructor(options: StreamsServerOptions) {
@@ -98,6 +112,14 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
    */
   onExpired(listener: (pattern: string) => void): void {
     this.expiredListeners.push(listener);
+  }
+
+  /**
+   * Calls `listener` for each repeat of a request id this service had already seen (an ioredis
+   * resend, a caller's retry under the same id): answered from memory, not handled again.
+   */
+  onRepeat(listener: (pattern: string, answer: RepeatAnswer) => void): void {
+    this.repeatListeners.push(listener);
   }
 
   /** Starts consuming; resolves once the consumer groups exist, or after 5 s while Redis is down. */
@@ -137,7 +159,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     for (const [pattern, handler] of this.messageHandlers) {
       const kind = handler.isEventHandler ? 'event' : 'request';
       const key = kind === 'event' ? this.keys.event(pattern) : this.keys.request(pattern);
-      this.routes.set(key, { kind, pattern, handler, sensitive: sensitiveFieldsOf(handler) });
+      this.routes.set(key, { kind, pattern, handler, sensitive: sensitiveFieldsOf(handler), remembered: !isReadOnly(handler) });
     }
     if (this.routes.size === 0) {
       this.logger.warn(`${service} has no @MessagePattern or @EventPattern handlers; nothing to consume`);
@@ -152,6 +174,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
 
     const writer = this.writer.redis;
     this.replies = new ReplyWriter(writer);
+    this.memory = new RequestMemory(writer, this.keys, this.options.claimIdleMs);
     const deadLetters = new DeadLetters(
       writer,
       service,
@@ -275,23 +298,35 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     }
   }
 
-  /** Runs a request handler and writes each reply to the caller's inbox; the last one with the XACK. */
+  /**
+   * Answers a request: from memory when its id was seen before (see RequestMemory), else by
+   * running the handler and writing each reply to the caller's inbox, the last one with the
+   * XACK and the memory of the replies.
+   */
   private async answer(stream: string, route: Route, entryId: string, request: RequestEnvelope): Promise<void> {
+    const admission: Admission = route.remembered ? await this.memory!.admit(route.pattern, entryId, request) : { kind: 'run' };
+    if (admission.kind !== 'run') return this.answerRepeat(stream, route, entryId, request, admission);
     const context = new StreamsContext([route.pattern, request.headers, stream, entryId]);
     let finish!: () => void;
     const finished = new Promise<void>((resolve) => (finish = resolve));
+    const sent: string[] = [];
     const respond = async (packet: WritePacket): Promise<void> => {
       const last = packet.isDisposed === true || packet.err !== undefined;
       try {
-        const commands: RedisCommand[] = [
-          ['XADD', request.replyTo, 'MAXLEN', '~', String(INBOX_MAX_LENGTH), '*', ...encodeReply(request.id, packet, this.options.maxEntryBytes)],
-          ['PEXPIRE', request.replyTo, String(INBOX_TTL_MS)],
-        ];
+        const reply = encodeReply(request.id, packet, this.options.maxEntryBytes);
+        sent.push(replyJson(reply));
+        const commands = this.replyCommands(request, [reply]);
         // Reply, ack and delete in one transaction: an answered request is never redelivered,
         // and its payload (which may hold a password) does not linger until trimming. A request
         // stream has a single consumer group (the service that owns the pattern), so nobody
         // else needs the entry.
-        if (last) commands.push(['XACK', stream, this.options.service, entryId], ['XDEL', stream, entryId]);
+        if (last) {
+          commands.push(['XACK', stream, this.options.service, entryId], ['XDEL', stream, entryId]);
+          if (route.remembered) {
+            const nothingDone = packet.err !== undefined && saysNothingWasDone(packet.err);
+            commands.push(this.memory!.settle(route.pattern, request, nothingDone ? undefined : sent));
+          }
+        }
         await this.replies!.write(commands);
       } finally {
         if (last) finish();
@@ -309,8 +344,13 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     };
     // The handler, and every call it makes, runs under its caller's deadline (@platform/deadlines):
     // it can check it before an irreversible step, and its own calls get only what is left.
-    const started: unknown = runWithDeadline(request.deadline, () =>
-      runInContext(incomingContext(request.headers), () => this.handleRequest(context, produce, respond)),
+    // The handler's own calls get request ids derived from this one, so a run repeated after a
+    // take-over sends the same requests, which their services answer from memory.
+    const operation = { key: `${route.pattern}\n${request.id}`, keepRepliesMs: request.keepReplyMs };
+    const started: unknown = runWithDeadline(
+      request.deadline,
+      () => runInContext(incomingContext(request.headers), () => this.handleRequest(context, produce, respond)),
+      operation,
     );
     // A processing hook (instrumentation) may fail before any reply; the caller still gets one.
     Promise.resolve(started).catch((error: unknown) => {
@@ -318,6 +358,30 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
       respond({ err: { status: 'error', message: 'Internal server error' } }).catch(() => undefined);
     });
     await finished;
+  }
+
+  /** Answers a repeated request without its handler: the first replies, nothing, or 409. */
+  private async answerRepeat(stream: string, route: Route, entryId: string, request: RequestEnvelope, admission: Exclude<Admission, { kind: 'run' }>): Promise<void> {
+    const answer: RepeatAnswer = admission.kind === 'replay' ? 'replayed' : admission.kind === 'duplicate' ? 'duplicate' : 'in_progress';
+    for (const listener of this.repeatListeners) listener(route.pattern, answer);
+    // A copy of a call being handled under another entry: that entry's replies reach the same
+    // inbox under the same id, so this one goes without a reply.
+    if (admission.kind === 'duplicate') return this.ackAndDelete(stream, entryId);
+    const replies =
+      admission.kind === 'replay'
+        ? admission.replies.map((reply) => replyEntry(request.id, reply))
+        : [encodeReply(request.id, { err: stillInProgress(route.pattern, request.id), isDisposed: true }, this.options.maxEntryBytes)];
+    const commands = this.replyCommands(request, replies);
+    commands.push(['XACK', stream, this.options.service, entryId], ['XDEL', stream, entryId]);
+    await this.replies!.write(commands);
+  }
+
+  /** The commands that append `replies` to the caller's inbox and keep it alive. */
+  private replyCommands(request: RequestEnvelope, replies: string[][]): RedisCommand[] {
+    return [
+      ...replies.map((fields): RedisCommand => ['XADD', request.replyTo, 'MAXLEN', '~', String(INBOX_MAX_LENGTH), '*', ...fields]),
+      ['PEXPIRE', request.replyTo, String(INBOX_TTL_MS)],
+    ];
   }
 
   /** Runs the event handlers; acknowledges on success, leaves the entry pending (to be retried) on failure. */
@@ -388,6 +452,20 @@ function sensitiveFieldsOf(handler: MessageHandler): string[] {
     for (const field of declared) fields.add(field);
   }
   return [...fields];
+}
+
+/** Whether any of a pattern's handlers declares itself read-only (see StreamsHandlerExtras). */
+function isReadOnly(handler: MessageHandler): boolean {
+  return (handler.extras as StreamsHandlerExtras | undefined)?.readOnly === true;
+}
+
+/** The error a request gets while another caller's request under its id is being handled. */
+function stillInProgress(pattern: string, id: string): { statusCode: number; error: string; message: string } {
+  return {
+    statusCode: 409,
+    error: 'Conflict',
+    message: `a ${pattern} request with the id ${id} is still being handled for another caller; nothing was done: retry after it completes`,
+  };
 }
 
 /** A Nest HttpException (or its RPC form) with a 4xx status. */

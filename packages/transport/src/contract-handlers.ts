@@ -76,7 +76,7 @@ function handles(handled: HandledContract, declared: string, pattern: MethodDeco
  * other transports store nothing and ignore it.
  */
 function extrasOf(contract: RpcContract | EventContract): StreamsHandlerExtras {
-  return { sensitive: contract.sensitive };
+  return 'readOnly' in contract && contract.readOnly ? { sensitive: contract.sensitive, readOnly: true } : { sensitive: contract.sensitive };
 }
 
 /**

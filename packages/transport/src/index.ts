@@ -4,7 +4,7 @@ export { type NestRedisOptions, nestRedisOptions } from './nest-redis-options.js
 export { RpcClient, type RpcClientOptions } from './rpc-client.js';
 export { RpcErrorFilter } from './rpc-error.filter.js';
 export { isRemoteError, type RemoteError, type RpcOutcome, toHttpException } from './rpc-errors.js';
-export { RpcServerMetricsInterceptor, watchExpiredRequests } from './rpc-server-metrics.interceptor.js';
+export { RpcServerMetricsInterceptor, watchStreamsRequests } from './rpc-server-metrics.interceptor.js';
 export { serverOptions } from './server-options.js';
 export { transportOf } from './transport-name.js';
 export { TransportReadiness } from './transport-readiness.js';

@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import { BadGatewayException, GatewayTimeoutException, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import type { EventContract, EventPayload, RpcContract, RpcRequest, RpcResponse, ServiceName } from '@platform/contracts';
-import { remainingMs } from '@platform/deadlines';
+import { callId, remainingMs } from '@platform/deadlines';
 import type { MetricsService } from '@platform/metrics';
 import { StreamsClient } from '@platform/streams-transport';
 import { firstValueFrom, timeout } from 'rxjs';
@@ -95,9 +95,13 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
       throw new GatewayTimeoutException(`the request's deadline passed before ${contract.service} was called (${contract.pattern}); nothing was sent`);
     }
     try {
-      // The Streams transport carries the deadline to the handler, which drops expired work.
+      // The Streams transport carries the deadline to the handler, which drops expired work,
+      // and, within a named operation (an Idempotency-Key), a request id that is the same when
+      // the operation is retried: the handler's first reply answers the retry.
       const reply$ =
-        client instanceof StreamsClient ? client.send(contract.pattern, payload, { timeoutMs }) : client.send(contract.pattern, payload);
+        client instanceof StreamsClient
+          ? client.send(contract.pattern, payload, { timeoutMs, ...requestIdOf(contract) })
+          : client.send(contract.pattern, payload);
       const reply: unknown = await firstValueFrom(reply$.pipe(timeout(timeoutMs)));
       const parsed = contract.response.safeParse(reply);
       if (!parsed.success) {
@@ -142,4 +146,15 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
     if (this.options.events && !named.has(this.options.events)) named.set(this.options.events, 'events');
     return [...named].map(([client, name]) => [name, client]);
   }
+}
+
+/**
+ * The request id of a call within a named operation (see callId), and how long the callee
+ * keeps its reply; nothing (a random id) for a read-only request, which a retry may simply
+ * run again.
+ */
+function requestIdOf(contract: RpcContract): { requestId?: string; keepReplyMs?: number } {
+  if (contract.readOnly) return {};
+  const call = callId(contract.pattern);
+  return call ? { requestId: call.id, keepReplyMs: call.keepReplyMs } : {};
 }

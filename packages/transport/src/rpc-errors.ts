@@ -1,5 +1,6 @@
 import {
   BadGatewayException,
+  ConflictException,
   GatewayTimeoutException,
   HttpException,
   ServiceUnavailableException,
@@ -58,6 +59,9 @@ export function toHttpException(
       outcome: 'timeout',
       exception: new GatewayTimeoutException(`${call.service} did not confirm ${call.pattern}: outcome unknown, it may have been handled`),
     };
+  }
+  if (isStreamsTransportError(error, 'IN_PROGRESS')) {
+    return { outcome: 'client_error', exception: new ConflictException(`${call.pattern} is still in progress under the same request id; nothing was sent: retry after it completes`) };
   }
   if (isRemoteError(error)) {
     if (error.statusCode < 500) {

@@ -3,7 +3,7 @@ import { type CallHandler, type ExecutionContext, Injectable, type NestIntercept
 import { DeadlineExceededError, OverloadedError } from '@platform/deadlines';
 import type { MetricsService } from '@platform/metrics';
 import type { MicroserviceOptions } from '@nestjs/microservices';
-import { StreamsServer } from '@platform/streams-transport';
+import { type RepeatAnswer, StreamsServer } from '@platform/streams-transport';
 import { type Observable, tap } from 'rxjs';
 import { isRemoteError } from './rpc-errors.js';
 
@@ -33,13 +33,15 @@ function handlerLabels(handler: object): { pattern: string; kind: 'request' | 'e
  * Records every handled message in `rpc_server_duration_seconds` by pattern and outcome, and
  * the work skipped because its caller's deadline had passed in `rpc_server_expired_total`:
  * `stage="queued"` when the transport dropped it before any handler took it (see
- * watchExpiredRequests), `stage="handler"` when the handler stopped before an irreversible
- * step (`throwIfExpired`, outcome `expired`).
+ * watchStreamsRequests), `stage="handler"` when the handler stopped before an irreversible
+ * step (`throwIfExpired`, outcome `expired`); and the repeats of requests already seen, answered
+ * without their handler, in `rpc_server_repeated_total` (see watchStreamsRequests).
  */
 @Injectable()
 export class RpcServerMetricsInterceptor implements NestInterceptor {
   private readonly duration;
   private readonly expired;
+  private readonly repeated;
 
   constructor(metrics: MetricsService) {
     this.duration = metrics.histogram({
@@ -52,11 +54,21 @@ export class RpcServerMetricsInterceptor implements NestInterceptor {
       help: 'Requests not handled (queued) or stopped (handler) because their caller\'s deadline had passed, by pattern.',
       labelNames: ['pattern', 'stage'],
     });
+    this.repeated = metrics.counter({
+      name: 'rpc_server_repeated_total',
+      help: 'Requests whose id was already seen (a resend, a retry), answered without running the handler: with the first replies (replayed), not at all as a copy of one being handled (duplicate), or refused while another caller\'s runs (in_progress).',
+      labelNames: ['pattern', 'answer'],
+    });
   }
 
   /** Counts a request skipped for its expired deadline. */
   countExpired(pattern: string, stage: 'queued' | 'handler'): void {
     this.expired.inc({ pattern, stage });
+  }
+
+  /** Counts a repeated request answered without its handler. */
+  countRepeated(pattern: string, answer: RepeatAnswer): void {
+    this.repeated.inc({ pattern, answer });
   }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -83,8 +95,13 @@ export class RpcServerMetricsInterceptor implements NestInterceptor {
   }
 }
 
-/** Counts, in `metrics`, the requests a Streams transport drops unhandled for their expired deadline. */
-export function watchExpiredRequests(transport: MicroserviceOptions, metrics: RpcServerMetricsInterceptor): void {
+/**
+ * Counts, in `metrics`, the requests a Streams transport answers without a handler: dropped
+ * for their expired deadline, or repeats of a request id it had seen.
+ */
+export function watchStreamsRequests(transport: MicroserviceOptions, metrics: RpcServerMetricsInterceptor): void {
   const strategy: unknown = 'strategy' in transport ? transport.strategy : undefined;
-  if (strategy instanceof StreamsServer) strategy.onExpired((pattern) => metrics.countExpired(pattern, 'queued'));
+  if (!(strategy instanceof StreamsServer)) return;
+  strategy.onExpired((pattern) => metrics.countExpired(pattern, 'queued'));
+  strategy.onRepeat((pattern, answer) => metrics.countRepeated(pattern, answer));
 }

@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { type CreateProduct, Product } from '@contracts/catalog';
+import { operationId } from '@platform/deadlines';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 
@@ -25,6 +25,16 @@ table.insert(fields, 1, previous)
 return fields
 `;
 
+/**
+ * Stores a new product unless one exists under its id, and answers the stored one: a create
+ * run again (its reply was lost, or its replica died after the write) gets the same id from
+ * its operation (see create) and must find the first product, not overwrite it.
+ */
+const CREATE = `
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+return redis.call('HGETALL', KEYS[1])
+`;
+
 /** Counts a view of an existing product only, so the ranking never holds ids of nothing. */
 const RECORD_VIEW = `
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
@@ -38,6 +48,7 @@ export interface StockChangeResult {
 
 /** The scripts above, sent once and run by their SHA (ioredis defineCommand). */
 type ScriptedRedis = Redis & {
+  catalogCreate(key: string, ...fields: string[]): Promise<string[]>;
   catalogUpdateStock(key: string, stock: number, updatedAt: string): Promise<string[] | null>;
   catalogRecordView(key: string, viewsKey: string, id: string): Promise<unknown>;
 };
@@ -51,16 +62,23 @@ export class ProductRepository {
   private readonly redis: ScriptedRedis;
 
   constructor(@Inject(REDIS) redis: Redis) {
+    redis.defineCommand('catalogCreate', { numberOfKeys: 1, lua: CREATE });
     redis.defineCommand('catalogUpdateStock', { numberOfKeys: 1, lua: UPDATE_STOCK });
     redis.defineCommand('catalogRecordView', { numberOfKeys: 2, lua: RECORD_VIEW });
     this.redis = redis as ScriptedRedis;
   }
 
+  /**
+   * Creates a product. Its id comes from the request's operation (operationId): the same
+   * every time this request is run, so running it twice leaves one product (random for a
+   * call outside an operation, such as a test's).
+   */
   async create(input: CreateProduct): Promise<Product> {
     const now = new Date().toISOString();
-    const product: Product = { id: randomUUID(), ...input, version: 1, createdAt: now, updatedAt: now };
-    await this.redis.hset(productKey(product.id), toHash(product));
-    return product;
+    const product: Product = { id: operationId('product'), ...input, version: 1, createdAt: now, updatedAt: now };
+    const stored = fromHash(pairsToHash(await this.redis.catalogCreate(productKey(product.id), ...Object.entries(toHash(product)).flat())));
+    if (!stored) throw new Error(`product ${product.id} was not stored`);
+    return stored;
   }
 
   async findById(id: string): Promise<Product | undefined> {
@@ -85,9 +103,7 @@ export class ProductRepository {
     const reply = await this.redis.catalogUpdateStock(productKey(id), stock, new Date().toISOString());
     if (!reply) return undefined;
     const [previous, ...fields] = reply;
-    const hash: Record<string, string> = {};
-    for (let i = 0; i + 1 < fields.length; i += 2) hash[fields[i]!] = fields[i + 1]!;
-    const product = fromHash(hash);
+    const product = fromHash(pairsToHash(fields));
     if (!product) return undefined;
     return { product, previousStock: Number(previous) };
   }
@@ -103,6 +119,13 @@ export class ProductRepository {
     for (let i = 0; i + 1 < flat.length; i += 2) ranked.push({ id: flat[i]!, views: Number(flat[i + 1]) });
     return ranked;
   }
+}
+
+/** A flat HGETALL reply from a script (`[field, value, ...]`) as a record. */
+function pairsToHash(pairs: readonly string[]): Record<string, string> {
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < pairs.length; i += 2) hash[pairs[i]!] = pairs[i + 1]!;
+  return hash;
 }
 
 function toHash(product: Product): Record<string, string> {
