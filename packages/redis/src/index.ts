@@ -8,3 +8,4 @@ export {
   redisOptions,
 } from './redis-options.js';
 export { REDIS, RedisModule } from './redis.module.js';
+export { commandFailure } from './command-failure.js';

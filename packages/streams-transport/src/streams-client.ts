@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
 import { InvalidMessageException } from '@nestjs/microservices/errors/invalid-message.exception.js';
-import { closeRedis, isRedisReady } from '@platform/redis';
+import { closeRedis, commandFailure, isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { defer, mergeMap, Observable, throwError } from 'rxjs';
 import { type Connection, openConnection, type StreamsStatus } from './connections.js';
@@ -183,7 +183,9 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     }, timeoutMs);
     this.calls.set(id, { callback, timer });
     command.call('XADD', this.keys.request(pattern), ...trimArguments(this.options.trim), '*', ...fields).catch((error: unknown) => {
-      this.settle(id, { err: neverWritten(error) ? unavailable(`request ${pattern} was not sent`, error) : unknownOutcome(pattern, id, error) });
+      // Only an XADD ioredis never wrote is certainly not stored; after any other failure Redis
+      // may hold the request, and a 503 "nothing was sent" would be a lie.
+      this.settle(id, { err: commandFailure(error) === 'not-sent' ? unavailable(`request ${pattern} was not sent`, error) : unknownOutcome(pattern, id, error) });
     });
     // Unsubscribing (e.g. the caller's own timeout) forgets the call; a late reply is ignored.
     return () => this.forget(id);
@@ -246,16 +248,6 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     inbox.start();
     return { command, inboxReader, inboxKey, inbox, firstAttempt: firstAttempt(command.redis) };
   }
-}
-
-/**
- * Whether a failed XADD certainly never reached Redis: ioredis refused it before writing
- * (no writable connection and no offline queue). Any other failure came after the command
- * was handed to the connection (a command timeout, the connection lost while waiting), when
- * Redis may have stored the request: only the caller's 503 "nothing was sent" is then a lie.
- */
-function neverWritten(error: unknown): boolean {
-  return error instanceof Error && /isn't writeable and enableOfflineQueue/.test(error.message);
 }
 
 function unknownOutcome(pattern: string, id: string, cause: unknown): StreamsTransportError {

@@ -1,3 +1,4 @@
+import { StreamsTransportError } from '@platform/streams-transport';
 import { TimeoutError } from 'rxjs';
 import { toHttpException } from './rpc-errors.js';
 
@@ -17,6 +18,22 @@ describe('toHttpException', () => {
     expect(exception.getStatus()).toBe(502);
     expect(JSON.stringify(exception.getResponse())).not.toContain('db exploded');
     expect(toHttpException({ status: 'error', message: 'Internal server error' }, call).exception.getStatus()).toBe(502);
+  });
+
+  it('keeps a handler that lost Redis honest: 503 when nothing was sent, 504 when the outcome is unknown', () => {
+    const notSent = toHttpException({ statusCode: 503, error: 'Service Unavailable', message: 'Redis is unreachable: the request was not completed' }, call);
+    expect([notSent.outcome, notSent.exception.getStatus(), notSent.exception.message]).toEqual([
+      'unavailable',
+      503,
+      'catalog could not complete catalog.get: Redis is unreachable: the request was not completed',
+    ]);
+    const unknown = toHttpException({ statusCode: 504, error: 'Gateway Timeout', message: 'Redis did not confirm a write in time: the outcome is unknown' }, call);
+    expect([unknown.outcome, unknown.exception.getStatus()]).toEqual(['timeout', 504]);
+  });
+
+  it('refuses a second call under a request id still waiting with 409', () => {
+    const { exception, outcome } = toHttpException(new StreamsTransportError('IN_PROGRESS', 'a call with the id x is still waiting'), call);
+    expect([outcome, exception.getStatus()]).toEqual(['client_error', 409]);
   });
 
   it('turns a missed deadline into a 504 that names the service and the deadline', () => {

@@ -37,7 +37,8 @@ export type RpcOutcome = 'ok' | 'client_error' | 'server_error' | 'timeout' | 'u
  * Turns a failed call into what the caller's own client should see:
  * - the handler refused the request (4xx): the same status and message, e.g. a 404;
  * - the handler refused it for overload (503 with retryAfterSeconds): 503, nothing was done;
- * - the handler failed (5xx): 502, without the remote details;
+ * - the handler lost Redis: 503 when its command was never sent, 504 when its outcome is unknown;
+ * - the handler failed (other 5xx): 502, without the remote details;
  * - no answer in time, or sent without Redis confirming it: 504 (the outcome is unknown);
  * - the transport certainly could not deliver it (no connection, connection refused): 503.
  */
@@ -81,6 +82,13 @@ export function toHttpException(
           retryAfterSeconds: error.retryAfterSeconds,
         }),
       };
+    }
+    if (error.statusCode === 503 || error.statusCode === 504) {
+      // The handler lost Redis (RpcErrorFilter): not sent (503), or the outcome unknown (504).
+      const text = `${call.service} could not complete ${call.pattern}: ${error.message}`;
+      return error.statusCode === 503
+        ? { outcome: 'unavailable', exception: new ServiceUnavailableException(text) }
+        : { outcome: 'timeout', exception: new GatewayTimeoutException(text) };
     }
     return { outcome: 'server_error', exception: new BadGatewayException(`${call.service} failed to handle ${call.pattern}`) };
   }
