@@ -98,6 +98,11 @@ export function times(value: number): string {
   return Number.isFinite(value) ? `${value.toFixed(2)}x` : 'n/a';
 }
 
+/** An average count per request (Redis commands, ...): 4.03. */
+export function perRequest(value: number): string {
+  return Number.isFinite(value) ? value.toFixed(2) : 'n/a';
+}
+
 /** A share: 45%. */
 export function percent(value: number): string {
   return Number.isFinite(value) ? `${(value * 100).toFixed(1)}%` : 'n/a';

@@ -14,6 +14,7 @@ import type { Scenario, ScenarioContext, ScenarioOutcome } from './scenario.js';
 import { cacheScenario } from './scenarios/cache.js'; // @example
 import { countersScenario } from './scenarios/counters.js';
 import { httpScenario } from './scenarios/http.js'; // @example
+import { idempotencyScenario } from './scenarios/idempotency.js'; // @example
 import { loginScenario } from './scenarios/login.js'; // @example
 import { observabilityScenario } from './scenarios/observability.js'; // @example
 import { queuesScenario } from './scenarios/queues.js'; // @example
@@ -31,6 +32,7 @@ const SCENARIOS: Scenario[] = [
   queuesScenario,
   cacheScenario,
   loginScenario,
+  idempotencyScenario,
   observabilityScenario,
   // @example-end
 ];

@@ -10,6 +10,7 @@ export const SCENARIOS = [
   'queues',
   'cache',
   'login',
+  'idempotency',
   'observability',
   // @example-end
 ] as const;

@@ -37,6 +37,8 @@ export class Stack {
   private constructor(
     readonly name: string,
     readonly redisUrl: string,
+    /** The stack's database of the run's redis-server (redisUrl's path). */
+    readonly db: number,
     private readonly services: Map<PlatformService, ServiceProcess>,
   ) {}
 
@@ -81,7 +83,7 @@ export class Stack {
       throw error;
     }
     context.log(`stack ${name} up (redis db ${db}: ${specs.map((spec) => spec.name).join(', ')})`);
-    return new Stack(name, redisUrl, services);
+    return new Stack(name, redisUrl, db, services);
   }
 
   service(name: PlatformService): ServiceProcess {

@@ -7,6 +7,14 @@ export interface TransportVariant {
   id: string;
   label: string;
   transport: FixtureTransport;
+  /** Env for the variant's server and caller on top of the transport's (e.g. READ_ONLY, see rpc-server.ts). */
+  env?: Record<string, string>;
+  /**
+   * Appended to the echo service's name. A variant on the same transport as another needs it:
+   * one name would give both one request stream and one consumer group, each server taking
+   * the other's requests.
+   */
+  serviceSuffix?: string;
 }
 
 export const TRANSPORTS: readonly TransportVariant[] = [
@@ -16,6 +24,19 @@ export const TRANSPORTS: readonly TransportVariant[] = [
   { id: 'streams', label: 'Streams transport (@platform/streams-transport)', transport: 'redis-streams' },
   { id: 'nest-tcp', label: 'Nest TCP transport', transport: 'tcp' },
 ];
+
+/**
+ * The Streams transport with its request memory off: the handler declares itself read-only,
+ * so the server neither claims the request id before it runs (`SET ... NX GET`) nor records
+ * the replies in the reply's MULTI. Beside `streams`, it prices the memory.
+ */
+export const STREAMS_READ_ONLY: TransportVariant = {
+  id: 'streams-read-only',
+  label: 'Streams transport, request memory off (read-only handler)',
+  transport: 'redis-streams',
+  env: { READ_ONLY: '1' },
+  serviceSuffix: '-read-only',
+};
 
 export interface LatencyFigures {
   count: number;
@@ -36,6 +57,21 @@ export interface ThroughputFigures {
   completed: number;
   sent: number;
   errors: number;
+  /**
+   * Commands redis-server ran per completed request during the window (INFO commandstats, the
+   * whole server: idle variants add their few blocking reads), when asked for.
+   */
+  redisCommandsPerRequest?: number;
+}
+
+/** The echo service a variant's server answers as (the scenario's `service`, with the variant's suffix). */
+export function echoService(variant: TransportVariant, service: string): string {
+  return `${service}${variant.serviceSuffix ?? ''}`;
+}
+
+/** The message pattern the echo fixtures use (rpc-server.ts, rpc-client.ts). */
+export function echoPattern(variant: TransportVariant, service: string): string {
+  return `${echoService(variant, service)}.echo`;
 }
 
 /** `replicas` echo servers and one caller, all on `transport`, for the service `service`. */
@@ -44,11 +80,12 @@ export async function startEcho(
   { redisUrl, service, replicas, execArgv }: { redisUrl: string; service: string; replicas: number; execArgv?: (role: string) => string[] },
 ): Promise<{ servers: Fixture[]; client: Fixture }> {
   const tcpPort = variant.transport === 'tcp' ? String(await freePort()) : undefined;
-  const env = { TRANSPORT: variant.transport, REDIS_URL: redisUrl, SERVICE: service, TCP_PORT: tcpPort };
+  const name = echoService(variant, service);
+  const env = { TRANSPORT: variant.transport, REDIS_URL: redisUrl, SERVICE: name, TCP_PORT: tcpPort, ...variant.env };
   const servers = await Promise.all(
     Array.from({ length: replicas }, async (_, i) => {
       const { fixture } = await Fixture.start(`${variant.id} server ${i + 1}`, 'rpc-server', {
-        env: { ...env, REPLICA: `${service}-${variant.id}-${i + 1}` },
+        env: { ...env, REPLICA: `${name}-${variant.id}-${i + 1}` },
         execArgv: execArgv?.(`${variant.id}-server-${i + 1}`),
       });
       return fixture;

@@ -1,13 +1,31 @@
+import { streamKeys } from '@platform/streams-transport';
+import { Redis } from 'ioredis';
 import type { Fixture } from '../fixture-process.js';
-import { ms, rate, Recorder, rotation, type TargetCheck, times } from '../results.js';
+import { keysHeld } from '../redis-keys.js';
+import { ms, perRequest, rate, Recorder, rotation, type TargetCheck, times } from '../results.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario.js';
 import { ratio } from '../stats.js';
-import { type LatencyFigures, prime, startEchoes, stopEchoes, type ThroughputFigures, TRANSPORTS } from './rpc-fixtures.js';
+import {
+  echoPattern,
+  type LatencyFigures,
+  prime,
+  startEchoes,
+  stopEchoes,
+  STREAMS_READ_ONLY,
+  type ThroughputFigures,
+  TRANSPORTS,
+} from './rpc-fixtures.js';
+import { requestMemoryTable } from './rpc-request-memory.js';
+
+const SERVICE = 'echo1';
+// The read-only Streams variant right after the Streams transport, to read them side by side.
+const VARIANTS = TRANSPORTS.flatMap((variant) => (variant.id === 'streams' ? [variant, STREAMS_READ_ONLY] : [variant]));
 
 /**
  * Issue 8 §1: one echo server and one caller per transport, in separate processes, all
  * running the whole time; each round measures every transport at 1 in flight (latency) and
- * at `concurrency` in flight (throughput), in a rotated order.
+ * at `concurrency` in flight (throughput), in a rotated order. The Streams transport is also
+ * measured with its request memory off (a read-only handler), which prices the memory.
  */
 export const rpcScenario: Scenario = {
   id: 'rpc',
@@ -16,20 +34,22 @@ export const rpcScenario: Scenario = {
     const { settings } = context;
     const redisUrl = `${context.redis.url}/${context.allocateDb()}`;
     let echoes = new Map<string, { servers: Fixture[]; client: Fixture }>();
+    // Counts the request ids the Streams servers remember, between windows.
+    const probe = new Redis(redisUrl);
     const recorder = new Recorder();
     const errors: Record<string, number> = {};
     try {
       const clients = new Map<string, Fixture>();
       const cpuPids = new Map<string, number[]>();
-      echoes = await startEchoes(TRANSPORTS, { redisUrl, service: 'echo1', replicas: 1 });
+      echoes = await startEchoes(VARIANTS, { redisUrl, service: SERVICE, replicas: 1 });
       for (const [id, echo] of echoes) {
         clients.set(id, echo.client);
         // TCP does not touch Redis, but an idle redis-server costs next to nothing either way.
         cpuPids.set(id, [...echo.servers.map((server) => server.pid), context.redisPid]);
       }
-      for (const variant of TRANSPORTS) await prime(clients.get(variant.id)!, settings);
+      for (const variant of VARIANTS) await prime(clients.get(variant.id)!, settings);
       for (let round = 0; round < settings.rounds; round++) {
-        for (const variant of rotation(TRANSPORTS, round)) {
+        for (const variant of rotation(VARIANTS, round)) {
           const figures = await clients.get(variant.id)!.call<LatencyFigures>('latency', {
             warmupMs: settings.warmupMs,
             measureMs: settings.measureMs,
@@ -39,21 +59,30 @@ export const rpcScenario: Scenario = {
           recorder.add(variant.id, 'p99', figures.p99, 'ms');
           errors[variant.id] = (errors[variant.id] ?? 0) + figures.errors;
         }
-        for (const variant of rotation(TRANSPORTS, round + 1)) {
+        for (const variant of rotation(VARIANTS, round + 1)) {
           const figures = await clients.get(variant.id)!.call<ThroughputFigures>('throughput', {
             warmupMs: settings.warmupMs,
             measureMs: settings.measureMs,
             concurrency: settings.concurrency,
             tag: `throughput-${round}`,
             cpuPids: cpuPids.get(variant.id),
+            countRedisCommands: true,
           });
           recorder.add(variant.id, 'rps', figures.rps, 'req/s');
           recorder.add(variant.id, 'cpuUsPerRequest', figures.cpuUsPerRequest, 'µs');
+          recorder.add(variant.id, 'redisCommandsPerRequest', figures.redisCommandsPerRequest ?? Number.NaN, 'commands');
           errors[variant.id] = (errors[variant.id] ?? 0) + figures.errors;
+          if (variant.transport === 'redis-streams') {
+            // Right after the window: what the last seconds of requests left remembered.
+            const held = await keysHeld(probe, streamKeys().handled(echoPattern(variant, SERVICE), '*'));
+            recorder.add(variant.id, 'handledKeys', held.keys, 'keys');
+            recorder.add(variant.id, 'handledKeyBytes', held.bytesPerKey, 'bytes');
+          }
         }
         context.log(`rpc: round ${round + 1}/${settings.rounds} done`);
       }
     } finally {
+      probe.disconnect();
       await stopEchoes(echoes);
     }
 
@@ -91,9 +120,10 @@ export const rpcScenario: Scenario = {
             `req/s at ${settings.concurrency} in flight`,
             'vs Nest Redis',
             'CPU per request (µs)',
+            'Redis commands per request',
             'errors',
           ],
-          rows: TRANSPORTS.map((variant) => [
+          rows: VARIANTS.map((variant) => [
             variant.label,
             ms(p50(variant.id)),
             ms(recorder.median(variant.id, 'p99')),
@@ -101,9 +131,11 @@ export const rpcScenario: Scenario = {
             rate(rps(variant.id)),
             times(ratio(rps(variant.id), rps('nest-redis'))),
             rate(recorder.median(variant.id, 'cpuUsPerRequest')),
+            perRequest(recorder.median(variant.id, 'redisCommandsPerRequest')),
             String(errors[variant.id] ?? 0),
           ]),
         },
+        requestMemoryTable(recorder, settings.concurrency),
       ],
       notes: [
         'p50/p99: one call in flight, client-side, medians over rounds of each round’s percentile. ' +
@@ -111,6 +143,12 @@ export const rpcScenario: Scenario = {
         'CPU per request: user+system CPU time of caller, server and redis-server during the throughput window, ' +
           'divided by the requests completed. Other work on the machine steals wall time, not CPU time, so this ' +
           'is the steadiest figure here; on a dedicated machine, throughput is bounded by cores / CPU per request.',
+        'Redis commands per request: INFO commandstats of the run’s redis-server at the edges of the throughput window, ' +
+          'divided by the requests completed; blocking reads return with several entries under load, so a transport that ' +
+          'batches pays less than one read per request. The other variants sit idle meanwhile (a blocking read a second or so).',
+        'Request memory: the Streams transport claims each request id before its handler (`SET … NX GET`) and records the ' +
+          'replies in the reply’s MULTI, for a deadline plus 1 s; a handler declared read-only skips both. Ids remembered: ' +
+          'the `streams:handled:<pattern>:*` keys of the variant right after its throughput window, and MEMORY USAGE of one.',
       ],
       targets,
     };
