@@ -54,6 +54,7 @@ export const EXAMPLE_PATHS = [
   'bench/src/scenarios/cache.ts',
   'bench/src/scenarios/http.ts',
   'bench/src/scenarios/http-variants.ts',
+  'bench/src/scenarios/idempotency.ts',
   'bench/src/scenarios/login.ts',
   'bench/src/scenarios/observability.ts',
   'bench/src/scenarios/platform-http.ts',
