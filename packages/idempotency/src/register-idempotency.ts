@@ -75,8 +75,8 @@ export function registerIdempotency(fastify: FastifyInstance, options: Idempoten
  * 1. before the handler: read the key, claim it in Redis (one round trip), or answer without
  *    running the route: the stored answer, 409 while the first request runs, 422 for another
  *    request, 400 for a bad key, 503 when Redis does not answer;
- * 2. before the answer leaves: store it in place of the claim, or release the key (one round
- *    trip; see keepsAnswer), so no client holds an answer a retry could not get back;
+ * 2. as the answer leaves: store it in place of the claim, or release the key (see keepsAnswer),
+ *    sent before the answer and not awaited (see beforeSend);
  * 3. after the answer: release a claim step 2 did not settle (a reply that skipped onSend).
  */
 class IdempotentRequests {
@@ -127,23 +127,39 @@ class IdempotentRequests {
     return replay(reply, found.answer);
   };
 
-  readonly beforeSend = async (request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> => {
+  /**
+   * Not awaited: the answer leaves without waiting for Redis, so a key costs one round trip
+   * on the request's path (the claim), not two. Safe because the store is sent before the
+   * answer, on the connection every later claim of this replica uses, and Redis runs a
+   * connection's commands in order: a retry through this replica finds the answer stored.
+   * Through another replica, in the moment before it lands, a retry gets 409 with Retry-After;
+   * and should the store fail, the claim's lease runs out and the retry runs again, its
+   * calls answered from the services' memory (their request ids come from the key).
+   */
+  readonly beforeSend = (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: (error: null, payload: unknown) => void): void => {
     const held = this.letGo(request);
-    if (!held) return payload;
+    if (held) this.settle(request, held, reply, payload);
+    done(null, payload);
+  };
+
+  /** Stores the answer in place of the claim, or releases the key (see keepsAnswer), and counts what happened. */
+  private settle(request: FastifyRequest, held: HeldKey, reply: FastifyReply, payload: unknown): void {
     const keep = keepsAnswer(reply.statusCode);
     const answer = keep ? answerOf(reply, payload) : undefined;
     if (keep && !answer) request.log.warn('idempotency: a streamed answer cannot be stored; the key is released (mark the route @SkipIdempotency)');
-    try {
-      const settled = answer ? await this.store.complete(held.claim, answer, this.options.ttlSeconds) : await this.store.release(held.claim);
-      if (!settled) request.log.warn('idempotency: the lease of a key ran out before its answer; the answer is not stored');
-      this.count(request, !settled ? 'store_failed' : answer ? 'stored' : 'released');
-    } catch (error) {
-      // The answer still goes out: the client is owed it. A retry after the lease runs again.
-      request.log.warn({ err: error }, 'idempotency: storing an answer failed');
-      this.count(request, 'store_failed');
-    }
-    return payload;
-  };
+    const settled = answer ? this.store.complete(held.claim, answer, this.options.ttlSeconds) : this.store.release(held.claim);
+    settled.then(
+      (done) => {
+        if (!done) request.log.warn('idempotency: the lease of a key ran out before its answer; the answer is not stored');
+        this.count(request, !done ? 'store_failed' : answer ? 'stored' : 'released');
+      },
+      (error: unknown) => {
+        // The answer went out anyway: the client is owed it. A retry after the lease runs again.
+        request.log.warn({ err: error }, 'idempotency: storing an answer failed');
+        this.count(request, 'store_failed');
+      },
+    );
+  }
 
   readonly afterResponse = async (request: FastifyRequest): Promise<void> => {
     const held = this.letGo(request);

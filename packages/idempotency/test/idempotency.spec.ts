@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { isDeepStrictEqual } from 'node:util';
 import {
   BadRequestException,
   Body,
@@ -397,9 +398,14 @@ describe('Idempotency-Key against a real Redis', () => {
     } finally {
       app.ledger.release();
     }
-    const after = await outcomes(app.metrics);
-    const delta = Object.fromEntries(Object.keys(after).map((outcome) => [outcome, after[outcome]! - (before[outcome] ?? 0)]).filter(([, count]) => count !== 0));
-    expect(delta).toEqual({ stored: 2, replayed: 1, mismatch: 1, released: 1, in_progress: 1 });
+    const expected = { stored: 2, replayed: 1, mismatch: 1, released: 1, in_progress: 1 };
+    const delta = async () => {
+      const after = await outcomes(app.metrics);
+      return Object.fromEntries(Object.keys(after).map((outcome) => [outcome, after[outcome]! - (before[outcome] ?? 0)]).filter(([, count]) => count !== 0));
+    };
+    // A store is counted when Redis confirms it, which the answer does not wait for.
+    await waitFor('the last store to be counted', async () => isDeepStrictEqual(await delta(), expected) || undefined, { timeoutMs: 2_000 }).catch(() => undefined);
+    expect(await delta()).toEqual(expected);
   });
 
   it('frees the key of a replica that died mid-request once its lease runs out', async () => {
