@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { scrapeMetric, ServiceProcess, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN } from '../shop.js';
+import { ADMIN, createProduct } from '../shop.js';
 
 const OLD_PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'the owner took the account back';
@@ -125,7 +125,7 @@ describe('security: sessions bound to the credentials they were made with, one c
     expect((await me(owner.cookie!)).status).toBe(200);
   }, 60_000);
 
-  it('refuses the stolen session once the password changed, even when the confirm answered 504', async () => {
+  it('refuses the stolen session once the password changed, even when the confirm answered 504, and replays it no answer', async () => {
     const email = nextEmail('victim');
     const accountId = await register(email);
     const stolen = (await login(email, OLD_PASSWORD)).cookie!;
@@ -145,6 +145,16 @@ describe('security: sessions bound to the credentials they were made with, one c
     expect([503, 504]).toContain(answer.status);
 
     await waitFor('the new password hash to be stored', async () => (await passwordHashOf(accountId)) !== oldHash, { timeoutMs: 10_000 });
+    // Nobody ended the stolen session (the confirm gave up first). A stored answer is replayed
+    // before the guards run: the owner's answers must be out of its reach all the same.
+    const owner = (await login(email, NEW_PASSWORD)).cookie!;
+    const product = await createProduct(platform, { name: `Lamp ${randomUUID()}`, price: 40, stock: 0 });
+    const key = randomUUID();
+    const watch = (cookie: string) => fetch(`${gateway}/products/${product.id}/watch`, { method: 'POST', headers: { cookie, 'idempotency-key': key } });
+    expect((await watch(owner)).status).toBe(204);
+    const replay = await watch(stolen);
+    expect({ status: replay.status, replayed: replay.headers.get('idempotent-replayed') }).toEqual({ status: 401, replayed: null });
+
     expect((await me(stolen)).status).toBe(401);
     expect((await me(stolen, impatientGateway.url)).status).toBe(401);
   }, 60_000);
@@ -170,4 +180,5 @@ describe('security: sessions bound to the credentials they were made with, one c
     expect((await confirm(newer, ATTACKER_PASSWORD)).status).toBe(400);
     expect((await login(email, NEW_PASSWORD)).status).toBe(200);
   }, 60_000);
+
 });
