@@ -109,7 +109,7 @@ describe('security: sessions bound to the credentials they were made with, one c
       }
     };
     const attackers = Array.from({ length: 4 }, attacker);
-    await waitFor('the attackers to hold sessions', () => stolen.length >= 4, { timeoutMs: 10_000 });
+    await waitFor('the attackers to hold sessions', () => stolen.length >= 4, { timeoutMs: 20_000 });
 
     const answer = await confirm(token, NEW_PASSWORD);
     confirmed.abort();
