@@ -13,6 +13,7 @@ import { AuthService } from '../src/auth/auth.service.js';
 import { PasswordResetModule } from '../src/password-reset/password-reset.module.js';
 import { UsersModule } from '../src/users/users.module.js';
 import { PasswordResetService } from '../src/password-reset/password-reset.service.js';
+import { UserRepository } from '../src/users/user.repository.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -236,6 +237,19 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
         outcome: 'success',
         credentialEpoch: epoch,
       });
+    });
+
+    it('stores a rehash from a login only over the hash that login verified, never over a newer password', async () => {
+      const users = app.get(UserRepository);
+      const verified = (await users.findById(accountId))!.passwordHash;
+      await users.changePassword(accountId, 'scrypt$a-newer-password-hash');
+      expect(await users.replaceUnchangedHash(accountId, verified, 'scrypt$rehash-of-the-old-password')).toBe(false);
+      expect(await client.hget(`accounts:user:${accountId}`, 'passwordHash')).toBe('scrypt$a-newer-password-hash');
+      const epoch = await client.hget(`accounts:user:${accountId}`, 'credentialEpoch');
+      expect(await users.replaceUnchangedHash(accountId, 'scrypt$a-newer-password-hash', 'scrypt$its-rehash')).toBe(true);
+      expect(await client.hget(`accounts:user:${accountId}`, 'credentialEpoch')).toBe(epoch);
+      // Give the account a real password again for the tests after this one.
+      await users.changePassword(accountId, verified);
     });
 
     it('honours only the newest reset token, and none after a password change', async () => {
