@@ -28,6 +28,24 @@ export type Credentials = z.output<typeof Credentials>;
 export const Account = z.object({ id: z.uuid(), email: EmailAddress }).strict();
 export type Account = z.output<typeof Account>;
 
+/**
+ * Which credentials of an account are current: 0 for an account that never changed its
+ * password, one more with every change. Accounts stores it with the password hash and changes
+ * both in one atomic step, so a login knows which epoch the hash it verified belongs to.
+ */
+export const CredentialEpoch = z.number().int().min(0);
+
+/**
+ * The Redis key (a string: the current credential epoch; absent means 0) that accounts
+ * publishes for every account whose password changed, written in the same atomic step as the
+ * hash. The gateway reads it on every request with a session, and refuses a session made at
+ * an older epoch: that is what logs out whoever knew the old password, whatever the timing.
+ * Part of the contract (the gateway relies on it): persisted, never renamed casually.
+ */
+export function credentialEpochKey(accountId: string): string {
+  return `accounts:credential-epoch:${accountId}`;
+}
+
 /** The client address a login comes from, as the gateway determined it (proxy-aware). */
 export const ClientAddress = z.union([z.ipv4(), z.ipv6()]);
 
@@ -39,7 +57,8 @@ export type LoginRequest = z.output<typeof LoginRequest>;
  * gateway needs `retryAfterSeconds` for its `Retry-After` header.
  */
 export const LoginResult = z.discriminatedUnion('outcome', [
-  z.object({ outcome: z.literal('success'), account: Account }).strict(),
+  /** credentialEpoch: the epoch of the password hash this login verified (see credentialEpochKey). */
+  z.object({ outcome: z.literal('success'), account: Account, credentialEpoch: CredentialEpoch }).strict(),
   z.object({ outcome: z.literal('failure') }).strict(),
   /** Too many failures for this email or this address: refused without checking the password. */
   z.object({ outcome: z.literal('locked'), retryAfterSeconds: z.number().int().positive() }).strict(),

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { credentialEpochKey } from '@contracts/accounts';
 
 /**
  * Every Redis key accounts owns. Persisted: renaming one loses its data, so rename only with
@@ -6,8 +7,10 @@ import { createHash } from 'node:crypto';
  * SCAN output, slow logs and monitoring tools that values do not.
  */
 export const AccountsKeys = {
-  /** Hash: id, email, passwordHash, createdAt. */
+  /** Hash: id, email, passwordHash, createdAt, credentialEpoch (absent: 0). */
   user: (id: string) => `accounts:user:${id}`,
+  /** String: the account's credential epoch, published for the gateway (see credentialEpochKey). */
+  credentialEpoch: credentialEpochKey,
   /** String: the id of the account with this email (the uniqueness guard). */
   userIdByEmail: (email: string) => `accounts:user-by-email:${digest(email)}`,
   /** String counter with a TTL: recent login failures for one email. */
@@ -16,6 +19,11 @@ export const AccountsKeys = {
   loginFailuresByAddress: (address: string) => `accounts:login-failures:address:${address}`,
   /** String with a TTL: the account id a reset token is for, keyed by the token's SHA-256. */
   resetToken: (tokenHash: string) => `accounts:reset-token:${tokenHash}`,
+  /**
+   * String with a TTL: the hash of the account's one current reset token. A token is honoured
+   * only while it is the current one: issuing a new one or changing the password voids it.
+   */
+  currentResetToken: (accountId: string) => `accounts:current-reset-token:${accountId}`,
   /** String with a TTL: a reset email went to this account lately; no other until it expires. */
   resetEmailSent: (accountId: string) => `accounts:reset-email-sent:${accountId}`,
 } as const;

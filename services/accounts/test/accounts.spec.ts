@@ -13,6 +13,7 @@ import { AuthService } from '../src/auth/auth.service.js';
 import { PasswordResetModule } from '../src/password-reset/password-reset.module.js';
 import { UsersModule } from '../src/users/users.module.js';
 import { PasswordResetService } from '../src/password-reset/password-reset.service.js';
+import { UserRepository } from '../src/users/user.repository.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -94,6 +95,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
       expect(await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).toEqual({
         outcome: 'success',
         account: { id: expect.any(String), email: 'grace@example.com' },
+        credentialEpoch: 0,
       });
       expect(await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })).toEqual({ outcome: 'failure' });
       expect(await auth.login({ email: 'nobody@example.com', password: PASSWORD, clientAddress: address })).toEqual({ outcome: 'failure' });
@@ -223,6 +225,44 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
       const before = (await emails.counts(['waiting'])).waiting;
       await expect(resets.request('nobody@example.com')).resolves.toBeUndefined();
       expect((await emails.counts(['waiting'])).waiting).toBe(before);
+    });
+
+    it('changes the credential epoch with the hash, published for the gateway, and logins carry the epoch they verified', async () => {
+      const before = Number((await client.get(`accounts:credential-epoch:${accountId}`)) ?? 0);
+      await resets.confirm({ token: await requestToken(), password: 'epoch test password' });
+      const epoch = Number(await client.get(`accounts:credential-epoch:${accountId}`));
+      expect(epoch).toBe(before + 1);
+      expect(await client.hget(`accounts:user:${accountId}`, 'credentialEpoch')).toBe(String(epoch));
+      expect(await auth.login({ email: 'linus@example.com', password: 'epoch test password', clientAddress: nextAddress() })).toMatchObject({
+        outcome: 'success',
+        credentialEpoch: epoch,
+      });
+    });
+
+    it('stores a rehash from a login only over the hash that login verified, never over a newer password', async () => {
+      const users = app.get(UserRepository);
+      const verified = (await users.findById(accountId))!.passwordHash;
+      await users.changePassword(accountId, 'scrypt$a-newer-password-hash');
+      expect(await users.replaceUnchangedHash(accountId, verified, 'scrypt$rehash-of-the-old-password')).toBe(false);
+      expect(await client.hget(`accounts:user:${accountId}`, 'passwordHash')).toBe('scrypt$a-newer-password-hash');
+      const epoch = await client.hget(`accounts:user:${accountId}`, 'credentialEpoch');
+      expect(await users.replaceUnchangedHash(accountId, 'scrypt$a-newer-password-hash', 'scrypt$its-rehash')).toBe(true);
+      expect(await client.hget(`accounts:user:${accountId}`, 'credentialEpoch')).toBe(epoch);
+      // Give the account a real password again for the tests after this one.
+      await users.changePassword(accountId, verified);
+    });
+
+    it('honours only the newest reset token, and none after a password change', async () => {
+      await config.update({ 'auth.resetEmailIntervalSeconds': 0 });
+      await waitFor('the interval to be off', () => app.get(LiveConfig).get(AuthSettings, 'resetEmailIntervalSeconds') === 0);
+      const older = await requestToken();
+      const newer = await requestToken();
+      // The older one is void, and deleted: one live token per account in Redis.
+      expect(await client.keys('accounts:reset-token:*')).toHaveLength(1);
+      await expect(resets.confirm({ token: older, password: 'older token password' })).rejects.toBeInstanceOf(BadRequestException);
+      expect(await resets.confirm({ token: newer, password: 'newer token password' })).toBe(accountId);
+      await expect(resets.confirm({ token: newer, password: 'newer token again' })).rejects.toBeInstanceOf(BadRequestException);
+      expect(await client.exists(`accounts:current-reset-token:${accountId}`)).toBe(0);
     });
 
     it('lets exactly one of two concurrent confirms through', async () => {

@@ -52,8 +52,10 @@ export class AuthService {
       return { outcome: 'failure' };
     }
     await this.limiter.release(email, clientAddress);
-    if (this.hasher.needsRehash(user.passwordHash)) await this.users.setPasswordHash(user.id, await this.hasher.hash(password));
+    if (this.hasher.needsRehash(user.passwordHash)) await this.users.replaceUnchangedHash(user.id, user.passwordHash, await this.hasher.hash(password));
     this.counters.increment(AccountsCounters.logins, { result: 'success' });
-    return { outcome: 'success', account: { id: user.id, email: user.email } };
+    // The epoch read with the hash just verified, not a fresh one: a reset that landed during
+    // the verification makes this session one epoch old, and the gateway refuses it.
+    return { outcome: 'success', account: { id: user.id, email: user.email }, credentialEpoch: user.credentialEpoch };
   }
 }

@@ -62,8 +62,7 @@ export class PasswordResetService {
     this.logger.log(`password reset email queued for account ${user.id}`);
   }
 
-  /** The id of the account whose password was reset. */
-  /** Refused whole (503) when hashing is saturated: the token is not spent then. */
+  /** The id of the account whose password was reset. Refused whole (503) when hashing is saturated: the token is not spent then. */
   confirm(confirmation: PasswordResetConfirmation): Promise<string> {
     return this.hashing.run('resetting a password', () => this.resetPassword(confirmation));
   }
@@ -73,7 +72,11 @@ export class PasswordResetService {
     const accountId = await this.tokens.consume(token);
     const user = accountId ? await this.users.findById(accountId) : undefined;
     if (!user) throw new BadRequestException('the reset token is invalid, expired or already used');
-    await this.users.setPasswordHash(user.id, await this.hasher.hash(password));
+    // The hash, the epoch that outdates every session made with the old password, and the end
+    // of every other reset token change together: whatever the caller hears (204, 504, 503),
+    // once the new password is stored no old session or token is honoured.
+    const epoch = await this.users.changePassword(user.id, await this.hasher.hash(password));
+    if (epoch === undefined) throw new BadRequestException('the reset token is invalid, expired or already used');
     // Whoever holds the mailbox may log in now, even if someone else tripped the email's limit.
     await this.limiter.forgetEmail(user.email);
     this.logger.log(`password reset for account ${user.id}`);

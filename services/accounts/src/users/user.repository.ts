@@ -9,6 +9,8 @@ export interface User {
   email: string;
   passwordHash: string;
   createdAt: string;
+  /** Which password the account is at: one more with every change (see CredentialEpoch). */
+  credentialEpoch: number;
 }
 
 /**
@@ -22,16 +24,38 @@ redis.call('HSET', KEYS[2], 'id', ARGV[1], 'email', ARGV[2], 'passwordHash', ARG
 return 1
 `;
 
-/** Changes the hash only of an account that exists (a deleted account is not recreated). */
-const SET_PASSWORD_HASH = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+/**
+ * Changes the password: the new hash, the next credential epoch (kept in the account hash and
+ * published under its own key for the gateway) and the end of every reset token, in one
+ * atomic step. Whatever a concurrent login read, it holds either the old hash with the old
+ * epoch or the new with the new, so a session it makes is never newer than its credentials.
+ * Only for an account that exists (a deleted account is not recreated); answers the new
+ * epoch, or -1.
+ */
+const CHANGE_PASSWORD = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
+local epoch = redis.call('HINCRBY', KEYS[1], 'credentialEpoch', 1)
+redis.call('SET', KEYS[2], epoch)
+redis.call('DEL', KEYS[3])
+return epoch
+`;
+
+/**
+ * A stronger hash of the same password (rehash on login), stored only while the account still
+ * has the hash that was verified: a reset that landed meanwhile must not be overwritten with
+ * the old password. The epoch stays: the credentials are the same.
+ */
+const REPLACE_UNCHANGED_HASH = `
+if redis.call('HGET', KEYS[1], 'passwordHash') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'passwordHash', ARGV[2])
 return 1
 `;
 
 type ScriptedRedis = Redis & {
   accountsCreateUser(emailKey: string, userKey: string, id: string, email: string, passwordHash: string, createdAt: string): Promise<number>;
-  accountsSetPasswordHash(userKey: string, passwordHash: string): Promise<number>;
+  accountsChangePassword(userKey: string, epochKey: string, resetTokenKey: string, passwordHash: string): Promise<number>;
+  accountsReplaceUnchangedHash(userKey: string, verifiedHash: string, passwordHash: string): Promise<number>;
 };
 
 /**
@@ -45,13 +69,14 @@ export class UserRepository {
 
   constructor(@Inject(REDIS) redis: Redis) {
     redis.defineCommand('accountsCreateUser', { numberOfKeys: 2, lua: CREATE_IF_EMAIL_FREE });
-    redis.defineCommand('accountsSetPasswordHash', { numberOfKeys: 1, lua: SET_PASSWORD_HASH });
+    redis.defineCommand('accountsChangePassword', { numberOfKeys: 3, lua: CHANGE_PASSWORD });
+    redis.defineCommand('accountsReplaceUnchangedHash', { numberOfKeys: 1, lua: REPLACE_UNCHANGED_HASH });
     this.redis = redis as ScriptedRedis;
   }
 
   /** The new account, or undefined when the email is taken. */
   async create(email: string, passwordHash: string): Promise<User | undefined> {
-    const user: User = { id: randomUUID(), email, passwordHash, createdAt: new Date().toISOString() };
+    const user: User = { id: randomUUID(), email, passwordHash, createdAt: new Date().toISOString(), credentialEpoch: 0 };
     const created = await this.redis.accountsCreateUser(
       AccountsKeys.userIdByEmail(email),
       AccountsKeys.user(user.id),
@@ -76,11 +101,24 @@ export class UserRepository {
   async findById(id: string): Promise<User | undefined> {
     const fields = await this.redis.hgetall(AccountsKeys.user(id));
     if (!fields.id || !fields.email || !fields.passwordHash || !fields.createdAt) return undefined;
-    return { id: fields.id, email: fields.email, passwordHash: fields.passwordHash, createdAt: fields.createdAt };
+    // One HGETALL: the hash and its epoch are read together, never from two moments.
+    const credentialEpoch = Number(fields.credentialEpoch ?? 0);
+    return { id: fields.id, email: fields.email, passwordHash: fields.passwordHash, createdAt: fields.createdAt, credentialEpoch };
   }
 
-  /** False when the account no longer exists. */
-  async setPasswordHash(id: string, passwordHash: string): Promise<boolean> {
-    return (await this.redis.accountsSetPasswordHash(AccountsKeys.user(id), passwordHash)) === 1;
+  /** The new credential epoch, or undefined when the account no longer exists. Voids every reset token. */
+  async changePassword(id: string, passwordHash: string): Promise<number | undefined> {
+    const epoch = await this.redis.accountsChangePassword(
+      AccountsKeys.user(id),
+      AccountsKeys.credentialEpoch(id),
+      AccountsKeys.currentResetToken(id),
+      passwordHash,
+    );
+    return epoch >= 0 ? epoch : undefined;
+  }
+
+  /** Stores a rehash of the same password, unless the hash changed since `verifiedHash` was read. */
+  async replaceUnchangedHash(id: string, verifiedHash: string, passwordHash: string): Promise<boolean> {
+    return (await this.redis.accountsReplaceUnchangedHash(AccountsKeys.user(id), verifiedHash, passwordHash)) === 1;
   }
 }

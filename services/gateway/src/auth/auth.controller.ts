@@ -54,9 +54,12 @@ export class AuthController {
   ) {
     try {
       // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
-      const account = await this.auth.login(credentials, request.ip);
+      const { account, credentialEpoch } = await this.auth.login(credentials, request.ip);
       await request.session.regenerate();
       request.session.set('user', account);
+      // The epoch of the password this login verified: SessionGuard refuses the session once
+      // the password changes, even if the change landed while this login was still running.
+      request.session.set('credentialEpoch', credentialEpoch);
       await this.accountSessions.add(account.id, request.session.sessionId);
       return { email: account.email };
     } catch (error) {
@@ -95,7 +98,11 @@ export class AuthController {
     return { message: 'if an account exists for this email, a reset link is on its way' };
   }
 
-  /** Also ends every session of the account, on every gateway replica (they share Redis). */
+  /**
+   * Also ends every session of the account, on every gateway replica (they share Redis): clean-up
+   * only. What logs out the old password is the credential epoch (SessionGuard), which holds
+   * even when this confirm times out or a login finishes after endAll.
+   */
   @Post('password-reset/confirm')
   @HttpCode(HttpStatus.NO_CONTENT)
   async confirmPasswordReset(@Body(new ZodValidationPipe(PasswordResetConfirmation)) confirmation: PasswordResetConfirmation): Promise<void> {

@@ -33,13 +33,16 @@ export class AuthService {
     return this.rpc.call(AccountsRpc.register, registration);
   }
 
-  /** The account, or throws 401 (wrong credentials) or LoginLockedException (429). */
-  async login(credentials: Credentials, clientAddress: string): Promise<Account> {
+  /**
+   * The account and the credential epoch the login verified, or throws 401 (wrong
+   * credentials) or LoginLockedException (429).
+   */
+  async login(credentials: Credentials, clientAddress: string): Promise<{ account: Account; credentialEpoch: number }> {
     const result = await this.rpc.call(AccountsRpc.login, { ...credentials, clientAddress });
     this.attempts.inc({ result: result.outcome });
     switch (result.outcome) {
       case 'success':
-        return result.account;
+        return { account: result.account, credentialEpoch: result.credentialEpoch };
       case 'failure':
         throw new UnauthorizedException('wrong email or password');
       case 'locked':

@@ -7,5 +7,7 @@ declare module 'fastify' {
   interface Session {
     /** Present once the session belongs to a logged-in account. */
     user?: SessionUser;
+    /** The credential epoch the login verified (see SessionGuard); absent in older sessions. */
+    credentialEpoch?: number;
   }
 }

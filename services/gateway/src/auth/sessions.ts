@@ -49,12 +49,16 @@ export async function registerSessions(app: NestFastifyApplication, config: Gate
 }
 
 /**
- * The caller of a request, for its Idempotency-Keys: the account of a logged-in session, so
- * a user's retry finds its answer from another address (a phone changing networks); undefined
- * without a valid session (the client address is used then).
+ * The caller of a request, for its Idempotency-Keys: the account of a logged-in session at
+ * the credential epoch the session was made with, so a user's retry finds its answer from
+ * another address (a phone changing networks); undefined without a session (the client
+ * address is used then). The epoch is part of it because a stored answer is replayed before
+ * the route's guards run: a session that SessionGuard refuses since the password changed must
+ * not reach the answers stored for the account's new sessions.
  */
-export function sessionAccountId(request: FastifyRequest): string | undefined {
-  return request.session?.user?.id;
+export function sessionCaller(request: FastifyRequest): string | undefined {
+  const user = request.session?.user;
+  return user && `${user.id}@${request.session.credentialEpoch ?? 0}`;
 }
 
 function isPlatformRoute(url: string): boolean {

@@ -3,7 +3,7 @@ import { registerIdempotency } from '@platform/idempotency';
 import { MetricsService } from '@platform/metrics';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
-import { sessionAccountId } from '../auth/sessions.js'; // @example
+import { sessionCaller } from '../auth/sessions.js'; // @example
 import type { GatewayConfig } from '../config.js';
 
 /** The gateway's idempotency records: `gateway:idempotency:<sha256 of caller and key>`. */
@@ -28,7 +28,7 @@ export function registerIdempotencyKeys(app: NestFastifyApplication, config: Gat
     // lease covers that and the Redis round trips around it. It is renewed while a request
     // runs longer, so it only bounds how long a crashed replica's keys answer 409.
     leaseMs: config.RPC_TIMEOUT_MS + 2_000,
-    callerOf: sessionAccountId, // @example: a logged-in caller's keys are its account's, from any address
+    callerOf: sessionCaller, // @example: a logged-in caller's keys are its account's (at its credential epoch), from any address
     metrics: config.METRICS_ENABLED ? app.get(MetricsService) : undefined,
   });
 }
