@@ -4,17 +4,18 @@
 # Stages: prune the monorepo to SERVICE and the packages it uses (turbo prune), install from the
 # pruned lockfile, build, drop dev dependencies, then copy only that into a slim runtime image
 # that runs as a non-root user under tini (signals reach node; zombies are reaped).
-# The deploy-checks workspace's test (deploy-checks/test/image-rehearsal.spec.ts) runs these
-# steps without Docker: keep RUN commands relative to WORKDIR, and mark OS-level RUN lines with
-# the comment "rehearsal: skip" on the line above. `make image-check` (scripts/image-check.sh)
-# builds it for real with buildah, on a base made without a registry, and runs the gateway image.
+# deploy-checks runs these steps without Docker (test/dockerfile.spec.ts the prune stage, in
+# make test; test/image-rehearsal.image-spec.ts every stage, in make image-check): keep RUN
+# commands relative to WORKDIR, and mark OS-level RUN lines with the comment "rehearsal: skip"
+# on the line above. `make image-check` (scripts/image-check.sh) then builds it for real with
+# buildah, on a base made without a registry, and runs the gateway image.
 
 ARG NODE_IMAGE=node:24.22.3-bookworm-slim
 
 FROM ${NODE_IMAGE} AS base
-# The root package.json's packageManager version (the rehearsal test checks it): the npm that
-# wrote package-lock.json is the one that runs npm ci and npm prune here, not whichever npm the
-# Node image happens to ship.
+# The root package.json's packageManager version (deploy-checks' dockerfile.spec.ts checks it):
+# the npm that wrote package-lock.json is the one that runs npm ci and npm prune here, not
+# whichever npm the Node image happens to ship.
 ARG NPM_VERSION=11.19.1
 ENV TURBO_TELEMETRY_DISABLED=1 \
     DO_NOT_TRACK=1 \
@@ -27,7 +28,7 @@ WORKDIR /app
 
 FROM base AS pruner
 ARG SERVICE
-# Same version as the root package.json's devDependency (the rehearsal test checks it).
+# Same version as the root package.json's devDependency (dockerfile.spec.ts checks it).
 ARG TURBO_VERSION=2.11.9
 COPY . .
 RUN test -n "${SERVICE}" && test -d "services/${SERVICE}" || { echo "set --build-arg SERVICE=<a folder of services/>" >&2; exit 1; }

@@ -132,6 +132,6 @@ chart-check: node_modules ## Lint, render, schema- and policy-check both charts 
 	cd deploy-checks && npm test -- test/charts.spec.ts test/policies.spec.ts test/workflows.spec.ts
 
 .PHONY: image-check
-image-check: ## Build the gateway image with buildah (no Docker, no registry) and run it read-only, non-root, against Redis (root)
+image-check: node_modules ## Rehearse the gateway image build on the host (deploy-checks test:image), then build it with buildah (no Docker, no registry) and run it read-only, non-root, against Redis (root)
 	bash scripts/image-check.sh
 # ---- end of the Kubernetes block ------------------------------------------------------------

@@ -4,15 +4,19 @@
 #
 #   sudo scripts/image-check.sh
 #
-# 1. A base image standing in for node:<.nvmrc>-bookworm-slim, made from parts this machine
+# 1. The image build rehearsed on this machine, without a container: `npm run test:image` in
+#    deploy-checks (test/image-rehearsal.image-spec.ts) runs the Dockerfile's stages for gateway
+#    in temp folders, checks the tree is production-only and starts it (about 2 min). It is not
+#    part of make test because it takes minutes; it runs here, next to the real build it mirrors.
+# 2. A base image standing in for node:<.nvmrc>-bookworm-slim, made from parts this machine
 #    does reach: a Debian bookworm root from the Debian mirror in its apt sources (debootstrap),
 #    the official node binary from the npm registry (node-linux-<arch>, as scripts/ensure-node.sh
 #    unpacks it) and npm at the root package.json's packageManager version. Made once: the
 #    root's tarball is kept in IMAGE_CHECK_CACHE (default .tools/image-check/), the image in
 #    buildah's storage.
-# 2. `buildah build` of the Dockerfile for gateway (the service with the most dependencies, as
-#    in deploy-checks/test/image-rehearsal.spec.ts) with NODE_IMAGE=<that base>.
-# 3. The image run with podman as the chart runs the pod (read-only root, /tmp a small tmpfs,
+# 3. `buildah build` of the Dockerfile for gateway (the service with the most dependencies, as
+#    in the rehearsal) with NODE_IMAGE=<that base>.
+# 4. The image run with podman as the chart runs the pod (read-only root, /tmp a small tmpfs,
 #    no capabilities, no privilege escalation) against a real redis-server on a free loopback
 #    port, host networking: it must run as uid 10001, answer /health/ready with Redis up, turn
 #    not-ready once Redis is gone and ready once it is back (readiness is a real check, not a
@@ -22,7 +26,8 @@
 #      IMAGE_CHECK_MIRROR  the Debian mirror (default: the one this machine's apt sources name)
 #      IMAGE_CHECK_REBUILD_BASE=1  make the base again even when a cached one exists
 # Needs root (debootstrap, buildah and podman without user namespaces), buildah, podman, runc,
-# debootstrap, redis-server, redis-cli, curl and node/npm (for the npm registry).
+# debootstrap, redis-server, redis-cli, curl, node/npm (for the npm registry) and the workspace's
+# node_modules (npm ci; make image-check runs it when they are missing or older than the lockfile).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD"
@@ -91,7 +96,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# --- 1. the base image ------------------------------------------------------------------------
+# --- 1. the rehearsal -------------------------------------------------------------------------
+SECONDS=0
+[ -d node_modules ] || fail "node_modules is missing: run npm ci first (make image-check does)"
+say "the image build rehearsed without a container (npm run test:image -w @platform/deploy-checks)"
+npm run --silent test:image -w @platform/deploy-checks
+echo "rehearsal passed after $(elapsed)" >&2
+
+# --- 2. the base image ------------------------------------------------------------------------
 make_base_tar() {
   local rootfs="$work/rootfs" node_bin npm_tgz
   say "debootstrap $SUITE (minbase) from $mirror"
@@ -146,7 +158,6 @@ EOF
   rm -rf "$rootfs"
 }
 
-SECONDS=0
 if [ "${IMAGE_CHECK_REBUILD_BASE:-}" = 1 ]; then
   buildah rmi "$base_image" >/dev/null 2>&1 || true
   rm -f "$base_tar"
@@ -173,7 +184,7 @@ else
 fi
 echo "base ready after $(elapsed)" >&2
 
-# --- 2. the service image ---------------------------------------------------------------------
+# --- 3. the service image ---------------------------------------------------------------------
 say "buildah build --build-arg SERVICE=$SERVICE --build-arg NODE_IMAGE=$base_image"
 # A machine whose HTTPS goes through an inspecting proxy gives node its CA bundle in
 # NODE_EXTRA_CA_CERTS or npm's cafile (this one does). RUN steps get that bundle and a global
@@ -199,7 +210,7 @@ current="$(podman image inspect --format '{{.Id}}' "$image")"
 size="$(podman image inspect --format '{{.Size}}' "$image")"
 echo "image $image built in $((SECONDS - build_started)) s; $((size / 1000000)) MB ($size bytes)" >&2
 
-# --- 3. run it as the chart does --------------------------------------------------------------
+# --- 4. run it as the chart does --------------------------------------------------------------
 free_port() { node -e 'const s = require("node:net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'; }
 start_redis() {
   redis-server --bind 127.0.0.1 --port "$redis_port" --save '' --appendonly no >"$work/redis.log" 2>&1 &

@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { LoggerService } from '@nestjs/common';
-import { type ManagedProcess, RedisServer, waitFor } from '@platform/testing';
+import { waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { StreamsClient } from '../src/index.js';
 import { DeadLetters } from '../src/dead-letters.js';
 import { parseEntries } from '../src/redis-replies.js';
-import { outcome, spawnReplica, startReplica } from './support/harness.js';
+import { outcome } from './support/harness.js';
+import { RedisWithReplicas } from './support/redis-with-replicas.js';
 
 const PASSWORD = 'correct horse battery staple 7f3a';
 const LOGIN_STREAM = 'streams:rpc:work.login';
@@ -39,22 +40,12 @@ async function everythingStored(probe: Redis): Promise<string> {
 }
 
 describe('secrets in what the transport sets aside', () => {
-  let redis: RedisServer;
-  let probe: Redis;
-  const replicas: ManagedProcess[] = [];
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    probe = redis.client();
-  });
-
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop()));
-    probe?.disconnect();
-    await redis?.destroy();
-  });
+  const setup = new RedisWithReplicas();
+  beforeAll(() => setup.start());
+  afterAll(() => setup.stop());
 
   it('dead-letters a login that keeps crashing its replica without its password, and deletes the request', async () => {
+    const { redis, probe } = setup;
     const client = new StreamsClient({ redis: { url: redis.url }, name: 'gateway', requestTimeoutMs: 120_000 });
     try {
       void outcome(client.send('work.login', { email: 'ada@example.com', password: PASSWORD }));
@@ -63,14 +54,12 @@ describe('secrets in what the transport sets aside', () => {
       await waitFor('the login to be queued', async () => (await probe.xlen(LOGIN_STREAM)) === 1);
 
       // Every delivery takes its replica down; with MAX_DELIVERIES 2 the third sets it aside.
-      const env = { REDIS_URL: redis.url, CLAIM_IDLE_MS: '200', MAX_DELIVERIES: '2' };
+      const settings = { CLAIM_IDLE_MS: '200', MAX_DELIVERIES: '2' };
       for (const name of ['crash-1', 'crash-2']) {
-        const replica = spawnReplica({ ...env, REPLICA: name });
-        replicas.push(replica);
+        const replica = setup.spawnReplica(name, settings);
         expect(await replica.exited).toEqual({ code: null, signal: 'SIGKILL' });
       }
-      const survivor = await startReplica({ ...env, REPLICA: 'survivor' });
-      replicas.push(survivor);
+      await setup.startReplicas(['survivor'], settings);
       await probe.xadd(LOGIN_STREAM, '*', 'v', '1', 'id', 'g', 'replyTo', 'streams:inbox:x', 'deadline', String(Date.now() + 60_000), 'headers', '{}', 'data', garbage);
 
       await waitFor('both to be set aside', async () => (await probe.xlen(DEAD)) === 2);
@@ -91,7 +80,7 @@ describe('secrets in what the transport sets aside', () => {
       expect(stored).toContain(DEAD);
       expect(stored).not.toContain(PASSWORD);
       // Nor in what the replicas logged (the bad JSON's detail quotes no part of it).
-      for (const replica of replicas) expect(replica.output.text()).not.toContain(PASSWORD);
+      for (const replica of setup.replicas) expect(replica.output.text()).not.toContain(PASSWORD);
       // Bounded in time: the dead-letter stream expires with its retention (7 days by default).
       expect(await probe.pttl(DEAD)).toBeGreaterThan(7 * 24 * 3_600_000 - 60_000);
     } finally {
@@ -100,7 +89,7 @@ describe('secrets in what the transport sets aside', () => {
   });
 
   it('keeps dead letters no longer than the retention, written to or not', async () => {
-    const writer = redis.client();
+    const writer = setup.redis.client();
     const source = 'streams:rpc:retention';
     const retentionMs = 1_500;
     const deadLetters = new DeadLetters(writer, 'g', 'streams:dead:g', { maxLength: 100, retentionMs }, silent);

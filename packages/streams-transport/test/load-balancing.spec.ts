@@ -1,11 +1,12 @@
 import { Logger } from '@nestjs/common';
 import { ClientRedis } from '@nestjs/microservices';
-import { inParallel, type ManagedProcess, RedisServer, waitFor } from '@platform/testing';
+import { inParallel, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
 import { StreamsClient } from '../src/index.js';
 import { byReplicaKey, handledKey } from './fixtures/work.controller.js';
-import { quietLogger, startReplica } from './support/harness.js';
+import { quietLogger } from './support/harness.js';
+import { RedisWithReplicas } from './support/redis-with-replicas.js';
 
 // ClientRedis logs every duplicate reply it drops at debug level.
 Logger.overrideLogger(quietLogger);
@@ -20,29 +21,14 @@ async function handledCounts(probe: Redis, requestIds: string[]): Promise<number
 }
 
 describe('three replicas of one service', () => {
-  let redis: RedisServer;
-  let probe: Redis;
-  let replicas: ManagedProcess[] = [];
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    probe = redis.client();
-  });
-
-  afterEach(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop()));
-    replicas = [];
-  });
-
-  afterAll(async () => {
-    probe?.disconnect();
-    await redis?.destroy();
-  });
+  const setup = new RedisWithReplicas();
+  beforeAll(() => setup.start());
+  afterEach(() => setup.stopReplicas());
+  afterAll(() => setup.stop());
 
   it('on the Streams transport: each of 1000 requests is handled exactly once and answered', async () => {
-    replicas = await Promise.all(
-      ['s1', 's2', 's3'].map((replica) => startReplica({ REDIS_URL: redis.url, SERVICE: 'work', REPLICA: replica })),
-    );
+    const { redis, probe } = setup;
+    await setup.startReplicas(['s1', 's2', 's3'], { SERVICE: 'work' });
     const client = new StreamsClient({ redis: { url: redis.url }, name: 'caller', requestTimeoutMs: 20_000 });
     const requestIds = ids('streams');
     try {
@@ -62,11 +48,8 @@ describe('three replicas of one service', () => {
 
   it('on Nest’s own Redis transport (pub/sub): each request is handled by all three replicas', async () => {
     // Why this package exists: with pub/sub every subscriber receives every request.
-    replicas = await Promise.all(
-      ['p1', 'p2', 'p3'].map((replica) =>
-        startReplica({ REDIS_URL: redis.url, SERVICE: 'work', REPLICA: replica, TRANSPORT: 'redis' }),
-      ),
-    );
+    const { redis, probe } = setup;
+    await setup.startReplicas(['p1', 'p2', 'p3'], { SERVICE: 'work', TRANSPORT: 'redis' });
     await waitFor('three subscribers', async () => (await probe.pubsub('NUMSUB', 'work.do'))[1] === 3);
     const client = new ClientRedis({ host: '127.0.0.1', port: redis.port });
     const requestIds = ids('pubsub');

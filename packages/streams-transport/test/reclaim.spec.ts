@@ -1,8 +1,9 @@
-import { inParallel, type ManagedProcess, RedisServer, waitFor } from '@platform/testing';
+import { inParallel, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { StreamsClient, isStreamsTransportError } from '../src/index.js';
 import { byReplicaKey, handledKey } from './fixtures/work.controller.js';
-import { outcome, startReplica } from './support/harness.js';
+import { outcome } from './support/harness.js';
+import { RedisWithReplicas } from './support/redis-with-replicas.js';
 
 const REQUESTS = 600;
 
@@ -13,27 +14,13 @@ async function pendingByConsumer(probe: Redis): Promise<Record<string, number>> 
 }
 
 describe('a replica killed under load', () => {
-  let redis: RedisServer;
-  let probe: Redis;
-  let replicas: ManagedProcess[] = [];
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    probe = redis.client();
-  });
-
-  afterAll(async () => {
-    await Promise.all(replicas.map((replica) => replica.stop()));
-    probe?.disconnect();
-    await redis?.destroy();
-  });
+  const setup = new RedisWithReplicas();
+  beforeAll(() => setup.start());
+  afterAll(() => setup.stop());
 
   it('has its pending requests taken over and answered by the others; nothing is lost', async () => {
-    replicas = await Promise.all(
-      ['k1', 'k2', 'k3'].map((replica) =>
-        startReplica({ REDIS_URL: redis.url, SERVICE: 'work', REPLICA: replica, DELAY_MS: '40', CLAIM_IDLE_MS: '500', MAX_IN_FLIGHT: '8' }),
-      ),
-    );
+    const { redis, probe } = setup;
+    const replicas = await setup.startReplicas(['k1', 'k2', 'k3'], { SERVICE: 'work', DELAY_MS: '40', CLAIM_IDLE_MS: '500', MAX_IN_FLIGHT: '8' });
     const victim = replicas[1]!;
     const client = new StreamsClient({ redis: { url: redis.url }, name: 'caller', requestTimeoutMs: 10_000 });
     const requestIds = Array.from({ length: REQUESTS }, (_, i) => `kill-${i}`);
@@ -62,8 +49,8 @@ describe('a replica killed under load', () => {
   });
 
   it('fails a call with a clear timeout error when no replica can answer in time', async () => {
-    await Promise.all(replicas.map((replica) => replica.stop('SIGKILL')));
-    const client = new StreamsClient({ redis: { url: redis.url }, name: 'caller', requestTimeoutMs: 300 });
+    await Promise.all(setup.replicas.map((replica) => replica.stop('SIGKILL')));
+    const client = new StreamsClient({ redis: { url: setup.redis.url }, name: 'caller', requestTimeoutMs: 300 });
     try {
       const result = await outcome(client.send('work.do', { id: 'nobody-home' }));
       expect(result.ok).toBe(false);

@@ -6,10 +6,10 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import { RESPONSE_SCHEMA } from '@platform/http';
 import { IdempotencyKeyHeader } from '@platform/idempotency';
 import { ZodValidationPipe } from '@platform/validation';
-import { RedisServer, ServiceProcess, routeTableOf } from '@platform/testing';
+import { routeTableOf } from '@platform/testing';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { z } from 'zod';
-import { TEST_SESSION_SECRET } from './test-env.js'; // @example
+import { GatewayAlone } from './gateway-alone.js';
 
 type JsonSchema = Record<string, unknown>;
 interface Parameter {
@@ -61,8 +61,12 @@ const idempotencyKeyOf = (operation: Operation) => operation.parameters?.find((p
  * validation pipes use.
  */
 describe('the API document (GET /docs/openapi.json)', () => {
-  let redis: RedisServer;
-  let gateway: ServiceProcess;
+  // The gateway alone: the document does not depend on the services behind it. Every
+  // optional route switched on, so the route table is the largest a build can serve.
+  const alone = new GatewayAlone({
+    ADMIN_TOKEN,
+    DEV_ENDPOINTS: 'true', // @example
+  });
   let document: Document;
   let contentType: string | null;
   const operations = () =>
@@ -70,27 +74,13 @@ describe('the API document (GET /docs/openapi.json)', () => {
   const operationOf = (handler: string) => operations().find(({ operation }) => operation.operationId === handler)?.operation;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    // The gateway alone: the document does not depend on the services behind it. Every
-    // optional route switched on, so the route table is the largest a build can serve.
-    gateway = await ServiceProcess.start('gateway', {
-      env: {
-        REDIS_URL: redis.url,
-        ADMIN_TOKEN,
-        DEV_ENDPOINTS: 'true', // @example
-        SESSION_SECRET: TEST_SESSION_SECRET, // @example
-      },
-      waitFor: 'live',
-    });
-    const response = await fetch(`${gateway.url}/docs/openapi.json`);
+    await alone.start();
+    const response = await fetch(`${alone.gateway.url}/docs/openapi.json`);
     contentType = response.headers.get('content-type');
     document = (await response.json()) as Document;
   }, 90_000);
 
-  afterAll(async () => {
-    await gateway?.stop();
-    await redis?.destroy();
-  });
+  afterAll(() => alone.stop());
 
   it('is a valid OpenAPI 3.1 document', async () => {
     expect(contentType).toMatch(/^application\/json/);
@@ -101,7 +91,7 @@ describe('the API document (GET /docs/openapi.json)', () => {
   });
 
   it('lists every route of the route table, and no route the gateway does not serve', () => {
-    const table = routeTableOf(gateway);
+    const table = routeTableOf(alone.gateway);
     expect(table).toEqual(
       expect.arrayContaining(['GET /admin/config', 'PUT /admin/config', 'GET /admin/queues/:queue/dead-letter', 'POST /admin/queues/:queue/dead-letter/replay', 'GET /docs', 'GET /docs/openapi.json']),
     );
@@ -208,7 +198,7 @@ describe('the API document (GET /docs/openapi.json)', () => {
   });
 
   it('serves a page that loads only this server\'s own files, under a CSP that forbids any other origin', async () => {
-    const page = await fetch(`${gateway.url}/docs`);
+    const page = await fetch(`${alone.gateway.url}/docs`);
     expect(page.status).toBe(200);
     expect(page.headers.get('content-type')).toMatch(/^text\/html/);
     const csp = page.headers.get('content-security-policy') ?? '';
@@ -220,8 +210,8 @@ describe('the API document (GET /docs/openapi.json)', () => {
     expect(links.length).toBeGreaterThanOrEqual(3);
     for (const link of links) {
       expect(link).toMatch(/^\/docs\//);
-      expect({ link, status: (await fetch(`${gateway.url}${link}`)).status }).toEqual({ link, status: 200 });
+      expect({ link, status: (await fetch(`${alone.gateway.url}${link}`)).status }).toEqual({ link, status: 200 });
     }
-    expect((await fetch(`${gateway.url}/docs/assets/..%2fpackage.json`)).status).toBe(400);
+    expect((await fetch(`${alone.gateway.url}/docs/assets/..%2fpackage.json`)).status).toBe(400);
   });
 });

@@ -1,10 +1,10 @@
 import { defineQueue } from '@platform/contracts';
 import { QUEUE_INDEX_KEY, QueueProducer } from '@platform/queues';
-import { RedisServer, ServiceProcess, waitFor } from '@platform/testing';
+import { waitFor } from '@platform/testing';
 import { Queue, UnrecoverableError, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { TEST_SESSION_SECRET } from './test-env.js'; // @example
+import { GatewayAlone } from './gateway-alone.js';
 
 const ADMIN_TOKEN = 'queue-admin-token-0123456789abcdef';
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -25,33 +25,23 @@ const Reports = defineQueue('reports', {
  * cover whichever queues producers have indexed, the gateway alone and a real Redis.
  */
 describe('queue administration of every indexed queue (GET /admin/queues/:queue/dead-letter, Bull Board)', () => {
-  let redis: RedisServer;
-  let gateway: ServiceProcess;
+  const alone = new GatewayAlone({ ADMIN_TOKEN });
   let connection: Redis;
   let producer: QueueProducer<typeof Reports> | undefined;
 
   beforeAll(async () => {
-    redis = await RedisServer.start();
-    gateway = await ServiceProcess.start('gateway', {
-      env: {
-        REDIS_URL: redis.url,
-        ADMIN_TOKEN,
-        SESSION_SECRET: TEST_SESSION_SECRET, // @example
-      },
-      waitFor: 'live',
-    });
-    connection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    await alone.start();
+    connection = new Redis(alone.redis.url, { maxRetriesPerRequest: null });
   }, 90_000);
 
   afterAll(async () => {
     await producer?.onApplicationShutdown();
     connection?.disconnect();
-    await gateway?.stop();
-    await redis?.destroy();
+    await alone.stop();
   });
 
   async function request(path: string, init: RequestInit = {}) {
-    const response = await fetch(`${gateway.url}${path}`, init);
+    const response = await fetch(`${alone.gateway.url}${path}`, init);
     const text = await response.text();
     return { status: response.status, text, body: text ? JSON.parse(text) : undefined };
   }
@@ -64,7 +54,7 @@ describe('queue administration of every indexed queue (GET /admin/queues/:queue/
 
   /** The job's one attempt fails for good, as a worker of the reports service would fail it. */
   async function failPermanently(jobId: string): Promise<void> {
-    const workerConnection = new Redis(redis.url, { maxRetriesPerRequest: null });
+    const workerConnection = new Redis(alone.redis.url, { maxRetriesPerRequest: null });
     const worker = new Worker(
       Reports.name,
       async () => {
@@ -134,6 +124,6 @@ describe('queue administration of every indexed queue (GET /admin/queues/:queue/
   });
 
   it('stops cleanly on SIGTERM, closing the handles it opened on its Redis connection', async () => {
-    expect(await gateway.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    expect(await alone.gateway.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 });

@@ -1,26 +1,18 @@
 import { Signer } from '@fastify/cookie';
-import { RedisServer, ServiceProcess, waitFor } from '@platform/testing';
+import { waitFor } from '@platform/testing';
+import { GatewayAlone } from './gateway-alone.js';
 import { TEST_SESSION_SECRET } from './test-env.js';
 
 /** A correctly signed cookie for a session id that Redis has never seen. */
 const signedCookie = (id: string) => `sid=${encodeURIComponent(new Signer(TEST_SESSION_SECRET).sign(id))}`;
 
 describe('gateway sessions while Redis comes and goes (gateway and Redis only)', () => {
-  let redis: RedisServer;
-  let gateway: ServiceProcess;
-
-  beforeAll(async () => {
-    redis = await RedisServer.start();
-    gateway = await ServiceProcess.start('gateway', { env: { REDIS_URL: redis.url, SESSION_SECRET: TEST_SESSION_SECRET }, waitFor: 'live' });
-  });
-
-  afterAll(async () => {
-    await gateway?.stop();
-    await redis?.destroy();
-  });
+  const alone = new GatewayAlone();
+  beforeAll(() => alone.start());
+  afterAll(() => alone.stop());
 
   const get = async (path: string, cookie?: string) => {
-    const response = await fetch(`${gateway.url}${path}`, { headers: cookie ? { cookie } : {} });
+    const response = await fetch(`${alone.gateway.url}${path}`, { headers: cookie ? { cookie } : {} });
     const text = await response.text();
     return { status: response.status, text };
   };
@@ -31,6 +23,7 @@ describe('gateway sessions while Redis comes and goes (gateway and Redis only)',
 
   it('answers 503 for a session while Redis is down, keeps probes, scrapes and the API docs up, and recovers', async () => {
     const cookie = signedCookie('0123456789abcdefghijklmnopqrstuv');
+    const { redis } = alone;
     await redis.kill();
     try {
       const me = await get('/auth/me', cookie);

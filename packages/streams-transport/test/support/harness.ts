@@ -61,8 +61,14 @@ export function spawnReplica(env: ReplicaEnv): ManagedProcess {
 /** Starts a replica process (see test/fixtures/replica.ts) and waits until it consumes. */
 export async function startReplica(env: ReplicaEnv): Promise<ManagedProcess> {
   const replica = spawnReplica(env);
+  await untilConsuming(replica, env.REPLICA ?? '');
+  return replica;
+}
+
+/** Waits until a spawned replica says it is ready (it consumes); fails with its output if it exits first. */
+export async function untilConsuming(replica: ManagedProcess, name: string): Promise<void> {
   await waitFor(
-    `replica ${env.REPLICA ?? ''}`,
+    `replica ${name}`,
     () => {
       if (replica.hasExited) throw new Error(`replica exited:\n${replica.output.tail()}`);
       return replica.output.text().includes(' ready\n') || undefined;
@@ -71,7 +77,6 @@ export async function startReplica(env: ReplicaEnv): Promise<ManagedProcess> {
   ).catch((error: Error) => {
     throw new Error(`${error.message}\n${replica.output.tail()}`);
   });
-  return replica;
 }
 
 /** An in-process microservice on the streams transport, serving the fixture handlers. */
