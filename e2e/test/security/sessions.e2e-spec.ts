@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { scrapeMetric, ServiceProcess, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN, createProduct } from '../shop.js';
+import { ADMIN, ADMIN_TOKEN, createProduct } from '../shop.js';
 
 const OLD_PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'the owner took the account back';
@@ -53,7 +53,7 @@ describe('security: sessions bound to the credentials they were made with, one c
     platform = await startPlatform({
       // Trust X-Forwarded-For from loopback (per-attempt addresses); a generous deadline, so the
       // race below is between logins and the reset, not with timeouts.
-      gatewayEnv: { ADMIN_TOKEN: 'e2e-admin-token-0123456789', TRUST_PROXY: 'loopback', DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' },
+      gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' },
       env: { PASSWORD_HASH_CONCURRENCY: '20', PASSWORD_HASH_MAX_WAIT_MS: '10000' },
     });
     gateway = platform.gateway.url;
