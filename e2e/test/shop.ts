@@ -17,7 +17,6 @@ export interface ProductBody {
   version: number;
 }
 
-/** `POST /products` as the admin; fails the test unless it answers 201. */
 /** Every product key in catalog's store, sorted: "nothing changed" and "exactly one was created" are read here, not from the gateway. */
 export async function storedProducts(platform: Platform): Promise<string[]> {
   const redis = platform.redis.client();
@@ -28,6 +27,7 @@ export async function storedProducts(platform: Platform): Promise<string[]> {
   }
 }
 
+/** `POST /products` as the admin; fails the test unless it answers 201. */
 export async function createProduct(platform: Platform, product: { name: string; price: number; stock: number }): Promise<ProductBody> {
   const { status, body } = await platform.request('/products', { method: 'POST', headers: { ...ADMIN, ...JSON_BODY }, body: JSON.stringify(product) });
   if (status !== 201) throw new Error(`POST /products answered ${status}: ${JSON.stringify(body)}`);
