@@ -3,6 +3,7 @@ import { configGeneration } from '@platform/live-config';
 import { ServiceProcess, waitFor, scrapeMetric } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from './platform.js';
+import { resetTokenIn } from './shop.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const PASSWORD = 'correct horse battery staple';
@@ -145,7 +146,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
         (candidate) => candidate.to === email && candidate.template === 'password-reset',
       );
     });
-    return /\b[A-Za-z0-9_-]{43}\b/.exec(message.text)![0];
+    return resetTokenIn(message.text);
   }
 
   async function requestReset(email: string): Promise<void> {

@@ -78,3 +78,13 @@ export async function callDirectly<C extends RpcContract>(platform: Platform, co
     await client.close();
   }
 }
+
+/**
+ * The password-reset token in an email's text: 43 base64url characters. Not `\b…\b`: a token
+ * may start or end with `-`, which is no word character, and one in 32 would not be found.
+ */
+export function resetTokenIn(text: string): string {
+  const token = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/.exec(text)?.[0];
+  if (!token) throw new Error(`no reset token in the email: ${text}`);
+  return token;
+}
