@@ -3,7 +3,7 @@ import { configGeneration } from '@platform/live-config';
 import { ServiceProcess, waitFor, scrapeMetric } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from './platform.js';
-import { resetTokenIn } from './shop.js';
+import { resetTokenIn, UNSHED_HASHING } from './shop.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const PASSWORD = 'correct horse battery staple';
@@ -80,9 +80,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
       // X-Forwarded-For. A generous deadline: a login hashes for real (scrypt, ~0.25 s of CPU)
       // and CI machines are small; a 504 would make the answers below meaningless.
       gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' },
-      // These tests are about the login limits, not overload: room for 20 parallel hashes per
-      // replica, so none is shed (overload.e2e-spec.ts covers shedding).
-      env: { PASSWORD_HASH_CONCURRENCY: '20', PASSWORD_HASH_MAX_WAIT_MS: '10000' },
+      env: UNSHED_HASHING,
     });
     gateway = platform.gateway.url;
     [gateway2, accounts2, secureGateway] = await Promise.all([

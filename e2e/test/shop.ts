@@ -8,6 +8,11 @@ import type { Platform } from './platform.js';
 export const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 export const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}` } as const;
 export const JSON_BODY = { 'content-type': 'application/json' } as const;
+/**
+ * accounts with room for 20 parallel password hashes per replica, none shed: for tests about
+ * logins and resets, not overload (overload.e2e-spec.ts covers shedding).
+ */
+export const UNSHED_HASHING = { PASSWORD_HASH_CONCURRENCY: '20', PASSWORD_HASH_MAX_WAIT_MS: '10000' } as const;
 
 export interface ProductBody {
   id: string;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { scrapeMetric, ServiceProcess, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN, ADMIN_TOKEN, createProduct, resetTokenIn } from '../shop.js';
+import { ADMIN, ADMIN_TOKEN, createProduct, resetTokenIn, UNSHED_HASHING } from '../shop.js';
 
 const OLD_PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'the owner took the account back';
@@ -54,7 +54,7 @@ describe('security: sessions bound to the credentials they were made with, one c
       // Trust X-Forwarded-For from loopback (per-attempt addresses); a generous deadline, so the
       // race below is between logins and the reset, not with timeouts.
       gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' },
-      env: { PASSWORD_HASH_CONCURRENCY: '20', PASSWORD_HASH_MAX_WAIT_MS: '10000' },
+      env: UNSHED_HASHING,
     });
     gateway = platform.gateway.url;
     impatientGateway = await ServiceProcess.start('gateway', { env: { ...platform.gatewayEnv, RPC_TIMEOUT_MS: '1000' } });

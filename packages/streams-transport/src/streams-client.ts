@@ -123,18 +123,23 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     if (options.requestId !== undefined && !(options.requestId.length > 0 && options.requestId.length <= MAX_REQUEST_ID_LENGTH)) {
       return throwError(() => new TypeError(`a request id must be 1 to ${MAX_REQUEST_ID_LENGTH} characters long`));
     }
-    const call: CallOptions = {
-      timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
-      id: options.requestId ?? randomUUID(),
-      keepReplyMs: options.keepReplyMs ?? 0,
-    };
+    const call = this.callOptions(options);
     return defer(() => this.connect()).pipe(
       mergeMap(() => new Observable<TResult>((observer) => this.request(this.createPacket(pattern, data), this.createObserver(observer), call))),
     );
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
-    return this.request(packet, callback, { timeoutMs: this.options.requestTimeoutMs, id: randomUUID(), keepReplyMs: 0 });
+    return this.request(packet, callback, this.callOptions({}));
+  }
+
+  /** A call's settings: what `options` chose, else the client's timeout, a random id, no reply kept. */
+  private callOptions(options: SendOptions): CallOptions {
+    return {
+      timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
+      id: options.requestId ?? randomUUID(),
+      keepReplyMs: options.keepReplyMs ?? 0,
+    };
   }
 
   protected async dispatchEvent<T = unknown>(packet: ReadPacket): Promise<T> {
