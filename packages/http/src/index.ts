@@ -1,3 +1,12 @@
-export { ADMIN_TOKEN, AdminTokenGuard } from './admin-token.guard.js';
+export {
+  ADMIN_TOKEN,
+  ADMIN_TOKEN_FAILURES,
+  type AdminAccess,
+  AdminTokenBlockedException,
+  type AdminTokenFailures,
+  AdminTokenGuard,
+  bearerToken,
+} from './admin-token.guard.js';
+export { type AddressedRequest, clientAddress, clientNetwork, NO_ADDRESS, parseClientAddress } from './client-address.js';
 export { HttpErrorBody, HttpErrorFilter, toErrorBody } from './http-error.filter.js';
 export { RESPONSE_SCHEMA, Returns } from './returns.decorator.js';

@@ -1,10 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { ADMIN_TOKEN } from '@platform/http';
+import { ADMIN_TOKEN, ADMIN_TOKEN_FAILURES } from '@platform/http';
+import { LiveConfigModule } from '@platform/live-config';
 import { OpenApiModule } from '@platform/openapi';
 import { TransportModule } from '@platform/transport';
 import { AdminConfigModule } from './admin-config/admin-config.module.js';
 import { AuthModule } from './auth/auth.module.js'; // @example
 import { AdminModule } from './admin/admin.module.js';
+import { AdminSettings } from './admin/admin-settings.js';
+import { AdminTokenFailuresInRedis } from './admin/admin-token-failures.js';
 import type { GatewayConfig } from './config.js';
 import { DevModule } from './dev/dev.module.js'; // @example
 import { gatewayApiDocs } from './docs/api-docs.options.js';
@@ -26,6 +29,8 @@ export class AppModule {
           events: config.events,
           timeoutMs: config.RPC_TIMEOUT_MS,
         }),
+        // admin.*: the limit on wrong admin tokens, which every AdminTokenGuard charges.
+        LiveConfigModule.forFeature([AdminSettings]),
         AdminConfigModule,
         // Bull Board and the dead letters of every queue in the platform's queue index.
         AdminModule,
@@ -43,8 +48,9 @@ export class AppModule {
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: ADMIN_TOKEN, useValue: config.ADMIN_TOKEN },
+        { provide: ADMIN_TOKEN_FAILURES, useClass: AdminTokenFailuresInRedis },
       ],
-      exports: [GATEWAY_CONFIG, ADMIN_TOKEN],
+      exports: [GATEWAY_CONFIG, ADMIN_TOKEN, ADMIN_TOKEN_FAILURES],
     };
   }
 }

@@ -3,6 +3,7 @@ import { bootstrapService } from '@platform/bootstrap';
 import type { Telemetry } from '@platform/telemetry';
 import { TransportReadiness } from '@platform/transport';
 import { serverOptions } from '@platform/transport'; // @example
+import { registerAdminHeaders } from './admin/admin-headers.js';
 import { AppModule } from './app.module.js';
 import { registerSessions } from './auth/sessions.js'; // @example
 import { loadGatewayConfig } from './config.js';
@@ -27,6 +28,8 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     // RPC_TIMEOUT_MS is the budget of a whole request: its calls share it, not one each.
     http: { trustProxy: config.TRUST_PROXY, requestBudgetMs: config.RPC_TIMEOUT_MS },
     configure: async (app) => {
+      // First: every answer under /admin, a replayed one or a 401 included, forbids framing.
+      registerAdminHeaders(app);
       await registerSessions(app, config); // @example: the session cookie of /auth
       // Idempotency-Key on every unsafe route: before the routes are registered (at listen).
       registerIdempotencyKeys(app, config);

@@ -41,6 +41,13 @@ describe('gateway config', () => {
     const config = loadGatewayConfig({ REDIS_URL: 'redis://h', SESSION_SECRET });
     expect(config).toMatchObject({ SESSION_MAX_AGE_SECONDS: 86_400, COOKIE_SECURE: false, TRUST_PROXY: false });
   });
+
+  it('refuses a Secure cookie without a trusted proxy: the gateway serves no TLS, so no request could be HTTPS', () => {
+    const problems = configProblems(() => loadGatewayConfig({ ...REQUIRED, COOKIE_SECURE: 'true' }));
+    expect(problems).toEqual([expect.stringMatching(/^COOKIE_SECURE: true needs TRUST_PROXY: the gateway serves plain HTTP/)]);
+    expect(configProblems(() => loadGatewayConfig({ ...REQUIRED, COOKIE_SECURE: 'true', TRUST_PROXY: 'false' }))).toEqual(problems);
+    expect(loadGatewayConfig({ ...REQUIRED, COOKIE_SECURE: 'true', TRUST_PROXY: 'uniquelocal' })).toMatchObject({ COOKIE_SECURE: true, TRUST_PROXY: ['uniquelocal'] });
+  });
   // @example-end
 
   it('keeps idempotent answers 24 h by default, between a minute and a week', () => {

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { commonEnv, loadConfig, port, positiveInt, redisSettingsFromEnv } from '@platform/config';
+import { commonEnv, ConfigError, loadConfig, port, positiveInt, redisSettingsFromEnv } from '@platform/config';
 import { bool, redisUrl } from '@platform/config'; // @example
 import type { TransportTarget } from '@platform/transport';
 import { z } from 'zod';
@@ -57,7 +57,11 @@ const GatewayEnv = z.object({
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters'),
   /** The longest a session lives after login, however active (the cookie's Max-Age and the Redis TTL). */
   SESSION_MAX_AGE_SECONDS: positiveInt().max(30 * 86_400).default(86_400),
-  /** Send the session cookie over HTTPS only (`Secure`, `__Host-` name). Set it wherever clients use HTTPS. */
+  /**
+   * Send the session cookie over HTTPS only (`Secure`, `__Host-` name). Set it wherever clients
+   * use HTTPS; it needs TRUST_PROXY (the proxy that terminates TLS), and a login that reached
+   * the gateway over plain HTTP is then refused (403) rather than answered without its cookie.
+   */
   COOKIE_SECURE: bool().default(false),
   /**
    * The product cache's own Redis (`maxmemory-policy allkeys-lru`), so eviction can never
@@ -71,6 +75,16 @@ const GatewayEnv = z.object({
 /** The gateway's configuration, validated once at start. */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env) {
   const values = loadConfig(GatewayEnv, env);
+  // @example-begin: a Secure session cookie needs requests the gateway can tell are HTTPS
+  // The gateway serves plain HTTP only (TLS ends at a proxy): without a trusted proxy's
+  // X-Forwarded-Proto no request is HTTPS, and no login could ever set its Secure cookie.
+  if (values.COOKIE_SECURE && values.TRUST_PROXY === false) {
+    throw new ConfigError([
+      'COOKIE_SECURE: true needs TRUST_PROXY: the gateway serves plain HTTP, so only a trusted proxy that terminates TLS ' +
+        '(X-Forwarded-Proto: https) makes a request HTTPS; name that proxy in TRUST_PROXY (e.g. uniquelocal), or set COOKIE_SECURE=false where clients use plain HTTP',
+    ]);
+  }
+  // @example-end
   const redis = redisSettingsFromEnv(values);
   const viaRedis: TransportTarget = { kind: values.RPC_TRANSPORT, redis };
   return {

@@ -17,6 +17,9 @@ const Reports = defineQueue('reports', {
   policy: { attempts: 1, backoffDelayMs: 10, backoffJitter: 0, keepCompleted: { age: 3_600, count: 100 }, keepFailed: { age: 3_600, count: 100 } },
 });
 
+/** A path of Bull Board's API. */
+const api = (path: string) => `/admin/queues/api/queues${path}`;
+
 let addressSeq = 0;
 /** A client address no other test used (the gateway trusts X-Forwarded-For from loopback). */
 const nextAddress = () => `198.51.100.${++addressSeq}`;
@@ -43,6 +46,9 @@ describe('the admin surface (/admin/*, Bull Board)', () => {
     connection?.disconnect();
     await alone.stop();
   });
+
+  /** A BullMQ handle of the queue, to see what the board's answers changed. */
+  const queue = () => new Queue(Reports.name, { connection });
 
   /** `from`: the X-Forwarded-For the proxy (loopback) sends; null: none, the socket's address counts. */
   async function call(path: string, { method = 'GET', authorization, from = nextAddress(), body }: { method?: string; authorization?: string; from?: string | null; body?: unknown } = {}) {
@@ -82,9 +88,6 @@ describe('the admin surface (/admin/*, Bull Board)', () => {
   });
 
   describe("Bull Board's API answers bad input with 4xx and changes nothing", () => {
-    const api = (path: string) => `/admin/queues/api/queues${path}`;
-    const queue = () => new Queue(Reports.name, { connection });
-
     it('409 for promoting a job that is not delayed', async () => {
       const answer = await call(api('/reports/waiting-1/promote'), { method: 'PUT', authorization: RIGHT });
       expect(answer.status).toBe(409);
@@ -154,9 +157,10 @@ describe('the admin surface (/admin/*, Bull Board)', () => {
 
     it.each([
       ['with a port', '203.0.113.7', '203.0.113.7:51234'],
-      ['in brackets', '2001:db8::7', '[2001:db8::7]'],
-      ['in brackets with a port', '2001:db8::8', '[2001:db8::8]:443'],
+      ['in brackets', '2001:db8:7::7', '[2001:db8:7::7]'],
+      ['in brackets with a port', '2001:db8:8::8', '[2001:db8:8::8]:443'],
       ['IPv4-mapped', '203.0.113.9', '::ffff:203.0.113.9'],
+      // (An IPv6 client counts by its /64: each form here has a /64 of its own.)
     ])('takes a forwarded address %s as the address itself', async (_form, plain, written) => {
       for (let i = 0; i < MAX_FAILURES; i++) {
         expect((await call('/admin/config', { authorization: WRONG, from: i % 2 === 0 ? plain : written })).status).toBe(401);

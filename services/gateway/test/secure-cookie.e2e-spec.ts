@@ -27,7 +27,8 @@ describe('a login whose Secure cookie cannot be set (COOKIE_SECURE=true over pla
     fetch(`${alone.gateway.url}/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: CREDENTIALS });
 
   it('answers 403 saying the connection is not HTTPS, sets no cookie and writes no session', async () => {
-    for (const headers of [{}, { 'x-forwarded-proto': 'http' }, { 'x-forwarded-for': '203.0.113.7' }]) {
+    const plainHttp: Array<Record<string, string>> = [{}, { 'x-forwarded-proto': 'http' }, { 'x-forwarded-for': '203.0.113.7' }];
+    for (const headers of plainHttp) {
       const response = await login(headers);
       expect({ headers, status: response.status }).toEqual({ headers, status: 403 });
       expect(await response.json()).toMatchObject({ statusCode: 403, message: expect.stringMatching(/not HTTPS/) });

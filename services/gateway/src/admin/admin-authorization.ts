@@ -1,4 +1,4 @@
-import type { AdminTokenGuard } from '@platform/http';
+import { bearerToken } from '@platform/http';
 
 /**
  * The admin token a request presents: `Authorization: Bearer <token>` (curl, scripts), or
@@ -7,20 +7,11 @@ import type { AdminTokenGuard } from '@platform/http';
  */
 export function presentedAdminToken(header: string | string[] | undefined): string | undefined {
   if (typeof header !== 'string') return undefined;
-  const bearer = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  if (bearer) return bearer[1];
+  const bearer = bearerToken(header);
+  if (bearer !== undefined) return bearer;
   const basic = /^Basic\s+([A-Za-z0-9+/=]+)\s*$/i.exec(header);
   if (!basic) return undefined;
   const credentials = Buffer.from(basic[1]!, 'base64').toString('utf8');
   const colon = credentials.indexOf(':');
   return colon >= 0 ? credentials.slice(colon + 1) : undefined;
-}
-
-/**
- * Whether the request carries the admin token, decided by AdminTokenGuard itself (one
- * constant-time comparison for Nest routes and for the Fastify routes of Bull Board alike).
- */
-export function isAdmin(guard: AdminTokenGuard, header: string | string[] | undefined): boolean {
-  const token = presentedAdminToken(header);
-  return token !== undefined && guard.accepts(`Bearer ${token}`);
 }

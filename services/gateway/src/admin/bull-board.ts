@@ -1,12 +1,12 @@
 import { createBullBoard } from '@bull-board/api';
-import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { AdminTokenGuard } from '@platform/http';
+import { AdminTokenGuard, clientAddress } from '@platform/http';
 import { IndexedQueues, type QueueInspector } from '@platform/queues';
 import type { FastifyInstance } from 'fastify';
-import { isAdmin } from './admin-authorization.js';
+import { presentedAdminToken } from './admin-authorization.js';
+import { BoardQueueAdapter, boardErrorResponse, boardErrorStatus } from './board-queue-adapter.js';
 
 /** Where Bull Board is served. */
 export const BULL_BOARD_PATH = '/admin/queues';
@@ -15,7 +15,9 @@ export const BULL_BOARD_PATH = '/admin/queues';
  * Bull Board (the queues' web UI) at /admin/queues, as Fastify routes of their own inside an
  * encapsulated plugin whose onRequest hook checks the admin token first: every route of the
  * board, its API and its static files alike, answers 401 without it. A browser is asked for
- * HTTP Basic credentials (user: anything, password: the admin token).
+ * HTTP Basic credentials (user: anything, password: the admin token). Wrong tokens count
+ * against the client address as on every admin route (AdminTokenGuard.access: 429 once too
+ * many), and framing is forbidden for all of /admin (admin-headers.ts).
  *
  * The board shows every queue of the platform's queue index, read again on each request of
  * its API (the UI learns the queues only from there): a queue first produced to after boot,
@@ -24,7 +26,7 @@ export const BULL_BOARD_PATH = '/admin/queues';
 @Injectable()
 export class BullBoard implements OnModuleInit {
   /** One board adapter per queue, kept across requests like the inspector it wraps. */
-  private readonly adapters = new Map<QueueInspector, BullMQAdapter>();
+  private readonly adapters = new Map<QueueInspector, BoardQueueAdapter>();
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -40,11 +42,21 @@ export class BullBoard implements OnModuleInit {
       serverAdapter,
       options: { uiConfig: { boardTitle: 'Platform queues' } },
     });
+    // After createBullBoard, which sets its own: BullMQ's refusals (a job not in the state an
+    // action needs, a job id BullMQ refuses) answer 4xx instead of 500.
+    serverAdapter.setErrorHandler(boardErrorResponse);
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     void fastify.register(
       async (board) => {
         board.addHook('onRequest', async (request, reply) => {
-          if (isAdmin(this.guard, request.headers.authorization)) return;
+          const access = await this.guard.access(presentedAdminToken(request.headers.authorization), clientAddress(request));
+          if (access.granted) return;
+          if (access.retryAfterSeconds !== undefined) {
+            return reply
+              .code(429)
+              .header('retry-after', String(access.retryAfterSeconds))
+              .send({ statusCode: 429, error: 'Too Many Requests', message: `too many wrong admin tokens from this address: try again in ${access.retryAfterSeconds} s` });
+          }
           return reply
             .code(401)
             .header('www-authenticate', 'Basic realm="admin", charset="UTF-8"')
@@ -61,10 +73,10 @@ export class BullBoard implements OnModuleInit {
           if (body === undefined || body === null || (typeof body === 'object' && !Array.isArray(body))) return;
           return reply.code(400).send({ statusCode: 400, error: 'Bad Request', message: 'the body must be a JSON object' });
         });
-        board.setErrorHandler((error: Error & { statusCode?: number }, _request, reply) => {
-          // A JSON.parse inside the board's handlers (e.g. of a job's data) is the client's input.
-          const status = error instanceof SyntaxError ? 400 : (error.statusCode ?? 500);
-          if (status >= 500) throw error;
+        // Errors of the hooks above (Redis unreachable: 503); the board's routes have their own.
+        board.setErrorHandler((error: Error, _request, reply) => {
+          const status = boardErrorStatus(error);
+          if (status === 500) throw error;
           return reply.code(status).send({ statusCode: status, error: status === 400 ? 'Bad Request' : 'Error', message: error.message });
         });
         await board.register(serverAdapter.registerPlugin());
@@ -73,12 +85,12 @@ export class BullBoard implements OnModuleInit {
     );
   }
 
-  private async adaptersOfIndexedQueues(): Promise<BullMQAdapter[]> {
+  private async adaptersOfIndexedQueues(): Promise<BoardQueueAdapter[]> {
     return (await this.queues.all()).map((inspector) => {
       let adapter = this.adapters.get(inspector);
       if (!adapter) {
         // Operators retry dead letters from the board, as from the replay route.
-        adapter = new BullMQAdapter(inspector.queue, { allowRetries: true });
+        adapter = new BoardQueueAdapter(inspector.queue, { allowRetries: true });
         this.adapters.set(inspector, adapter);
       }
       return adapter;

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, Get, HttpCode, HttpStatus, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { Account, Credentials, PasswordResetConfirmation, PasswordResetRequest, Registration } from '@contracts/accounts';
 import { EmailAddress } from '@contracts/notifications';
-import { Returns } from '@platform/http';
+import { clientAddress, Returns } from '@platform/http';
 import { SkipIdempotency } from '@platform/idempotency';
 import { ZodValidationPipe } from '@platform/validation';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -12,7 +12,7 @@ import { AccountSessions } from './account-sessions.js';
 import { AuthService, LoginLockedException } from './auth.service.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { SessionGuard } from './session.guard.js';
-import { sessionCookieName } from './sessions.js';
+import { canSetSessionCookie, sessionCookieName } from './sessions.js';
 import type { SessionUser } from './session-user.js';
 
 /** What login and `GET /auth/me` answer: who the session belongs to, nothing else. */
@@ -22,6 +22,7 @@ const SessionOwner = z.object({ email: EmailAddress }).strict();
 @Controller('auth')
 export class AuthController {
   private readonly cookieName: string;
+  private readonly secureCookie: boolean;
 
   constructor(
     private readonly auth: AuthService,
@@ -29,6 +30,7 @@ export class AuthController {
     @Inject(GATEWAY_CONFIG) config: GatewayConfig,
   ) {
     this.cookieName = sessionCookieName(config.COOKIE_SECURE);
+    this.secureCookie = config.COOKIE_SECURE;
   }
 
   @Post('register')
@@ -42,6 +44,11 @@ export class AuthController {
    * session id planted before login (session fixation) is worthless after it. No
    * Idempotency-Key: the answer that matters is its session cookie, which is never stored,
    * so a replay would answer 200 without a session; a second login is harmless anyway.
+   *
+   * A login whose cookie could not be set (a Secure cookie, a request that did not come over
+   * HTTPS) is refused first, before the password is checked or a session written: answered
+   * 200, it would look like a login and leave the client without a session (and an empty one
+   * in Redis).
    */
   @Post('login')
   @SkipIdempotency()
@@ -52,9 +59,15 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
+    if (!canSetSessionCookie(request, this.secureCookie)) {
+      throw new ForbiddenException(
+        'this connection is not HTTPS: the session cookie is Secure (COOKIE_SECURE), so log in over HTTPS ' +
+          '(behind a TLS-terminating proxy that TRUST_PROXY names and that sends X-Forwarded-Proto: https)',
+      );
+    }
     try {
-      // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
-      const { account, credentialEpoch } = await this.auth.login(credentials, request.ip);
+      // X-Forwarded-For only from the proxies TRUST_PROXY names, ports and brackets stripped.
+      const { account, credentialEpoch } = await this.auth.login(credentials, clientAddress(request));
       await request.session.regenerate();
       request.session.set('user', account);
       // The epoch of the password this login verified: SessionGuard refuses the session once

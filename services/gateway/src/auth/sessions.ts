@@ -14,6 +14,16 @@ export function sessionCookieName(secure: boolean): string {
 }
 
 /**
+ * Whether a session cookie set on this request's answer would reach the client. A Secure
+ * cookie is set only over HTTPS (@fastify/session silently drops it otherwise), and the
+ * gateway, which serves plain HTTP, knows a request was HTTPS only from the X-Forwarded-Proto
+ * of a proxy TRUST_PROXY names (`request.protocol`).
+ */
+export function canSetSessionCookie(request: FastifyRequest, secure: boolean): boolean {
+  return !secure || request.protocol === 'https';
+}
+
+/**
  * Sessions for the whole gateway (@fastify/session, kept in Redis by RedisSessionStore):
  * - a cookie that is HttpOnly, SameSite=Lax and, with COOKIE_SECURE, Secure;
  * - an absolute lifetime (SESSION_MAX_AGE_SECONDS from login; not extended by activity);
