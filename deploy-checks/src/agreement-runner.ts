@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagedProcess, RedisServer } from '@platform/testing';
-import type { AgreementPlan, AgreementResult, ProbeTarget, ServiceOutcome, ServicePlan } from './agreement.js';
+import type { AgreementPlan, AgreementResult, ProbeTarget, PublicApiOutcome, ServiceOutcome, ServicePlan } from './agreement.js';
 
 /** How long a pod may stay unready before a rollout would be stuck (kubectl's default progress deadline is 600 s). */
 const READY_WITHIN_MS = 60_000;
@@ -50,6 +50,39 @@ async function exercise(plan: ServicePlan, child: ManagedProcess, outcome: Servi
   outcome.ready = await status(plan.readiness);
 }
 
+// @example-begin
+/** A login to the public API with these headers, on an account it registers first (once). */
+async function login(base: string, headers: Record<string, string>): Promise<{ status: number; setCookie: string[] }> {
+  const init = { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ email: 'agreement@example.com', password: 'correct horse battery staple' }) };
+  await fetch(`${base}/auth/register`, { ...init, signal: AbortSignal.timeout(10_000) }).then((response) => response.arrayBuffer());
+  const response = await fetch(`${base}/auth/login`, { ...init, signal: AbortSignal.timeout(10_000) });
+  await response.arrayBuffer();
+  return { status: response.status, setCookie: response.headers.getSetCookie() };
+}
+// @example-end
+
+/**
+ * The public API as clients reach it, once every service is ready: the paths its API document
+ * lists (which the Ingress must route), and logins as the Ingress forwards them (TLS ended
+ * there: X-Forwarded-Proto: https, the client in X-Forwarded-For) and as `kubectl
+ * port-forward` delivers them (plain HTTP from loopback).
+ */
+async function callPublicApi(plan: ServicePlan): Promise<PublicApiOutcome> {
+  const base = `http://127.0.0.1:${plan.readiness.port}`;
+  const outcome: PublicApiOutcome = { documentedPaths: [] };
+  try {
+    const document = (await (await fetch(`${base}/docs/openapi.json`, { signal: AbortSignal.timeout(10_000) })).json()) as { paths: Record<string, unknown> };
+    outcome.documentedPaths = Object.keys(document.paths);
+    // @example-begin
+    outcome.forwardedLogin = await login(base, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.10' });
+    outcome.plainLogin = await login(base, {});
+    // @example-end
+  } catch (error) {
+    outcome.error = (error as Error).stack ?? String(error);
+  }
+  return outcome;
+}
+
 async function stop(plan: ServicePlan, child: ManagedProcess, outcome: ServiceOutcome): Promise<void> {
   if (child.hasExited) {
     outcome.exit = await child.exited;
@@ -91,6 +124,7 @@ async function main(): Promise<void> {
       return { service, child, outcome };
     });
     await Promise.all(running.map(({ service, child, outcome }) => exercise(service, child, outcome, started)));
+    for (const { service, outcome } of running) if (service.publicApi && !outcome.error) outcome.publicApi = await callPublicApi(service);
     await Promise.all(running.map(({ service, child, outcome }) => stop(service, child, outcome)));
     for (const { child, outcome } of running) outcome.logTail = child.output.tail(30);
   } catch (error) {

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { IContainer } from 'kubernetes-models/v1/Container';
 import type { IProbe } from 'kubernetes-models/v1/Probe';
+import { readRegistry } from '@platform/registry';
 import { clusterNamesToLoopback, containerView } from './kubelet-env.js';
 import { describe, type KubeObject, ofKind, podTemplates } from './manifests.js';
 import { type ChartRedis, chartRedis } from './redis-config.js';
@@ -36,6 +37,8 @@ export interface ServicePlan {
   drainMs: number;
   /** terminationGracePeriodSeconds minus the preStop sleep: the stop must finish within it. */
   stopWithinMs: number;
+  /** The registry's public service (the gateway): its API is called as the Ingress forwards requests. */
+  publicApi: boolean;
 }
 
 export interface AgreementPlan {
@@ -55,6 +58,21 @@ export interface ServiceOutcome {
   exit?: { code: number | null; signal: string | null };
   error?: string;
   logTail: string;
+  /** What the public service answered once every service was ready (see PublicApiOutcome). */
+  publicApi?: PublicApiOutcome;
+}
+
+/** The public API as a client reaches it: the paths it documents, and logins. */
+export interface PublicApiOutcome {
+  /** The paths of `GET /docs/openapi.json`. */
+  documentedPaths: string[];
+  // @example-begin
+  /** A login forwarded as the Ingress forwards it (X-Forwarded-Proto: https, X-Forwarded-For). */
+  forwardedLogin?: { status: number; setCookie: string[] };
+  /** The same login as `kubectl port-forward` delivers it: plain HTTP from loopback. */
+  plainLogin?: { status: number; setCookie: string[] };
+  // @example-end
+  error?: string;
 }
 
 export interface AgreementResult {
@@ -86,6 +104,7 @@ export function serviceOfImage(image: string): string {
 /** Builds the plan for every Deployment of a rendered platform chart. */
 export function agreementPlan(objects: readonly KubeObject[], namespace: string, workDir: string): AgreementPlan {
   const rewrite = clusterNamesToLoopback(objects, namespace);
+  const publicService = readRegistry().find((entry) => entry.public)?.name;
   const redis = chartRedis(objects, namespace, join(workDir, 'redis'));
   const services = podTemplates(ofKind(objects, 'Deployment')).map((pod): ServicePlan => {
     const container = pod.spec.containers[0]!;
@@ -109,6 +128,7 @@ export function agreementPlan(objects: readonly KubeObject[], namespace: string,
       readiness: probeTarget(container, container.readinessProbe, 'readiness'),
       drainMs: Number(view.env.SHUTDOWN_DELAY_MS ?? 0),
       stopWithinMs: (grace - preStop) * 1000,
+      publicApi: service === publicService,
     };
   });
   mkdirSync(workDir, { recursive: true });

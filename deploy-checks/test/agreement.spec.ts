@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { agreementPlan, type AgreementPlan, type AgreementResult, runAgreement } from '../src/agreement.js';
 import { copyCharts, type ChartsCopy } from '../src/helm.js';
+import { ingressPaths, routesPath } from '../src/ingress.js';
+import { type KubeObject, ofKind } from '../src/manifests.js';
 import { repoPath } from '../src/repo.js';
 import { NAMESPACE, renderPlatform } from './scenarios.js';
 
@@ -23,15 +25,42 @@ afterAll(() => {
   for (const dir of workDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function run(set: string[], scenario: 'default' | 'ha'): Promise<{ plan: AgreementPlan; result: AgreementResult; output: string }> {
-  const objects = renderPlatform(charts, scenario, { set });
+async function run(set: string[], scenario: 'default' | 'ha'): Promise<{ objects: KubeObject[]; plan: AgreementPlan; result: AgreementResult; output: string }> {
+  // With the Ingress: what it routes is checked against what the gateway serves.
+  const objects = renderPlatform(charts, scenario, { set: [...set, 'ingress.enabled=true'] });
   const dir = mkdtempSync(join(tmpdir(), 'agreement-'));
   workDirs.push(dir);
   const plan = agreementPlan(objects, NAMESPACE, dir);
   // One Deployment per service folder, each running that service's image.
   expect(plan.services.map((service) => service.service).sort()).toEqual(readdirSync(repoPath('services')).sort());
   const { result, output } = await runAgreement(plan, 150_000);
-  return { plan, result, output };
+  return { objects, plan, result, output };
+}
+
+/** Paths only operators reach, inside the cluster: never routed by the Ingress. */
+const INTERNAL = /^\/(admin|health|metrics|dev)(\/|$)/;
+
+/**
+ * The public service, started with the chart's env, answers as the chart's Ingress and guide
+ * promise: the Ingress routes every public path of its API document and none of the internal
+ * ones; a login forwarded as the Ingress forwards it gets its session cookie (Secure with
+ * COOKIE_SECURE), and one over the guide's `kubectl port-forward` (plain HTTP) gets it too
+ * where the values serve plain HTTP, or a 403 where the cookie is Secure (never a 200 without it).
+ */
+function expectPublicApi(objects: readonly KubeObject[], plan: AgreementPlan, result: AgreementResult): void {
+  const service = plan.services.find((candidate) => candidate.publicApi)!;
+  const outcome = result.services.find((candidate) => candidate.deployment === service.deployment)!.publicApi;
+  expect(outcome?.error).toBeUndefined();
+  const paths = ingressPaths(ofKind(objects, 'Ingress')[0]!);
+  const concrete = (path: string) => path.replaceAll(/\{[^}]+\}/g, 'x');
+  const documented = outcome!.documentedPaths.map(concrete);
+  expect(documented.filter((path) => !INTERNAL.test(path)).filter((path) => !routesPath(paths, path))).toEqual([]);
+  expect([...documented, '/metrics', '/health/live', '/health/ready', '/admin', '/admin/queues'].filter((path) => INTERNAL.test(path) && routesPath(paths, path))).toEqual([]);
+  // @example-begin
+  const secure = service.env.COOKIE_SECURE === 'true';
+  expect(outcome!.forwardedLogin).toEqual({ status: 200, setCookie: [expect.stringMatching(secure ? /^__Host-sid=[^;]+;.*Secure/ : /^sid=[^;]+;/)] });
+  expect(outcome!.plainLogin).toEqual(secure ? { status: 403, setCookie: [] } : { status: 200, setCookie: [expect.stringMatching(/^sid=[^;]+;/)] });
+  // @example-end
 }
 
 function expectAgreement(plan: AgreementPlan, result: AgreementResult, output: string): void {
@@ -51,16 +80,19 @@ function expectAgreement(plan: AgreementPlan, result: AgreementResult, output: s
 }
 
 describe('chart and code agree', () => {
-  it('ci/default-values.yaml: every service starts from the chart env, answers its probes, drains and stops in time', async () => {
-    const { plan, result, output } = await run([], 'default');
+  it('ci/default-values.yaml: every service starts from the chart env, answers its probes, serves what the Ingress routes, drains and stops in time', async () => {
+    const { objects, plan, result, output } = await run([], 'default');
     expectAgreement(plan, result, output);
+    expectPublicApi(objects, plan, result);
   }, 180_000);
 
   it('ci/ha-values.yaml with ACL users (Sentinel off): every service works as its own Redis user', async () => {
-    const { plan, result, output } = await run(['redis.sentinel.enabled=false'], 'ha');
+    const { objects, plan, result, output } = await run(['redis.sentinel.enabled=false'], 'ha');
     // Redis, configured by its chart's init.sh, has every service's user: none is listed in values.
     const users = plan.redis.args.flatMap((arg, i) => (arg === '--user' ? [plan.redis.args[i + 1]!] : []));
     expect(users).toEqual(expect.arrayContaining(plan.services.map((service) => service.service)));
     expectAgreement(plan, result, output);
+    // The chart's own gateway env (COOKIE_SECURE=true, TRUST_PROXY for its Ingress).
+    expectPublicApi(objects, plan, result);
   }, 180_000);
 });

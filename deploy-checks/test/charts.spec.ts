@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { readRegistry } from '@platform/registry';
 import { join } from 'node:path';
 import { copyCharts, type ChartsCopy, helm, KUBE_VERSION } from '../src/helm.js';
+import { ingressPaths, routesPath } from '../src/ingress.js';
 import { allSchemaErrors } from '../src/kube-schema.js';
 import { byName, type KubeObject, ofKind, secretValues } from '../src/manifests.js';
 import { repoPath } from '../src/repo.js';
@@ -48,6 +49,27 @@ describe.each(SCENARIOS)('rendered with ci/%s-values.yaml', (scenario) => {
       const drainSeconds = Math.ceil((Number(env.SHUTDOWN_DELAY_MS) + Number(env.SHUTDOWN_TIMEOUT_MS)) / 1000);
       const preStop = pod.containers[0]!.lifecycle.preStop.sleep.seconds;
       expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(preStop + drainSeconds + 1);
+    }
+  });
+});
+
+describe('the Ingress', () => {
+  it.each(SCENARIOS)('routes the public API only, with ci/%s-values.yaml: not /metrics, /health or /admin', (scenario) => {
+    const [ingress, ...others] = ofKind(renderPlatform(charts, scenario, { set: ['ingress.enabled=true'] }), 'Ingress');
+    expect(others).toEqual([]);
+    const paths = ingressPaths(ingress!);
+    for (const internal of ['/', '/metrics', '/health/live', '/health/ready', '/admin', '/admin/queues', '/admin/queues/api/queues', '/admin/config']) {
+      expect({ internal, routed: routesPath(paths, internal) }).toEqual({ internal, routed: false });
+    }
+    expect(routesPath(paths, '/docs/openapi.json')).toBe(true);
+  });
+
+  it('refuses a path that would route everything or an internal prefix', () => {
+    expect(renderError(() => renderPlatform(charts, 'default', { set: ['ingress.enabled=true', 'ingress.paths={/docs,/}'] }))).toMatch(/ingress\/paths\/1.*does not match pattern/s);
+    for (const path of ['/admin', '/admin/queues', '/metrics/', '/health']) {
+      expect(renderError(() => renderPlatform(charts, 'default', { set: ['ingress.enabled=true', `ingress.paths={/docs,${path}}`] }))).toMatch(
+        new RegExp(`ingress.paths: ${path} is not public`),
+      );
     }
   });
 });
