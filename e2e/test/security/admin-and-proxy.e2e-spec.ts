@@ -32,6 +32,12 @@ async function call(base: string, path: string, { method = 'GET', headers = {}, 
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
+/** Setup that must succeed (in hooks, where expect does not belong): throws with the answer otherwise. */
+async function answered(answer: Promise<Answer>, status: number, what: string): Promise<void> {
+  const { status: got, body } = await answer;
+  if (got !== status) throw new Error(`${what} answered ${got}, not ${status}: ${JSON.stringify(body)}`);
+}
+
 let seq = 0;
 const nextEmail = (name: string) => `${name}.${++seq}@example.com`;
 /** A client address no other test used (the gateways trust X-Forwarded-For from loopback). */
@@ -72,25 +78,26 @@ describe('security: the admin surface, and the gateway behind a proxy', () => {
   });
 
   async function register(email: string): Promise<void> {
-    expect((await call(gateway, '/auth/register', { method: 'POST', body: { email, password: PASSWORD } })).status).toBe(201);
+    await answered(call(gateway, '/auth/register', { method: 'POST', body: { email, password: PASSWORD } }), 201, `registering ${email}`);
   }
 
-  describe('Bull Board', () => {
-    const board = (path: string, init: { method?: string; body?: unknown } = {}) =>
-      call(gateway, `/admin/queues${path}`, { ...init, headers: { authorization: basic(ADMIN_TOKEN), 'x-forwarded-for': nextAddress() } });
+  /** Bull Board (its path under /admin/queues) as the operator's browser calls it. */
+  const board = (path: string, init: { method?: string; body?: unknown } = {}) =>
+    call(gateway, `/admin/queues${path}`, { ...init, headers: { authorization: basic(ADMIN_TOKEN), 'x-forwarded-for': nextAddress() } });
 
+  describe('Bull Board', () => {
     beforeAll(async () => {
       // A reset email puts the `email` queue in the platform's queue index, and so on the board.
       const email = nextEmail('board');
       await register(email);
-      expect((await call(gateway, '/auth/password-reset', { method: 'POST', body: { email } })).status).toBe(202);
+      await answered(call(gateway, '/auth/password-reset', { method: 'POST', body: { email } }), 202, 'the reset request');
       await waitFor('the email queue on the board', async () => {
         const { body } = await board('/api/queues');
         return (body.queues as Array<{ name: string }>).some(({ name }) => name === 'email') || undefined;
       });
       // Paused, a job added from the board stays waiting (the notifications worker takes none).
-      expect((await board('/api/queues/email/pause', { method: 'PUT' })).status).toBe(200);
-      expect((await board('/api/queues/email/add', { method: 'POST', body: { name: 'probe', data: {}, options: { jobId: 'probe-1' } } })).status).toBe(200);
+      await answered(board('/api/queues/email/pause', { method: 'PUT' }), 200, 'pausing the email queue');
+      await answered(board('/api/queues/email/add', { method: 'POST', body: { name: 'probe', data: {}, options: { jobId: 'probe-1' } } }), 200, 'adding a probe job');
     }, 60_000);
 
     afterAll(async () => {
