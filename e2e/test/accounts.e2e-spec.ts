@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { configGeneration } from '@platform/live-config';
 import { ServiceProcess, waitFor, scrapeMetric } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { type Platform, startPlatform } from './platform.js';
+import { type Platform, startPlatform, TEST_LIVE_CONFIG } from './platform.js';
 import { outbox, registerAccount, tokenMailedTo, UNSHED_HASHING } from './shop.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
@@ -320,7 +320,15 @@ describe('accounts, sessions, login limits, password reset and live config throu
       expect(body).toEqual({
         version: expect.any(Number),
         generation: expect.stringMatching(/^[0-9a-f]{12}$/),
-        values: { 'auth.loginMaxAttempts': 5, 'auth.loginWindowSeconds': 60, 'auth.resetTokenTtlSeconds': 900, 'auth.resetEmailIntervalSeconds': 60, 'catalog.cacheTtlSeconds': 60 },
+        values: {
+          'auth.loginMaxAttempts': 5,
+          'auth.loginWindowSeconds': 60,
+          'auth.resetTokenTtlSeconds': 900,
+          'auth.resetEmailIntervalSeconds': 60,
+          'auth.verificationTtlSeconds': 86_400,
+          ...TEST_LIVE_CONFIG,
+          'catalog.cacheTtlSeconds': 60,
+        },
       });
     });
 
