@@ -43,3 +43,6 @@ export class AccountSessions {
     await unavailableOnError(this.redis.del(index, ...keys));
   }
 }
+
+/** How many sessions endAll ends per command. */
+export const END_BATCH_SIZE = 500;
