@@ -7,10 +7,8 @@ import type { Redis } from 'ioredis';
 import { AccountSessions, accountSessionsKey, END_BATCH_SIZE } from '../src/auth/account-sessions.js';
 import { RedisSessionStore, sessionKey } from '../src/auth/redis-session.store.js';
 import { SessionSettings } from '../src/auth/session-settings.js';
-import type { GatewayConfig } from '../src/config.js';
 
 const MAX_AGE_SECONDS = 86_400;
-const config = { SESSION_MAX_AGE_SECONDS: MAX_AGE_SECONDS } as GatewayConfig;
 
 /** What the old code kept: a plain set of session keys under this name. */
 const legacyIndexKey = (accountId: string) => `gateway:account-sessions:${accountId}`;
@@ -38,7 +36,7 @@ describe('AccountSessions: at most N sessions per account, an index pruned by ex
   function replica() {
     const connection = server.client();
     connections.push(connection);
-    const sessions = new AccountSessions(connection, config, live);
+    const sessions = new AccountSessions(connection, live);
     const made = { sessions, store: new RedisSessionStore(connection, MAX_AGE_SECONDS, sessions) };
     replicas.push(made);
     return made;
@@ -79,7 +77,7 @@ describe('AccountSessions: at most N sessions per account, an index pruned by ex
     return sessionIds.filter((_, i) => found[i] !== null);
   }
 
-  const indexed = (accountId: string) => redis.zrange(accountSessionsKey(accountId), 0, -1);
+  const indexed = (accountId: string) => redis.zrange(accountSessionsKey(accountId), '0', '-1');
 
   it('ends the oldest session when a login makes one more than the cap', async () => {
     await setCap(3);

@@ -69,7 +69,8 @@ export class AuthController {
 
   /**
    * A new session id on every login (regenerate: the old one is deleted from Redis), so a
-   * session id planted before login (session fixation) is worthless after it. No
+   * session id planted before login (session fixation) is worthless after it. The login that
+   * makes one session more than `sessions.maxPerAccount` ends the account's oldest. No
    * Idempotency-Key: the answer that matters is its session cookie, which is never stored,
    * so a replay would answer 200 without a session; a second login is harmless anyway.
    */
@@ -89,7 +90,10 @@ export class AuthController {
     // The epoch of the password this login verified: SessionGuard refuses the session once
     // the password changes, even if the change landed while this login was still running.
     request.session.set('credentialEpoch', credentialEpoch);
-    await this.accountSessions.add(account.id, request.session.sessionId);
+    // Stored now rather than as the answer goes out: the store indexes it under the account
+    // and ends the oldest beyond the cap (AccountSessions), and a Redis failure is this
+    // login's 503 rather than an answer without its session.
+    await request.session.save();
     return { email: account.email };
   }
 
