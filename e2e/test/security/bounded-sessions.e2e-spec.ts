@@ -8,6 +8,11 @@ const PASSWORD = 'correct horse battery staple';
  * of an account (accounts limits those too).
  */
 const MAX_SESSIONS = 3;
+/**
+ * Logins of one account at once: more than the cap, and no more than the attempts accounts
+ * lets one email start at once (it charges each login before checking the password).
+ */
+const CONCURRENT_LOGINS = 5;
 
 let seq = 0;
 const nextEmail = (name: string) => `${name}.${++seq}@example.com`;
@@ -26,7 +31,7 @@ describe('security: a bounded number of sessions per account', () => {
     platform.services.set('gateway-2', otherGateway);
 
     const put = await platform.request('/admin/config', { method: 'PUT', headers: { ...ADMIN, ...JSON_BODY }, body: JSON.stringify({ 'sessions.maxPerAccount': MAX_SESSIONS }) });
-    expect(put.status).toBe(200);
+    if (put.status !== 200) throw new Error(`PUT /admin/config answered ${put.status}: ${JSON.stringify(put.body)}`);
     const { generation } = put.body as { generation: string };
     for (const gateway of [platform.gateway, otherGateway]) {
       await waitFor(`${gateway.name} to apply the config`, async () => (await scrapeMetric(gateway.url, 'live_config_generation_info', { generation })) === 1);
@@ -68,13 +73,13 @@ describe('security: a bounded number of sessions per account', () => {
     expect(await statusesOf(cookies, otherGateway)).toEqual([401, ...Array.from({ length: MAX_SESSIONS }, () => 200)]);
   }, 60_000);
 
-  it(`leaves ${MAX_SESSIONS} valid sessions after twice as many concurrent logins through two gateway replicas`, async () => {
+  it(`leaves ${MAX_SESSIONS} valid sessions after ${CONCURRENT_LOGINS} concurrent logins through two gateway replicas`, async () => {
     const email = nextEmail('crowd');
     await register(email);
-    const cookies = await Promise.all(Array.from({ length: 2 * MAX_SESSIONS }, (_, i) => login(email, i % 2 === 0 ? platform.gateway : otherGateway)));
+    const cookies = await Promise.all(Array.from({ length: CONCURRENT_LOGINS }, (_, i) => login(email, i % 2 === 0 ? platform.gateway : otherGateway)));
 
     const statuses = await statusesOf(cookies);
     expect(statuses.filter((status) => status === 200)).toHaveLength(MAX_SESSIONS);
-    expect(statuses.filter((status) => status === 401)).toHaveLength(MAX_SESSIONS);
+    expect(statuses.filter((status) => status === 401)).toHaveLength(CONCURRENT_LOGINS - MAX_SESSIONS);
   }, 60_000);
 });
