@@ -36,9 +36,11 @@ export const EXAMPLE_PATHS = [
   'services/gateway/src/auth',
   'services/gateway/src/dev',
   'services/gateway/test/sessions.e2e-spec.ts',
+  'services/gateway/test/account-sessions.spec.ts',
   'services/gateway/test/test-env.ts',
   'e2e/test/accounts.e2e-spec.ts',
   'e2e/test/security/sessions.e2e-spec.ts',
+  'e2e/test/security/bounded-sessions.e2e-spec.ts',
   // Its work is done once the example is gone.
   'e2e/test/strip-examples.e2e-spec.ts',
   'e2e/test/email-outbox.e2e-spec.ts',
