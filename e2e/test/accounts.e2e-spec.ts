@@ -328,6 +328,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
           'auth.verificationTtlSeconds': 86_400,
           ...TEST_LIVE_CONFIG,
           'catalog.cacheTtlSeconds': 60,
+          'sessions.maxPerAccount': 10,
         },
       });
     });

@@ -1,8 +1,7 @@
-import { scrapeMetric, ServiceProcess, waitFor } from '@platform/testing';
-import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN, ADMIN_TOKEN, JSON_BODY, resetTokenIn, UNSHED_HASHING } from '../shop.js';
+import { ServiceProcess } from '@platform/testing';
+import { type Platform, startPlatform, TEST_LIVE_CONFIG } from '../platform.js';
+import { ADMIN, ADMIN_TOKEN, JSON_BODY, PASSWORD, registerAccount, UNSHED_HASHING } from '../shop.js';
 
-const PASSWORD = 'correct horse battery staple';
 /**
  * The cap these tests run with: small, so that each test needs only a few successful logins
  * of an account (accounts limits those too).
@@ -29,38 +28,18 @@ describe('security: a bounded number of sessions per account', () => {
     // Trust X-Forwarded-For from loopback (an address per login); a generous deadline, as five
     // logins at once hash five passwords on a machine that may be busy: this is about the cap.
     platform = await startPlatform({
-      gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' },
+      gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', RPC_TIMEOUT_MS: '10000' },
       env: UNSHED_HASHING,
+      liveConfig: { ...TEST_LIVE_CONFIG, 'sessions.maxPerAccount': MAX_SESSIONS },
     });
     otherGateway = await ServiceProcess.start('gateway', { env: platform.gatewayEnv });
     platform.services.set('gateway-2', otherGateway);
-
-    const put = await platform.request('/admin/config', { method: 'PUT', headers: { ...ADMIN, ...JSON_BODY }, body: JSON.stringify({ 'sessions.maxPerAccount': MAX_SESSIONS }) });
-    if (put.status !== 200) throw new Error(`PUT /admin/config answered ${put.status}: ${JSON.stringify(put.body)}`);
-    const { generation } = put.body as { generation: string };
-    for (const gateway of [platform.gateway, otherGateway]) {
-      await waitFor(`${gateway.name} to apply the config`, async () => (await scrapeMetric(gateway.url, 'live_config_generation_info', { generation })) === 1);
-    }
   }, 90_000);
 
   afterAll(() => platform?.stop());
 
-  /** Registers `email` and confirms it with the token mailed to it (the dev outbox): the account exists then. */
-  async function register(email: string): Promise<void> {
-    const registration = await fetch(`${platform.gateway.url}/auth/register`, {
-      method: 'POST',
-      headers: { ...JSON_BODY, 'x-forwarded-for': nextAddress() },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    expect(registration.status).toBe(202);
-    const token = await waitFor(`the verification email to ${email}`, async () => {
-      const { body } = await platform.request('/dev/outbox?limit=200');
-      const sent = (body.emails as Array<{ to: string; template: string; text: string }>).find((message) => message.to === email && message.template === 'verify-email');
-      return sent && resetTokenIn(sent.text);
-    });
-    const confirmed = await platform.request('/auth/register/confirm', { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ token }) });
-    expect(confirmed.status).toBe(201);
-  }
+  /** An account to log into (registered and confirmed), from an address of its own (registrations are limited per address). */
+  const register = (email: string) => registerAccount(platform, email, PASSWORD, { 'x-forwarded-for': nextAddress() });
 
   /** Logs in through `gateway`: the session cookie it set, as `sid=...`. */
   async function login(email: string, gateway = platform.gateway): Promise<string> {
@@ -79,6 +58,8 @@ describe('security: a bounded number of sessions per account', () => {
     Promise.all(cookies.map(async (cookie) => (await fetch(`${gateway.url}/auth/me`, { headers: { cookie } })).status));
 
   it(`ends the oldest session when a login makes the ${MAX_SESSIONS + 1}th: its cookie gets 401, the others 200`, async () => {
+    // The cap is live configuration (the platform started with it), as the admin API shows.
+    expect((await platform.request('/admin/config', { headers: ADMIN })).body.values['sessions.maxPerAccount']).toBe(MAX_SESSIONS);
     const email = nextEmail('busy');
     await register(email);
     const cookies: string[] = [];
