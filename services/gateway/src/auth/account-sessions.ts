@@ -7,7 +7,8 @@ import { SessionSettings } from './session-settings.js';
 
 /**
  * Sorted set: the Redis keys of an account's sessions (see sessionKey), each scored by when it
- * expires (Unix ms, Redis' clock); it expires with the session that lives longest.
+ * expires (Unix ms with a microsecond fraction, so that two logins in one millisecond keep
+ * their order; Redis' clock); it expires with the session that lives longest.
  *
  * A new name rather than the old `gateway:account-sessions:<id>`, which the previous version
  * kept as a plain set: reusing it would make every login of an account that logged in before
@@ -48,12 +49,12 @@ export const END_BATCH_SIZE = 500;
  */
 const SAVE_SESSION = `
 local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local now = tonumber(time[1]) * 1000 + tonumber(time[2]) / 1000
 local ttl = tonumber(ARGV[2])
 local cap = tonumber(ARGV[3])
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ttl)
-redis.call('ZADD', KEYS[2], string.format('%.0f', now + ttl), KEYS[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.0f', now))
+redis.call('ZADD', KEYS[2], string.format('%.3f', now + ttl), KEYS[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', string.format('%.3f', now))
 local ended = 0
 if redis.call('ZCARD', KEYS[2]) > cap then
   for _, member in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
@@ -66,7 +67,7 @@ if redis.call('ZCARD', KEYS[2]) > cap then
   end
 end
 local newest = redis.call('ZRANGE', KEYS[2], -1, -1, 'WITHSCORES')
-redis.call('PEXPIREAT', KEYS[2], newest[2])
+redis.call('PEXPIREAT', KEYS[2], string.format('%.0f', math.ceil(tonumber(newest[2]))))
 return ended
 `;
 
