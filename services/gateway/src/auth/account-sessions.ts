@@ -103,7 +103,7 @@ type IndexRedis = Redis & {
  * once, the login that makes one more ending the oldest; and every one of them ended when the
  * password is reset, on every replica (they share Redis). The index holds session keys, never
  * session ids, like the store. Its size is bounded by the cap: entries of expired sessions
- * are dropped at each login, and the index expires with the newest session.
+ * are dropped at each login, and the index expires with its longest-lived session.
  */
 @Injectable()
 export class AccountSessions {
