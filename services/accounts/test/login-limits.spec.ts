@@ -13,6 +13,9 @@ import { UsersModule } from '../src/users/users.module.js';
 
 const PASSWORD = 'correct horse battery staple';
 const OWNER = 'grace@example.com';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** `n` reservations that were all allowed. */
+const allAllowed = (n: number) => Array.from({ length: n }, () => ({ allowed: true }));
 
 /**
  * Issue 14, item 4: limits an attacker cannot turn on the owner. The limiter is driven
@@ -84,7 +87,6 @@ describe('login limits against a real Redis', () => {
     return reservations;
   }
   const allowed = { allowed: true } as const;
-  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   describe('one email from one address: the hard limit (auth.loginMaxAttempts a window)', () => {
     it('refuses the right password after 5 failures from that address until the window ends, and only there', async () => {
@@ -136,13 +138,13 @@ describe('login limits against a real Redis', () => {
   describe('one email from every address: delays, never a hard lock', () => {
     it('does not lock the owner out after failures from other addresses', async () => {
       const owner = nextAddress();
-      expect(await fail(20, () => OWNER, () => nextAddress())).toEqual(Array(20).fill(allowed));
+      expect(await fail(20, () => OWNER, () => nextAddress())).toEqual(allAllowed(20));
       expect(await outcome(OWNER, PASSWORD, owner)).toBe('success');
     });
 
     it('past auth.loginEmailMaxFailures, spaces attempts by a delay that doubles per failure up to its cap, whatever the address', async () => {
       await configure({ 'auth.loginEmailMaxFailures': 3, 'auth.loginEmailDelaySeconds': 1, 'auth.loginEmailMaxDelaySeconds': 2 });
-      expect(await fail(3, () => OWNER, () => nextAddress())).toEqual(Array(3).fill(allowed));
+      expect(await fail(3, () => OWNER, () => nextAddress())).toEqual(allAllowed(3));
       const retryAfter = async () => {
         const refused = await limiter.reserve(OWNER, nextAddress());
         expect(refused.allowed).toBe(false);
@@ -167,7 +169,7 @@ describe('login limits against a real Redis', () => {
       await fail(1, () => OWNER, () => nextAddress());
       const burst = await Promise.all(Array.from({ length: 10 }, () => limiter.reserve(OWNER, nextAddress())));
       expect(burst.filter((reservation) => reservation.allowed)).toHaveLength(1);
-      expect(burst.filter((reservation) => !reservation.allowed)).toEqual(Array(9).fill({ allowed: false, retryAfterSeconds: 30 }));
+      expect(burst.filter((reservation) => !reservation.allowed)).toEqual(Array.from({ length: 9 }, () => ({ allowed: false, retryAfterSeconds: 30 })));
       // Another email is not delayed by the owner's.
       expect(await limiter.reserve(nextEmail(), nextAddress())).toEqual(allowed);
     });
@@ -176,8 +178,8 @@ describe('login limits against a real Redis', () => {
   describe('one address for every email: budgets above the per-email ones', () => {
     it('does not lock the other users behind one proxy address after a few typos', async () => {
       const proxy = nextAddress();
-      expect(await fail(5, () => 'typo@example.com', () => proxy)).toEqual(Array(5).fill(allowed));
-      expect(await fail(40, () => nextEmail(), () => proxy)).toEqual(Array(40).fill(allowed));
+      expect(await fail(5, () => 'typo@example.com', () => proxy)).toEqual(allAllowed(5));
+      expect(await fail(40, () => nextEmail(), () => proxy)).toEqual(allAllowed(40));
       expect(await outcome(OWNER, PASSWORD, proxy)).toBe('success');
     });
 
