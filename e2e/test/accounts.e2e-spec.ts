@@ -349,6 +349,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
           'auth.loginEmailWindowSeconds': 900,
           'auth.loginEmailDelaySeconds': 1,
           'auth.loginEmailMaxDelaySeconds': 60,
+          'auth.loginKnownAddressDays': 30,
           'auth.loginIpv4MaxFailures': 100,
           'auth.loginIpv6Net64MaxFailures': 100,
           'auth.loginIpv6Net56MaxFailures': 200,

@@ -20,6 +20,11 @@ export const AccountsKeys = {
   loginFailuresByEmail: (email: string) => `accounts:login-failures:email:${digest(email)}`,
   /** String with a TTL: while it exists, attempts for this email wait (its failures are past their budget). */
   loginDelayByEmail: (email: string) => `accounts:login-delay:email:${digest(email)}`,
+  /**
+   * Sorted set with a TTL: the address buckets (IPv4, IPv6 /64) this email's account logged in
+   * from lately, scored by when each stops being known (ms); the newest few only.
+   */
+  loginKnownAddresses: (email: string) => `accounts:login-known-addresses:${digest(email)}`,
   /** String counter with a TTL: recent login failures from one address bucket (IPv4; IPv6 /64, /56, /48). */
   loginFailuresByAddress: (bucket: string) => `accounts:login-failures:address:${bucket}`,
   /** String counter with a TTL: recent successful logins for one email (its account). */

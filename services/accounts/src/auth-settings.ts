@@ -29,6 +29,11 @@ export const AuthSettings = defineConfigSection('auth', {
   loginEmailDelaySeconds: seconds(3_600).default(1),
   /** ...up to this: the longest an owner waits because of others' failures. */
   loginEmailMaxDelaySeconds: seconds(3_600).default(60),
+  /**
+   * An address (IPv4, IPv6 /64) the account logged in from within this many days is known:
+   * the email's delays do not apply there (0: no address is known).
+   */
+  loginKnownAddressDays: z.number().int().min(0).max(365).default(30),
   /** Failed logins from one IPv4 address, for every email, in a window of loginAddressWindowSeconds. */
   loginIpv4MaxFailures: count(1_000_000).default(100),
   /** The same for an IPv6 /64, /56 and /48: nested, each larger, so a /48 cannot rotate its /64s. */

@@ -173,6 +173,31 @@ describe('login limits against a real Redis', () => {
       // Another email is not delayed by the owner's.
       expect(await limiter.reserve(nextEmail(), nextAddress())).toEqual(allowed);
     });
+
+    it('does not delay the owner at an address the account logged in from lately', async () => {
+      await configure({ 'auth.loginEmailMaxFailures': 2, 'auth.loginEmailDelaySeconds': 30 });
+      const home = '2001:db8:40:1::10';
+      expect(await outcome(OWNER, PASSWORD, home)).toBe('success');
+      await fail(2, () => OWNER, () => nextAddress());
+      expect(await limiter.reserve(OWNER, nextAddress())).toEqual({ allowed: false, retryAfterSeconds: 30 });
+      // Known by its /64: the owner's device may change its interface id.
+      expect(await outcome(OWNER, PASSWORD, '2001:db8:40:1::77')).toBe('success');
+      await fail(1, () => OWNER, () => nextAddress());
+      expect((await limiter.reserve(OWNER, nextAddress())).allowed).toBe(false);
+      expect(await limiter.reserve(OWNER, home)).toEqual(allowed);
+
+      // A password reset forgets the known addresses: whoever held the old password made some.
+      await limiter.forgetEmail(OWNER);
+      await fail(2, () => OWNER, () => nextAddress());
+      expect((await limiter.reserve(OWNER, home)).allowed).toBe(false);
+
+      // 0 days: no address is known.
+      await limiter.forgetEmail(OWNER);
+      expect(await outcome(OWNER, PASSWORD, home)).toBe('success');
+      await configure({ 'auth.loginKnownAddressDays': 0 });
+      await fail(2, () => OWNER, () => nextAddress());
+      expect((await limiter.reserve(OWNER, home)).allowed).toBe(false);
+    });
   });
 
   describe('one address for every email: budgets above the per-email ones', () => {
@@ -222,6 +247,7 @@ describe('login limits against a real Redis', () => {
         'auth.loginEmailWindowSeconds': 900,
         'auth.loginMaxSuccesses': 20,
         'auth.loginSuccessWindowSeconds': 60,
+        'auth.loginKnownAddressDays': 30,
       });
     });
   });
