@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { configGeneration } from '@platform/live-config';
 import { ServiceProcess, waitFor, scrapeMetric } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { type Platform, startPlatform } from './platform.js';
-import { resetTokenIn, UNSHED_HASHING } from './shop.js';
+import { type Platform, startPlatform, TEST_LIVE_CONFIG } from './platform.js';
+import { outbox, registerAccount, tokenMailedTo, UNSHED_HASHING } from './shop.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 const PASSWORD = 'correct horse battery staple';
@@ -116,7 +116,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
   });
 
   async function register(email: string, password = PASSWORD): Promise<void> {
-    expect((await call(gateway, '/auth/register', { method: 'POST', body: { email, password } })).status).toBe(201);
+    await registerAccount(platform, email, password);
   }
 
   function login(email: string, password: string, from = nextAddress(), base = gateway, cookie?: string): Promise<Answer> {
@@ -144,18 +144,6 @@ describe('accounts, sessions, login limits, password reset and live config throu
     );
   }
 
-  /** The token of the newest reset email to `email`, read from the dev outbox through the gateway. */
-  async function tokenFromEmail(email: string): Promise<string> {
-    const message = await waitFor(`the reset email to ${email}`, async () => {
-      const { status, body } = await call(gateway, '/dev/outbox?limit=50');
-      expect(status).toBe(200);
-      return (body.emails as Array<{ to: string; template: string; text: string }>).find(
-        (candidate) => candidate.to === email && candidate.template === 'password-reset',
-      );
-    });
-    return resetTokenIn(message.text);
-  }
-
   async function requestReset(email: string): Promise<void> {
     const answer = await call(gateway, '/auth/password-reset', { method: 'POST', body: { email } });
     expect(answer.status).toBe(202);
@@ -166,15 +154,20 @@ describe('accounts, sessions, login limits, password reset and live config throu
   }
 
   describe('register, login, me, logout', () => {
-    it('registers an account, refusing a taken email and invalid input', async () => {
+    it('registers an account once its email is confirmed, answering a taken email alike, and refuses invalid input', async () => {
       const email = nextEmail('ada');
-      const created = await call(gateway, '/auth/register', { method: 'POST', body: { email: `  ${email.toUpperCase()} `, password: PASSWORD } });
-      expect(created.status).toBe(201);
-      expect(created.body).toEqual({ id: expect.any(String), email });
-      expect(created.cookie).toBeUndefined();
+      const accepted = await call(gateway, '/auth/register', { method: 'POST', body: { email: `  ${email.toUpperCase()} `, password: PASSWORD } });
+      expect(accepted).toMatchObject({ status: 202, body: { message: 'check your email to finish registering' } });
+      expect(accepted.cookie).toBeUndefined();
+      const token = await tokenMailedTo(platform, email, 'verify-email');
+      expect((await login(email, PASSWORD)).status).toBe(401);
+      const created = await call(gateway, '/auth/register/confirm', { method: 'POST', body: { token } });
+      expect(created).toMatchObject({ status: 201, body: { id: expect.any(String), email } });
+      expect((await call(gateway, '/auth/register/confirm', { method: 'POST', body: { token: 'A'.repeat(43) } })).status).toBe(400);
 
       const taken = await call(gateway, '/auth/register', { method: 'POST', body: { email, password: 'another password' } });
-      expect(taken).toMatchObject({ status: 409, body: { statusCode: 409, error: 'Conflict', message: 'an account with this email exists' } });
+      expect({ status: taken.status, body: taken.body }).toEqual({ status: accepted.status, body: accepted.body });
+      await waitFor('the owner to be told', async () => (await outbox(platform)).some((message) => message.to === email && message.template === 'account-exists'));
 
       for (const body of [{ email: 'not-an-email', password: PASSWORD }, { email: nextEmail('x'), password: 'short' }, { email: nextEmail('x'), password: PASSWORD, admin: true }, 'text']) {
         const refused = await call(gateway, '/auth/register', { method: 'POST', body });
@@ -359,6 +352,8 @@ describe('accounts, sessions, login limits, password reset and live config throu
           'auth.loginSuccessWindowSeconds': 60,
           'auth.resetTokenTtlSeconds': 900,
           'auth.resetEmailIntervalSeconds': 60,
+          'auth.verificationTtlSeconds': 86_400,
+          ...TEST_LIVE_CONFIG,
           'catalog.cacheTtlSeconds': 60,
         },
       });
@@ -418,7 +413,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
       const email = nextEmail('reset');
       await register(email);
       await requestReset(email);
-      const token = await tokenFromEmail(email);
+      const token = await tokenMailedTo(platform, email, 'password-reset');
       expect(await redis.keys('accounts:reset-token:*')).toContain(`accounts:reset-token:${createHash('sha256').update(token).digest('hex')}`);
 
       expect((await confirm(token, 'my new password')).status).toBe(204);
@@ -443,7 +438,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
       }
 
       await requestReset(email);
-      expect((await confirm(await tokenFromEmail(email), 'my new password')).status).toBe(204);
+      expect((await confirm(await tokenMailedTo(platform, email, 'password-reset'), 'my new password')).status).toBe(204);
 
       expect((await call(gateway, '/auth/me', { cookie: here })).status).toBe(401);
       expect((await call(gateway2.url, '/auth/me', { cookie: there })).status).toBe(401);
@@ -467,7 +462,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
       const email = nextEmail('double');
       await register(email);
       await requestReset(email);
-      const token = await tokenFromEmail(email);
+      const token = await tokenMailedTo(platform, email, 'password-reset');
       const answers = await Promise.all([confirm(token, 'first new password'), confirm(token, 'second new password')]);
       expect(answers.map((answer) => answer.status).sort()).toEqual([204, 400]);
       const winner = answers[0]!.status === 204 ? 'first new password' : 'second new password';
@@ -479,7 +474,7 @@ describe('accounts, sessions, login limits, password reset and live config throu
       const email = nextEmail('expired');
       await register(email);
       await requestReset(email);
-      const token = await tokenFromEmail(email);
+      const token = await tokenMailedTo(platform, email, 'password-reset');
       await waitFor('the token to expire in Redis', async () => (await redis.keys('accounts:reset-token:*')).length === 0, { timeoutMs: 3_000 });
       expect((await confirm(token, 'too late password')).status).toBe(400);
       expect((await login(email, PASSWORD)).status).toBe(200);

@@ -1,9 +1,7 @@
 import { scrapeMetric, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN, ADMIN_TOKEN, JSON_BODY, UNSHED_HASHING } from '../shop.js';
-
-const PASSWORD = 'correct horse battery staple';
+import { ADMIN, ADMIN_TOKEN, JSON_BODY, PASSWORD, registerAccount, UNSHED_HASHING } from '../shop.js';
 
 /** The settings these tests change, with their defaults (restored after each test). */
 const DEFAULTS = {
@@ -56,8 +54,7 @@ describe('security: login limits an attacker cannot turn on the owner', () => {
   });
 
   async function register(email: string): Promise<void> {
-    const answer = await platform.request('/auth/register', { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ email, password: PASSWORD }) });
-    expect(answer.status).toBe(201);
+    await registerAccount(platform, email);
   }
 
   async function login(email: string, password: string, from: string): Promise<Answer> {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { credentialEpochKey } from '@contracts/accounts';
+import { credentialEpochKey, emailDigest } from '@contracts/accounts';
 
 /**
  * Every Redis key accounts owns. Persisted: renaming one loses its data, so rename only with
@@ -12,7 +12,20 @@ export const AccountsKeys = {
   /** String: the account's credential epoch, published for the gateway (see credentialEpochKey). */
   credentialEpoch: credentialEpochKey,
   /** String: the id of the account with this email (the uniqueness guard). */
-  userIdByEmail: (email: string) => `accounts:user-by-email:${digest(email)}`,
+  userIdByEmail: (email: string) => AccountsKeys.userIdByEmailDigest(emailDigest(email)),
+  /** The same key, from the email's digest (what a password-reset request carries). */
+  userIdByEmailDigest: (digestOfEmail: string) => `accounts:user-by-email:${digestOfEmail}`,
+  /**
+   * Hash with a TTL (auth.verificationTtlSeconds): a registration waiting for its email to be
+   * confirmed (email, passwordHash, createdAt), keyed by the SHA-256 of its token. Not an
+   * account: it holds no email index entry, so it can neither be logged into nor mailed, and
+   * a registration nobody confirms reserves nothing.
+   */
+  pendingRegistration: (tokenHash: string) => `accounts:pending-registration:${tokenHash}`,
+  /** String counter with a TTL: registrations from one client address (or IPv6 /64) this hour. */
+  registrationsByAddress: (address: string) => `accounts:registrations:address:${address}`,
+  /** String counter with a TTL: registrations on the whole platform this minute. */
+  registrationsTotal: () => 'accounts:registrations:total',
   // The login limiter's keys all start with `accounts:login-` (see LoginLimiter).
   /** String counter with a TTL: recent login failures for one email from one address bucket (IPv4, IPv6 /64). */
   loginFailuresByEmailAndAddress: (email: string, bucket: string) => `accounts:login-failures:pair:${digest(email)}:${bucket}`,

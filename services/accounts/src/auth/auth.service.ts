@@ -1,17 +1,14 @@
-import { ConflictException, Injectable, Logger } from '@nestjs/common';
-import { type Account, AccountsCounters, type LoginRequest, type LoginResult, type Registration } from '@contracts/accounts';
+import { Injectable } from '@nestjs/common';
+import { AccountsCounters, type LoginRequest, type LoginResult } from '@contracts/accounts';
 import { Counters } from '@platform/counters';
-import { throwIfExpired } from '@platform/deadlines';
 import { HashingSlots } from '../users/hashing-slots.js';
 import { PasswordHasher } from '../users/password-hasher.js';
 import { UserRepository } from '../users/user.repository.js';
 import { LoginLimiter } from './login-limiter.js';
 
-/** Registration and login. Passwords are only ever hashed or compared, never logged. */
+/** Login. Passwords are only ever hashed or compared, never logged. */
 @Injectable()
 export class AuthService {
-  private readonly logger = new Logger(AuthService.name);
-
   constructor(
     private readonly users: UserRepository,
     private readonly hasher: PasswordHasher,
@@ -19,20 +16,6 @@ export class AuthService {
     private readonly limiter: LoginLimiter,
     private readonly counters: Counters,
   ) {}
-
-  async register({ email, password }: Registration): Promise<Account> {
-    // A cheap check first, so a taken email does not cost a hash; create() decides for real.
-    if (await this.users.emailTaken(email)) throw new ConflictException('an account with this email exists');
-    const user = await this.hashing.run('registering an account', async () => {
-      const passwordHash = await this.hasher.hash(password);
-      // Past its caller's deadline the account would exist behind a 504: not created then.
-      throwIfExpired('creating the account');
-      return this.users.create(email, passwordHash);
-    });
-    if (!user) throw new ConflictException('an account with this email exists');
-    this.logger.log(`account ${user.id} registered`);
-    return { id: user.id, email: user.email };
-  }
 
   /** Refused whole (503) when hashing is saturated: no attempt is charged then. */
   login(request: LoginRequest): Promise<LoginResult> {

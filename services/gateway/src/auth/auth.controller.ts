@@ -1,5 +1,5 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { Account, Credentials, PasswordResetConfirmation, PasswordResetRequest, Registration } from '@contracts/accounts';
+import { Account, Credentials, PasswordResetConfirmation, PasswordResetRequest, Registration, RegistrationConfirmation } from '@contracts/accounts';
 import { EmailAddress } from '@contracts/notifications';
 import { Returns } from '@platform/http';
 import { SkipIdempotency } from '@platform/idempotency';
@@ -9,11 +9,24 @@ import { z } from 'zod';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../gateway.constants.js';
 import { AccountSessions } from './account-sessions.js';
-import { AuthService, LoginLockedException } from './auth.service.js';
+import { AuthService, TooManyAttemptsException } from './auth.service.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { SessionGuard } from './session.guard.js';
 import { sessionCookieName } from './sessions.js';
 import type { SessionUser } from './session-user.js';
+
+/** What `POST /auth/register` answers, whether the email was free or taken. */
+const RegistrationAccepted = z.object({ message: z.string() }).strict();
+
+/** Runs `work`; a TooManyAttemptsException it throws leaves with its Retry-After header. */
+async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TooManyAttemptsException) void reply.header('Retry-After', String(error.retryAfterSeconds));
+    throw error;
+  }
+}
 
 /** What login and `GET /auth/me` answer: who the session belongs to, nothing else. */
 const SessionOwner = z.object({ email: EmailAddress }).strict();
@@ -31,10 +44,27 @@ export class AuthController {
     this.cookieName = sessionCookieName(config.COOKIE_SECURE);
   }
 
+  /**
+   * 202 alike for a free and a taken email: the email tells which (a verification token, or
+   * "you already have an account"). 429 with Retry-After past the registration limits.
+   */
   @Post('register')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Returns(RegistrationAccepted)
+  async register(
+    @Body(new ZodValidationPipe(Registration)) registration: Registration,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    await withRetryAfter(reply, () => this.auth.register(registration, request.ip));
+    return { message: 'check your email to finish registering' };
+  }
+
+  /** The account the verification token makes; 400 for a used, expired or unknown token. */
+  @Post('register/confirm')
   @Returns(Account)
-  register(@Body(new ZodValidationPipe(Registration)) registration: Registration) {
-    return this.auth.register(registration);
+  confirmRegistration(@Body(new ZodValidationPipe(RegistrationConfirmation)) { token }: RegistrationConfirmation) {
+    return this.auth.confirmRegistration(token);
   }
 
   /**
@@ -52,20 +82,15 @@ export class AuthController {
     @Req() request: FastifyRequest,
     @Res({ passthrough: true }) reply: FastifyReply,
   ) {
-    try {
-      // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
-      const { account, credentialEpoch } = await this.auth.login(credentials, request.ip);
-      await request.session.regenerate();
-      request.session.set('user', account);
-      // The epoch of the password this login verified: SessionGuard refuses the session once
-      // the password changes, even if the change landed while this login was still running.
-      request.session.set('credentialEpoch', credentialEpoch);
-      await this.accountSessions.add(account.id, request.session.sessionId);
-      return { email: account.email };
-    } catch (error) {
-      if (error instanceof LoginLockedException) void reply.header('Retry-After', String(error.retryAfterSeconds));
-      throw error;
-    }
+    // request.ip honours X-Forwarded-For only from the proxies TRUST_PROXY names.
+    const { account, credentialEpoch } = await withRetryAfter(reply, () => this.auth.login(credentials, request.ip));
+    await request.session.regenerate();
+    request.session.set('user', account);
+    // The epoch of the password this login verified: SessionGuard refuses the session once
+    // the password changes, even if the change landed while this login was still running.
+    request.session.set('credentialEpoch', credentialEpoch);
+    await this.accountSessions.add(account.id, request.session.sessionId);
+    return { email: account.email };
   }
 
   @Get('me')
