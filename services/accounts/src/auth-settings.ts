@@ -6,7 +6,7 @@ const seconds = (max: number) => z.number().int().min(1).max(max);
 
 /**
  * The `auth.*` keys of the central live configuration (`PUT /admin/config`): read by the login
- * limiter and the password reset, registered by AuthModule. Changes apply within a second.
+ * limiter, the registration and the password reset, registered by AuthModule. Changes apply within a second.
  *
  * The login limits (see LoginLimiter and docs/security.md#login-limits): one email from one
  * address is refused hard after a few failures; one email from every address is slowed down,
@@ -25,9 +25,9 @@ export const AuthSettings = defineConfigSection('auth', {
   loginEmailMaxFailures: count(1_000_000).default(50),
   /** Starts at the first failure; past the budget, every further failure starts it again. */
   loginEmailWindowSeconds: seconds(86_400).default(900),
-  /** The delay after the budget's last failure; it doubles with each failure past it... */
+  /** The delay after the budget's last failure; it doubles with each failure past it, up to the next. */
   loginEmailDelaySeconds: seconds(3_600).default(1),
-  /** ...up to this: the longest an owner waits because of others' failures. */
+  /** The longest delay: the longest an owner waits because of others' failures. */
   loginEmailMaxDelaySeconds: seconds(3_600).default(60),
   /**
    * An address (IPv4, IPv6 /64) the account logged in from within this many days is known:
