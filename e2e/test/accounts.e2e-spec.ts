@@ -58,6 +58,15 @@ function sessionKeyOf(cookie: string): string {
   return `gateway:session:${createHash('sha256').update(id).digest('hex')}`;
 }
 
+/** The settings these tests change, with their defaults (restored after each test). */
+const CHANGED_DEFAULTS = {
+  'auth.loginMaxAttempts': 5,
+  'auth.loginWindowSeconds': 60,
+  'auth.loginIpv4MaxFailures': 100,
+  'auth.loginIpv6Net64MaxFailures': 100,
+  'auth.resetTokenTtlSeconds': 900,
+};
+
 let addressSeq = 0;
 /** A client address no other test used: address limits stay per test. */
 const nextAddress = () => `203.0.113.${++addressSeq}`;
@@ -96,9 +105,9 @@ describe('accounts, sessions, login limits, password reset and live config throu
 
   afterEach(async () => {
     // Limits and config are shared by the tests; each starts from the defaults.
-    const keys = await redis.keys('accounts:login-failures:*');
+    const keys = await redis.keys('accounts:login-*');
     if (keys.length > 0) await redis.del(...keys);
-    await accountsApply(await setConfig({ 'auth.loginMaxAttempts': 5, 'auth.loginWindowSeconds': 60, 'auth.resetTokenTtlSeconds': 900 }), 1_000);
+    await accountsApply(await setConfig(CHANGED_DEFAULTS), 1_000);
   });
 
   afterAll(async () => {
@@ -266,15 +275,17 @@ describe('accounts, sessions, login limits, password reset and live config throu
   });
 
   describe('login limits', () => {
-    it('answers 429 with Retry-After after 5 wrong passwords, even for the right one, and 200 after the window', async () => {
+    // Each kind of budget, and what it does not lock: e2e/test/security/login-limits.e2e-spec.ts.
+    it('answers 429 with Retry-After after 5 wrong passwords from one address, even for the right one, and 200 after the window', async () => {
       // Wide enough that six real logins fit in it on a slow, busy machine.
       const window = 5;
       await accountsApply(await setConfig({ 'auth.loginWindowSeconds': window }), 1_000);
       const email = nextEmail('locked');
       await register(email);
+      const from = nextAddress();
       const started = Date.now();
-      for (let i = 0; i < 5; i++) expect((await login(email, `wrong ${i}`)).status).toBe(401);
-      const locked = await login(email, PASSWORD);
+      for (let i = 0; i < 5; i++) expect((await login(email, `wrong ${i}`, from)).status).toBe(401);
+      const locked = await login(email, PASSWORD, from);
       expect(locked.status).toBe(429);
       expect(locked.body).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
       const retryAfter = Number(locked.headers.get('retry-after'));
@@ -284,20 +295,24 @@ describe('accounts, sessions, login limits, password reset and live config throu
 
       // The window started with the first failure.
       await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + window * 1_000 + 100 - Date.now())));
-      expect((await login(email, PASSWORD)).status).toBe(200);
+      expect((await login(email, PASSWORD, from)).status).toBe(200);
     });
 
-    it('lets no more than the limit of 20 parallel wrong logins be checked, over two accounts replicas', async () => {
+    it('lets no more than the limit of 20 parallel wrong logins from one address be checked, over two accounts replicas', async () => {
       const email = nextEmail('parallel');
       await register(email);
-      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => login(email, `guess ${i}`)));
+      const from = nextAddress();
+      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => login(email, `guess ${i}`, from)));
       const statuses = answers.map((answer) => answer.status);
       expect(statuses.filter((status) => status === 401)).toHaveLength(5);
       expect(statuses.filter((status) => status === 429)).toHaveLength(15);
-      expect((await login(email, PASSWORD)).status).toBe(429);
+      expect((await login(email, PASSWORD, from)).status).toBe(429);
     });
 
     it('limits one client address across emails, taking it from X-Forwarded-For only from a trusted proxy', async () => {
+      // The address budget is 100 failures a minute: 5 here, for a short test. gateway-2 sees
+      // loopback, as IPv4 or IPv6 depending on the socket: both budgets.
+      await accountsApply(await setConfig({ 'auth.loginIpv4MaxFailures': 5, 'auth.loginIpv6Net64MaxFailures': 5 }), 1_000);
       const email = nextEmail('address');
       await register(email);
       const attacker = nextAddress();
@@ -323,6 +338,18 @@ describe('accounts, sessions, login limits, password reset and live config throu
         values: {
           'auth.loginMaxAttempts': 5,
           'auth.loginWindowSeconds': 60,
+          'auth.loginEmailMaxFailures': 50,
+          'auth.loginEmailWindowSeconds': 900,
+          'auth.loginEmailDelaySeconds': 1,
+          'auth.loginEmailMaxDelaySeconds': 60,
+          'auth.loginKnownAddressDays': 30,
+          'auth.loginIpv4MaxFailures': 100,
+          'auth.loginIpv6Net64MaxFailures': 100,
+          'auth.loginIpv6Net56MaxFailures': 200,
+          'auth.loginIpv6Net48MaxFailures': 400,
+          'auth.loginAddressWindowSeconds': 60,
+          'auth.loginMaxSuccesses': 20,
+          'auth.loginSuccessWindowSeconds': 60,
           'auth.resetTokenTtlSeconds': 900,
           'auth.resetEmailIntervalSeconds': 60,
           'auth.verificationTtlSeconds': 86_400,

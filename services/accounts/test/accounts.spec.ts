@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NotificationsQueues } from '@contracts/notifications';
-import { Counters, CountersModule } from '@platform/counters';
+import { CountersModule } from '@platform/counters';
 import { LiveConfig, LiveConfigModule, LiveConfigStore } from '@platform/live-config';
 import { QueueInspector } from '@platform/queues';
 import { AuthSettings } from '../src/auth-settings.js';
@@ -148,100 +148,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
     });
   });
 
-  describe('login limits', () => {
-    beforeAll(async () => {
-      await createAccount('grace@example.com');
-    });
-
-    afterEach(async () => {
-      await config.replace({});
-      for (const key of await client.keys('accounts:login-failures:*')) await client.del(key);
-    });
-
-    it('logs in with the right password and refuses a wrong one', async () => {
-      const address = nextAddress();
-      expect(await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).toEqual({
-        outcome: 'success',
-        account: { id: expect.any(String), email: 'grace@example.com' },
-        credentialEpoch: 0,
-      });
-      expect(await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })).toEqual({ outcome: 'failure' });
-      expect(await auth.login({ email: 'nobody@example.com', password: PASSWORD, clientAddress: address })).toEqual({ outcome: 'failure' });
-    });
-
-    it('locks an email after 5 failures, even for the right password, until the window ends', async () => {
-      const window = 4;
-      await config.update({ 'auth.loginWindowSeconds': window });
-      await waitForConfig(window);
-      const started = Date.now();
-      // One burst: the window starts with the first failure, and the machine may be slow.
-      const failures = await Promise.all(
-        Array.from({ length: 5 }, () => auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: nextAddress() })),
-      );
-      expect(failures.map((result) => result.outcome)).toEqual(Array(5).fill('failure'));
-      const locked = await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: nextAddress() });
-      expect(locked).toEqual({ outcome: 'locked', retryAfterSeconds: expect.any(Number) });
-      expect(locked.outcome === 'locked' && locked.retryAfterSeconds).toBeLessThanOrEqual(window);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + window * 1_000 + 50 - Date.now())));
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('success');
-    });
-
-    it('locks an address after 5 failures whatever the emails', async () => {
-      const address = nextAddress();
-      for (let i = 0; i < 5; i++) await auth.login({ email: `guess${i}@example.com`, password: 'wrong', clientAddress: address });
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('locked');
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('success');
-    });
-
-    it('counts an IPv6 /64 as one address', async () => {
-      for (let i = 1; i <= 5; i++) await auth.login({ email: `v6-${i}@example.com`, password: 'wrong', clientAddress: `2001:db8:aa:bb::${i}` });
-      expect((await auth.login({ email: 'other@example.com', password: 'x', clientAddress: '2001:db8:aa:bb:ffff::9' })).outcome).toBe('locked');
-    });
-
-    it('lets exactly the limit of 20 concurrent wrong guesses be checked', async () => {
-      const address = nextAddress();
-      const results = await Promise.all(
-        Array.from({ length: 20 }, () => auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })),
-      );
-      expect(results.filter((r) => r.outcome === 'failure')).toHaveLength(5);
-      expect(results.filter((r) => r.outcome === 'locked')).toHaveLength(15);
-    });
-
-    it('counts failures only: a success gives its attempt back', async () => {
-      const address = nextAddress();
-      for (let i = 0; i < 4; i++) await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address });
-      for (let i = 0; i < 3; i++) expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('success');
-      expect((await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })).outcome).toBe('failure');
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('locked');
-    });
-
-    it('applies a new limit from live config to the very next attempt', async () => {
-      const address = nextAddress();
-      for (let i = 0; i < 2; i++) await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address });
-      await config.update({ 'auth.loginMaxAttempts': 2 });
-      await waitForConfig(undefined, 2);
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('locked');
-      await config.update({ 'auth.loginMaxAttempts': 3 });
-      await waitForConfig(undefined, 3);
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('success');
-    });
-
-    it('counts every outcome in the Redis-kept counter', async () => {
-      await app.get(Counters).flush();
-      const before = await client.hgetall('platform:counters:platform_logins_total');
-      const address = nextAddress();
-      await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address });
-      for (let i = 0; i < 6; i++) await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address });
-      const delta = (result: string, after: Record<string, string>) => Number(after[`result=${result}`] ?? 0) - Number(before[`result=${result}`] ?? 0);
-      await app.get(Counters).flush();
-      const after = await client.hgetall('platform:counters:platform_logins_total');
-      expect({ success: delta('success', after), failure: delta('failure', after), locked: delta('locked', after) }).toEqual({
-        success: 1,
-        failure: 5,
-        locked: 1,
-      });
-    });
-  });
+  // Login limits: test/login-limits.spec.ts.
 
   describe('password reset', () => {
     let accountId: string;
