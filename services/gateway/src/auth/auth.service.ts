@@ -61,7 +61,7 @@ export class AuthService {
       case 'failure':
         throw new UnauthorizedException('wrong email or password');
       case 'locked':
-        throw new TooManyAttemptsException('failed logins', result.retryAfterSeconds);
+        throw new TooManyAttemptsException('login attempts', result.retryAfterSeconds);
     }
   }
 
