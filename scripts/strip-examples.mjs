@@ -37,9 +37,11 @@ export const EXAMPLE_PATHS = [
   'services/gateway/src/dev',
   'services/gateway/test/sessions.e2e-spec.ts',
   'services/gateway/test/secure-cookie.e2e-spec.ts',
+  'services/gateway/test/account-sessions.spec.ts',
   'services/gateway/test/test-env.ts',
   'e2e/test/accounts.e2e-spec.ts',
   'e2e/test/security/sessions.e2e-spec.ts',
+  'e2e/test/security/bounded-sessions.e2e-spec.ts',
   // Logins and the email queue; the admin surface alone is services/gateway/test/admin-surface.e2e-spec.ts.
   'e2e/test/security/admin-and-proxy.e2e-spec.ts',
   // Its work is done once the example is gone.

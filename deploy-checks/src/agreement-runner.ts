@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagedProcess, RedisServer } from '@platform/testing';
+import { Redis } from 'ioredis';
 import type { AgreementPlan, AgreementResult, ProbeTarget, PublicApiOutcome, ServiceOutcome, ServicePlan } from './agreement.js';
 
 /** How long a pod may stay unready before a rollout would be stuck (kubectl's default progress deadline is 600 s). */
@@ -51,11 +52,49 @@ async function exercise(plan: ServicePlan, child: ManagedProcess, outcome: Servi
 }
 
 // @example-begin
-/** A login to the public API with these headers, on an account it registers first (once). */
+const ACCOUNT = JSON.stringify({ email: 'agreement@example.com', password: 'correct horse battery staple' });
+
+/**
+ * The token of the verification email to the agreement's account, from the dev outbox
+ * (notifications' Redis list: the chart's values send no mail), on the public service's own
+ * Redis URL.
+ */
+async function verificationToken(plan: ServicePlan): Promise<string> {
+  const url = plan.env.REDIS_URL ?? readFileSync(plan.env.REDIS_URL_FILE!, 'utf8').trim();
+  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  try {
+    for (let attempt = 0; attempt < 100; attempt++) {
+      for (const entry of await redis.lrange('notifications:outbox', 0, -1)) {
+        const email = JSON.parse(entry) as { to: string; template: string; text: string };
+        const token = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/.exec(email.text)?.[0];
+        if (email.to === 'agreement@example.com' && email.template === 'verify-email' && token) return token;
+      }
+      await sleep(100);
+    }
+    throw new Error('no verification email in the dev outbox');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** Registers the agreement's account as a user does: the form, then the emailed token. */
+async function registerAccount(plan: ServicePlan, base: string): Promise<void> {
+  const json = { 'content-type': 'application/json' };
+  const registered = await fetch(`${base}/auth/register`, { method: 'POST', headers: json, body: ACCOUNT, signal: AbortSignal.timeout(10_000) });
+  if (registered.status !== 202) throw new Error(`register answered ${registered.status}: ${await registered.text()}`);
+  const token = await verificationToken(plan);
+  const confirmed = await fetch(`${base}/auth/register/confirm`, { method: 'POST', headers: json, body: JSON.stringify({ token }), signal: AbortSignal.timeout(10_000) });
+  if (confirmed.status !== 201) throw new Error(`register/confirm answered ${confirmed.status}: ${await confirmed.text()}`);
+}
+
+/** A login to the public API with these headers. */
 async function login(base: string, headers: Record<string, string>): Promise<{ status: number; setCookie: string[] }> {
-  const init = { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ email: 'agreement@example.com', password: 'correct horse battery staple' }) };
-  await fetch(`${base}/auth/register`, { ...init, signal: AbortSignal.timeout(10_000) }).then((response) => response.arrayBuffer());
-  const response = await fetch(`${base}/auth/login`, { ...init, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(`${base}/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: ACCOUNT,
+    signal: AbortSignal.timeout(10_000),
+  });
   await response.arrayBuffer();
   return { status: response.status, setCookie: response.headers.getSetCookie() };
 }
@@ -74,6 +113,7 @@ async function callPublicApi(plan: ServicePlan): Promise<PublicApiOutcome> {
     const document = (await (await fetch(`${base}/docs/openapi.json`, { signal: AbortSignal.timeout(10_000) })).json()) as { paths: Record<string, unknown> };
     outcome.documentedPaths = Object.keys(document.paths);
     // @example-begin
+    await registerAccount(plan, base);
     outcome.forwardedLogin = await login(base, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.10' });
     outcome.plainLogin = await login(base, {});
     // @example-end

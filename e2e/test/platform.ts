@@ -6,6 +6,16 @@ import { fetchJson, freePort, RedisServer, type RedisServerOptions, ServiceGroup
 export const TEST_SESSION_SECRET = 'test-session-secret-0123456789abcdef';
 // @example-end
 
+/**
+ * The live configuration a test platform starts with (written before any service starts):
+ * the production defaults, except limits that every test's one client address would hit.
+ * A test about those limits sets its own through `PUT /admin/config`.
+ */
+export const TEST_LIVE_CONFIG: Record<string, unknown> = {
+  'auth.registrationsPerAddressPerHour': 1_000_000, // @example
+  'auth.registrationsPerMinute': 1_000_000, // @example
+};
+
 export interface Platform {
   redis: RedisServer;
   services: ServiceGroup;
@@ -34,6 +44,24 @@ export interface PlatformOptions {
   nodeArgs?: readonly string[];
   /** Options of the platform's redis-server (e.g. `{ appendOnly: true }`), or a running server to use (the caller stops it). */
   redis?: RedisServerOptions | RedisServer;
+  /** The live configuration to start with, unless one is stored already (TEST_LIVE_CONFIG by default). */
+  liveConfig?: Record<string, unknown>;
+}
+
+/** Writes the first live configuration document (what `PUT /admin/config` would), unless one is stored. */
+async function storeLiveConfig(redis: RedisServer, values: Record<string, unknown>): Promise<void> {
+  if (Object.keys(values).length === 0) return;
+  const client = redis.client();
+  try {
+    await client.eval(
+      "if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], 'version', 1, 'document', ARGV[1]) end",
+      1,
+      'platform:config',
+      JSON.stringify(values),
+    );
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** `spec`, and `count - 1` more replicas of it aliased `<name>-2`, `<name>-3`... */
@@ -60,10 +88,19 @@ function startWaves(registry: readonly RegistryService[]): RegistryService[][] {
  * registry as a real process (from its build), callees before their callers, wired the way
  * `make dev` wires them (extra ports and the env that points callers at them).
  */
-export async function startPlatform({ env = {}, gatewayEnv = {}, serviceEnv = {}, replicas = {}, redis: redisOption, nodeArgs }: PlatformOptions = {}): Promise<Platform> {
+export async function startPlatform({
+  env = {},
+  gatewayEnv = {},
+  serviceEnv = {},
+  replicas = {},
+  redis: redisOption,
+  nodeArgs,
+  liveConfig = TEST_LIVE_CONFIG,
+}: PlatformOptions = {}): Promise<Platform> {
   const registry = readRegistry();
   const ownsRedis = !(redisOption instanceof RedisServer);
   const redis = redisOption instanceof RedisServer ? redisOption : await RedisServer.start(redisOption);
+  await storeLiveConfig(redis, liveConfig);
   const common = { REDIS_URL: redis.url, LOG_LEVEL: 'info', ...env };
   // Each extra port (legacy's TCP port) on a free port of this machine.
   const extraPorts = new Map<string, number>();

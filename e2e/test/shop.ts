@@ -1,7 +1,8 @@
-import { scrapeMetric } from '@platform/testing';
+import { scrapeMetric, waitFor } from '@platform/testing';
 import { firstValueFrom } from 'rxjs';
 import type { RpcContract, RpcRequest, RpcResponse } from '@platform/contracts';
 import { createClientProxy } from '@platform/transport';
+import { type OutboxEmail, NotificationsRpc } from '@contracts/notifications';
 import type { Platform } from './platform.js';
 
 /** The admin token the catalog and queue e2e tests start the gateway with. */
@@ -44,11 +45,40 @@ export function setStock(platform: Platform, id: string, stock: unknown) {
   return platform.request(`/products/${id}/stock`, { method: 'PATCH', headers: { ...ADMIN, ...JSON_BODY }, body: JSON.stringify({ stock }) });
 }
 
-/** Registers `email` and logs in: the session cookie to send as `cookie`. */
+export const PASSWORD = 'correct horse battery staple';
+
+/**
+ * Registers `email` and confirms it with the token mailed to it (read from the dev outbox):
+ * an account to log into. `headers` go with the registration (e.g. an X-Forwarded-For).
+ */
+export async function registerAccount(platform: Platform, email: string, password = PASSWORD, headers: Record<string, string> = {}): Promise<{ id: string }> {
+  const registered = await platform.request('/auth/register', { method: 'POST', headers: { ...JSON_BODY, ...headers }, body: JSON.stringify({ email, password }) });
+  if (registered.status !== 202) throw new Error(`register ${email}: ${registered.status} ${JSON.stringify(registered.body)}`);
+  const token = await tokenMailedTo(platform, email, 'verify-email');
+  const confirmed = await platform.request('/auth/register/confirm', { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ token }) });
+  if (confirmed.status !== 201) throw new Error(`confirm ${email}: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
+  return confirmed.body as { id: string };
+}
+
+/** Every email in the dev outbox (newest first), asked of notifications directly: the gateway's /dev routes may be off. */
+export async function outbox(platform: Platform): Promise<OutboxEmail[]> {
+  const { enabled, emails } = await callDirectly(platform, NotificationsRpc.outbox, { limit: 1_000 });
+  if (!enabled) throw new Error('notifications has no dev outbox (SMTP_URL is set): the token cannot be read');
+  return emails;
+}
+
+/** The token of the newest `template` email to `email`, once it is in the dev outbox. */
+export async function tokenMailedTo(platform: Platform, email: string, template: 'verify-email' | 'password-reset'): Promise<string> {
+  const message = await waitFor(`a ${template} email to ${email}`, async () =>
+    (await outbox(platform)).find((candidate) => candidate.to === email && candidate.template === template),
+  );
+  return tokenIn(message.text);
+}
+
+/** Registers `email` (see registerAccount) and logs in: the session cookie to send as `cookie`. */
 export async function loginAs(platform: Platform, email: string): Promise<string> {
-  const credentials = JSON.stringify({ email, password: 'correct horse battery staple' });
-  const registered = await platform.request('/auth/register', { method: 'POST', headers: JSON_BODY, body: credentials });
-  if (registered.status !== 201) throw new Error(`register ${email}: ${registered.status} ${JSON.stringify(registered.body)}`);
+  await registerAccount(platform, email);
+  const credentials = JSON.stringify({ email, password: PASSWORD });
   const login = await platform.request('/auth/login', { method: 'POST', headers: JSON_BODY, body: credentials });
   const cookie = login.headers.getSetCookie()[0]?.split(';')[0];
   if (login.status !== 200 || !cookie) throw new Error(`login ${email}: ${login.status} ${JSON.stringify(login.body)}`);
@@ -85,11 +115,12 @@ export async function callDirectly<C extends RpcContract>(platform: Platform, co
 }
 
 /**
- * The password-reset token in an email's text: 43 base64url characters. Not `\b…\b`: a token
- * may start or end with `-`, which is no word character, and one in 32 would not be found.
+ * The token in a verification or password-reset email's text: 43 base64url characters. Not
+ * `\b…\b`: a token may start or end with `-`, which is no word character, and one in 32
+ * would not be found.
  */
-export function resetTokenIn(text: string): string {
+export function tokenIn(text: string): string {
   const token = /(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/.exec(text)?.[0];
-  if (!token) throw new Error(`no reset token in the email: ${text}`);
+  if (!token) throw new Error(`no token in the email: ${text}`);
   return token;
 }

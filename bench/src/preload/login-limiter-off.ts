@@ -7,5 +7,5 @@ import { patchServiceClass } from './patch.js';
 
 await patchServiceClass('accounts', 'auth/login-limiter.js', 'LoginLimiter', {
   reserve: async () => ({ allowed: true }),
-  release: async () => undefined,
+  succeeded: async () => ({ allowed: true }),
 });

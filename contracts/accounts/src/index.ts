@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { EmailAddress } from '@contracts/notifications';
-import { defineCounter, defineRpc } from '@platform/contracts';
+import { defineCounter, defineEvent, defineRpc } from '@platform/contracts';
 
 /**
  * A new password: at least 8 characters (NIST SP 800-63B's floor; length beats composition
@@ -13,9 +14,41 @@ export const NewPassword = z
   .max(256, 'must be at most 256 characters')
   .meta({ sensitive: true });
 
-/** `POST /auth/register` body and accounts.register's request. */
+/** `POST /auth/register` body. */
 export const Registration = z.object({ email: EmailAddress, password: NewPassword }).strict();
 export type Registration = z.output<typeof Registration>;
+
+/** The client address a request comes from, as the gateway determined it (proxy-aware). */
+export const ClientAddress = z.union([z.ipv4(), z.ipv6()]);
+
+/** accounts.register's request: registrations are limited per client address. */
+export const RegistrationRequest = Registration.extend({ clientAddress: ClientAddress }).strict();
+export type RegistrationRequest = z.output<typeof RegistrationRequest>;
+
+/**
+ * What a registration came to. `accepted` whether the email was free (a verification email
+ * went out) or taken (its owner was told by email): the answer never tells which. A refusal
+ * travels as a reply, not an error, because the gateway needs `retryAfterSeconds`.
+ */
+export const RegistrationResult = z.discriminatedUnion('outcome', [
+  z.object({ outcome: z.literal('accepted') }).strict(),
+  /** Too many registrations from this address, or on the whole platform, lately. */
+  z.object({ outcome: z.literal('limited'), retryAfterSeconds: z.number().int().positive() }).strict(),
+]);
+export type RegistrationResult = z.output<typeof RegistrationResult>;
+
+/**
+ * The single-use token of a verification or reset email: 32 random bytes, base64url (43
+ * characters); as secret as a password.
+ */
+export const EmailToken = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{43}$/, 'is not a valid token')
+  .meta({ sensitive: true });
+
+/** `POST /auth/register/confirm` body and accounts.confirmRegistration's request. */
+export const RegistrationConfirmation = z.object({ token: EmailToken }).strict();
+export type RegistrationConfirmation = z.output<typeof RegistrationConfirmation>;
 
 /**
  * `POST /auth/login` body. The password is not checked against the policy here: a login
@@ -46,9 +79,6 @@ export function credentialEpochKey(accountId: string): string {
   return `accounts:credential-epoch:${accountId}`;
 }
 
-/** The client address a login comes from, as the gateway determined it (proxy-aware). */
-export const ClientAddress = z.union([z.ipv4(), z.ipv6()]);
-
 export const LoginRequest = Credentials.extend({ clientAddress: ClientAddress }).strict();
 export type LoginRequest = z.output<typeof LoginRequest>;
 
@@ -68,30 +98,42 @@ export type LoginResult = z.output<typeof LoginResult>;
 /** `POST /auth/password-reset` body. */
 export const PasswordResetRequest = z.object({ email: EmailAddress }).strict();
 
-/** The single-use token of a reset email: 32 random bytes, base64url (43 characters); as secret as a password. */
-export const ResetToken = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{43}$/, 'is not a valid reset token')
-  .meta({ sensitive: true });
+/**
+ * SHA-256 (hex) of a normalised email: how accounts indexes accounts by email, and all a
+ * password-reset request carries, so event streams never hold an address.
+ */
+export function emailDigest(email: string): string {
+  return createHash('sha256').update(email).digest('hex');
+}
+
+/**
+ * A password reset was asked for (`POST /auth/password-reset`), for an account that may or
+ * may not exist. The gateway publishes it and answers 202 at once, so the route does the same
+ * work, one XADD, whoever has an account; accounts looks the email up and mails the token.
+ */
+export const PasswordResetRequested = z.object({ emailDigest: z.string().regex(/^[0-9a-f]{64}$/) }).strict();
 
 /** `POST /auth/password-reset/confirm` body. */
-export const PasswordResetConfirmation = z.object({ token: ResetToken, password: NewPassword }).strict();
+export const PasswordResetConfirmation = z.object({ token: EmailToken, password: NewPassword }).strict();
 export type PasswordResetConfirmation = z.output<typeof PasswordResetConfirmation>;
-
-const Done = z.object({}).strict();
 
 /** The account whose password was reset: the gateway ends that account's sessions. */
 export const PasswordResetDone = z.object({ accountId: z.uuid() }).strict();
 export type PasswordResetDone = z.output<typeof PasswordResetDone>;
 
 export const AccountsRpc = {
-  /** 409 when the email is taken. */
-  register: defineRpc('accounts', 'register', { request: Registration, response: Account }),
+  /** The same answer for a free and a taken email (no user enumeration): the email tells which. */
+  register: defineRpc('accounts', 'register', { request: RegistrationRequest, response: RegistrationResult }),
+  /** Creates the account of a verification token: 400 for a used, expired or unknown token, 409 when the email was taken meanwhile. */
+  confirmRegistration: defineRpc('accounts', 'confirmRegistration', { request: RegistrationConfirmation, response: Account }),
   login: defineRpc('accounts', 'login', { request: LoginRequest, response: LoginResult }),
-  /** Always answers; an email is sent only when the account exists (no user enumeration). */
-  requestPasswordReset: defineRpc('accounts', 'requestPasswordReset', { request: PasswordResetRequest, response: Done }),
   /** 400 for a used, expired or unknown token; the password is changed otherwise. */
   confirmPasswordReset: defineRpc('accounts', 'confirmPasswordReset', { request: PasswordResetConfirmation, response: PasswordResetDone }),
+} as const;
+
+export const AccountsEvents = {
+  /** Handled by accounts itself: an email is sent only when the account exists. */
+  passwordResetRequested: defineEvent('password-reset.requested', PasswordResetRequested),
 } as const;
 
 /** Accounts' business counters, kept in Redis and exported by metrics-exporter. */

@@ -21,8 +21,20 @@ export const PasswordResetEmail = z
   })
   .strict();
 
+/** The single-use token that turns a registration into an account. */
+export const VerifyEmail = z
+  .object({
+    template: z.literal('verify-email'),
+    to: Email,
+    data: z.object({ token: z.string().min(16).max(256).meta({ sensitive: true }), expiresAt: z.iso.datetime() }).strict(),
+  })
+  .strict();
+
+/** Someone registered with an address that has an account: its owner is told, nobody else. */
+export const AccountExistsEmail = z.object({ template: z.literal('account-exists'), to: Email, data: z.object({}).strict() }).strict();
+
 /** The payload of a job on the email queue. */
-export const EmailJob = z.discriminatedUnion('template', [BackInStockEmail, PasswordResetEmail]);
+export const EmailJob = z.discriminatedUnion('template', [BackInStockEmail, PasswordResetEmail, VerifyEmail, AccountExistsEmail]);
 export type EmailJob = z.output<typeof EmailJob>;
 
 /** Job names on the email queue. */

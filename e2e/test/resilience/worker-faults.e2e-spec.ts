@@ -10,7 +10,7 @@ const SHORT_SHUTDOWN_TIMEOUT_MS = 2_000;
 /**
  * The notifications email worker (BullMQ) stopped or killed while it is sending: the SMTP
  * sink holds back its answer to DATA, so the job is provably mid-flight. Jobs come from the
- * real producer (accounts, via the gateway's password reset). An email counts as sent when
+ * real producer (accounts, via the gateway's registration: its verification email). An email counts as sent when
  * the sink answered 250, as with a relay.
  *
  * A job whose worker dies keeps its BullMQ lock until it expires (30 s); the stalled-job check
@@ -32,12 +32,11 @@ describe('email worker faults (notifications, BullMQ, SMTP)', () => {
     await sink?.stop();
   });
 
-  async function requestReset(email: string): Promise<void> {
+  /** Registers `email`: accounts queues its verification email. */
+  async function register(email: string): Promise<void> {
     const json = { 'content-type': 'application/json' };
     const registered = await platform.request('/auth/register', { method: 'POST', headers: json, body: JSON.stringify({ email, password: PASSWORD }) });
-    expect(registered.status).toBe(201);
-    const reset = await platform.request('/auth/password-reset', { method: 'POST', headers: json, body: JSON.stringify({ email }) });
-    expect(reset.status).toBe(202);
+    expect(registered.status).toBe(202);
   }
 
   function startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
@@ -50,7 +49,7 @@ describe('email worker faults (notifications, BullMQ, SMTP)', () => {
   it('SIGTERM mid-job: the worker finishes the job, the email goes out once, and the process exits 0', async () => {
     const worker = platform.services.get('notifications');
     sink.hold();
-    await requestReset('sigterm@example.com');
+    await register('sigterm@example.com');
     await waitFor('the worker to be mid-send', () => sink.waiting >= 1, { timeoutMs: 20_000 });
 
     const exited = worker.stop('SIGTERM', 30_000);
@@ -61,14 +60,14 @@ describe('email worker faults (notifications, BullMQ, SMTP)', () => {
 
     expect(await exited).toEqual({ code: 0, signal: null });
     expect(sink.acceptedFor('sigterm@example.com')).toHaveLength(1);
-    expect(worker.logs()).toMatch(/email job \S+ \(password-reset\): sent/);
+    expect(worker.logs()).toMatch(/email job \S+ \(verify-email\): sent/);
   }, 60_000);
 
   it('SIGTERM past the bound, and SIGKILL mid-job: each job returns to the queue and another worker sends it once', async () => {
     // 1. A job that does not finish within SHUTDOWN_TIMEOUT_MS: the process exits anyway, at the bound.
     const bounded = await startWorker({ SHUTDOWN_TIMEOUT_MS: String(SHORT_SHUTDOWN_TIMEOUT_MS) });
     sink.hold();
-    await requestReset('bounded@example.com');
+    await register('bounded@example.com');
     await waitFor('the first worker to be mid-send', () => sink.waiting >= 1, { timeoutMs: 20_000 });
     const signalled = Date.now();
     const boundedExit = await bounded.stop('SIGTERM', 30_000);
@@ -79,7 +78,7 @@ describe('email worker faults (notifications, BullMQ, SMTP)', () => {
 
     // 2. A worker SIGKILLed mid-send.
     const killed = await startWorker();
-    await requestReset('killed@example.com');
+    await register('killed@example.com');
     await waitFor('the second worker to be mid-send', () => sink.messages.filter((m) => m.to.includes('killed@example.com')).length >= 1, { timeoutMs: 20_000 });
     await killed.kill();
     const killedAt = Date.now();

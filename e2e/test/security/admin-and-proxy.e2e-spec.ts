@@ -1,9 +1,8 @@
 import { ServiceProcess, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN_TOKEN, JSON_BODY, UNSHED_HASHING } from '../shop.js';
+import { ADMIN_TOKEN, JSON_BODY, PASSWORD, registerAccount, UNSHED_HASHING } from '../shop.js';
 
-const PASSWORD = 'correct horse battery staple';
 const RIGHT = `Bearer ${ADMIN_TOKEN}`;
 const WRONG = 'Bearer not-the-admin-token-0123456789';
 const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).toString('base64')}`;
@@ -78,7 +77,7 @@ describe('security: the admin surface, and the gateway behind a proxy', () => {
   });
 
   async function register(email: string): Promise<void> {
-    await answered(call(gateway, '/auth/register', { method: 'POST', body: { email, password: PASSWORD } }), 201, `registering ${email}`);
+    await registerAccount(platform, email);
   }
 
   /** Bull Board (its path under /admin/queues) as the operator's browser calls it. */
@@ -87,10 +86,8 @@ describe('security: the admin surface, and the gateway behind a proxy', () => {
 
   describe('Bull Board', () => {
     beforeAll(async () => {
-      // A reset email puts the `email` queue in the platform's queue index, and so on the board.
-      const email = nextEmail('board');
-      await register(email);
-      await answered(call(gateway, '/auth/password-reset', { method: 'POST', body: { email } }), 202, 'the reset request');
+      // A verification email puts the `email` queue in the platform's queue index, and so on the board.
+      await register(nextEmail('board'));
       await waitFor('the email queue on the board', async () => {
         const { body } = await board('/api/queues');
         return (body.queues as Array<{ name: string }>).some(({ name }) => name === 'email') || undefined;

@@ -2,7 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { scrapeMetric, ServiceProcess, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN, ADMIN_TOKEN, createProduct, resetTokenIn, UNSHED_HASHING } from '../shop.js';
+import { ADMIN, ADMIN_TOKEN, createProduct, registerAccount, tokenIn, UNSHED_HASHING } from '../shop.js';
 
 const OLD_PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'the owner took the account back';
@@ -68,9 +68,7 @@ describe('security: sessions bound to the credentials they were made with, one c
   });
 
   async function register(email: string): Promise<string> {
-    const answer = await call(gateway, '/auth/register', { body: { email, password: OLD_PASSWORD } });
-    expect(answer.status).toBe(201);
-    return answer.body.id as string;
+    return (await registerAccount(platform, email, OLD_PASSWORD)).id;
   }
 
   /** Every reset token mailed to `email` so far (the dev outbox, through the gateway). */
@@ -79,7 +77,7 @@ describe('security: sessions bound to the credentials they were made with, one c
     expect(status).toBe(200);
     return (body.emails as Array<{ to: string; template: string; text: string }>)
       .filter((message) => message.to === email && message.template === 'password-reset')
-      .map((message) => resetTokenIn(message.text));
+      .map((message) => tokenIn(message.text));
   }
 
   /** Requests a reset and answers the token of the email it sent (one not seen before). */

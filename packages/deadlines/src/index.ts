@@ -6,5 +6,5 @@ export {
   runWithDeadline,
   throwIfExpired,
 } from './deadline.js';
-export { callId, currentOperation, identifyOperation, type Operation, operationId } from './operation.js';
+export { callId, currentOperation, identifyOperation, type Operation, operationId, uuidFrom } from './operation.js';
 export { OverloadedError, WorkLimit, type WorkLimitOptions } from './work-limit.js';

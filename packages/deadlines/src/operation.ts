@@ -42,8 +42,13 @@ export function callId(target: string): { id: string; keepReplyMs: number } | un
 export function operationId(purpose: string): string {
   const operation = currentOperation();
   if (!operation) return randomUUID();
-  const bytes = digest(`${operation.key}\nid\n${purpose}`).subarray(0, 16);
-  // RFC 9562 UUIDv8 (custom): version 8, variant 10xx.
+  return uuidFrom(`${operation.key}\nid\n${purpose}`);
+}
+
+/** A UUID derived from `seed` (the same seed, the same UUID): RFC 9562 UUIDv8 over its SHA-256. */
+export function uuidFrom(seed: string): string {
+  const bytes = digest(seed).subarray(0, 16);
+  // Version 8 (custom), variant 10xx.
   bytes[6] = (bytes[6]! & 0x0f) | 0x80;
   bytes[8] = (bytes[8]! & 0x3f) | 0x80;
   const hex = bytes.toString('hex');

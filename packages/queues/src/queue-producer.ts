@@ -16,6 +16,12 @@ export interface AddJobOptions {
   jobId?: string;
   /** Delete the job as soon as it completes instead of keeping it: its data carries a secret. */
   deleteOnComplete?: boolean;
+  /**
+   * At most one job under this id per `ttlMs` (BullMQ's deduplication): an add within that
+   * time, even after the first job completed, makes none. For notices that must not flood
+   * an inbox however often something triggers them.
+   */
+  once?: { id: string; ttlMs: number };
 }
 
 export interface JobToAdd<Q extends QueueContract, N extends JobName<Q> = JobName<Q>> {
@@ -88,8 +94,12 @@ export class QueueProducer<Q extends QueueContract> implements OnApplicationShut
     return parsed.data;
   }
 
-  private jobOptions({ jobId, deleteOnComplete = false }: AddJobOptions): JobsOptions {
+  private jobOptions({ jobId, deleteOnComplete = false, once }: AddJobOptions): JobsOptions {
     const options = jobOptions(this.contract.policy, jobId, this.options.retry);
-    return deleteOnComplete ? { ...options, removeOnComplete: true } : options;
+    return {
+      ...options,
+      ...(deleteOnComplete && { removeOnComplete: true }),
+      ...(once && { deduplication: { id: once.id, ttl: once.ttlMs } }),
+    };
   }
 }

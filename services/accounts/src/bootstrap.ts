@@ -1,5 +1,5 @@
 import { bootstrapService } from '@platform/bootstrap';
-import { AccountsRpc } from '@contracts/accounts';
+import { AccountsEvents, AccountsRpc } from '@contracts/accounts';
 import { SeedEvents } from '@contracts/seed-routes';
 import type { Telemetry } from '@platform/telemetry';
 import { serverOptions } from '@platform/transport';
@@ -17,6 +17,6 @@ export async function bootstrap(telemetry: Telemetry): Promise<void> {
     telemetry,
     microservices: [serverOptions({ kind: config.RPC_TRANSPORT, redis: config.redis }, 'accounts')],
     // What this service answers and subscribes to: boot fails if one lacks its handler.
-    handles: [AccountsRpc, SeedEvents.ping],
+    handles: [AccountsRpc, AccountsEvents.passwordResetRequested, SeedEvents.ping],
   });
 }

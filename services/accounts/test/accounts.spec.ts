@@ -1,7 +1,7 @@
 import { BadRequestException, ConflictException, type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NotificationsQueues } from '@contracts/notifications';
-import { Counters, CountersModule } from '@platform/counters';
+import { CountersModule } from '@platform/counters';
 import { LiveConfig, LiveConfigModule, LiveConfigStore } from '@platform/live-config';
 import { QueueInspector } from '@platform/queues';
 import { AuthSettings } from '../src/auth-settings.js';
@@ -13,7 +13,10 @@ import { AuthService } from '../src/auth/auth.service.js';
 import { PasswordResetModule } from '../src/password-reset/password-reset.module.js';
 import { UsersModule } from '../src/users/users.module.js';
 import { PasswordResetService } from '../src/password-reset/password-reset.service.js';
+import { RegistrationModule } from '../src/registration/registration.module.js';
+import { RegistrationService } from '../src/registration/registration.service.js';
 import { UserRepository } from '../src/users/user.repository.js';
+import { emailDigest } from '@contracts/accounts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -22,6 +25,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
   let client: Redis;
   let app: INestApplicationContext;
   let auth: AuthService;
+  let registrations: RegistrationService;
   let resets: PasswordResetService;
   let config: LiveConfigStore;
   let emails: QueueInspector;
@@ -41,6 +45,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
         // Room for every concurrent hash of these tests: shedding is not what they check.
         UsersModule.forRoot({ concurrency: 32, maxWaitMs: 10_000 }),
         AuthModule,
+        RegistrationModule,
         PasswordResetModule,
       ],
     })
@@ -48,6 +53,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
     app = await NestFactory.createApplicationContext(SpecModule, { logger: false });
     await app.init();
     auth = app.get(AuthService);
+    registrations = app.get(RegistrationService);
     resets = app.get(PasswordResetService);
     config = app.get(LiveConfigStore);
     emails = new QueueInspector(NotificationsQueues.email, client);
@@ -61,125 +67,94 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
   });
 
   describe('register', () => {
-    it('creates an account and stores only a hash of the password', async () => {
-      const account = await auth.register({ email: 'ada@example.com', password: PASSWORD });
+    afterEach(async () => {
+      await config.replace({});
+    });
+
+    it('makes no account until the token mailed to the address is confirmed, and stores only a hash of the password', async () => {
+      expect(await registrations.register({ email: 'ada@example.com', password: PASSWORD, clientAddress: nextAddress() })).toEqual({ outcome: 'accepted' });
+      const token = await verificationTokenFor('ada@example.com');
+      expect(await client.keys('accounts:user:*')).toEqual([]);
+      expect((await auth.login({ email: 'ada@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('failure');
+      expect(await everythingInRedis({ skipQueues: true })).not.toContain(token);
+
+      const account = await registrations.confirm(token);
       expect(account).toEqual({ id: expect.any(String), email: 'ada@example.com' });
       const stored = await client.hgetall(`accounts:user:${account.id}`);
       expect(stored.passwordHash).toMatch(/^scrypt\$/);
       expect(await everythingInRedis()).not.toContain(PASSWORD);
+      expect(await client.keys('accounts:pending-registration:*')).toEqual([]);
+      expect((await auth.login({ email: 'ada@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('success');
+      // A confirm retried after its answer was lost finds its account; another token is refused.
+      expect(await registrations.confirm(token)).toEqual(account);
+      await expect(registrations.confirm('A'.repeat(43))).rejects.toBeInstanceOf(BadRequestException);
     });
 
-    it('refuses a taken email, also when many register it at once', async () => {
-      await expect(auth.register({ email: 'ada@example.com', password: PASSWORD })).rejects.toBeInstanceOf(ConflictException);
-      const results = await Promise.allSettled(Array.from({ length: 8 }, () => auth.register({ email: 'race@example.com', password: PASSWORD })));
+    it('answers a taken email as a free one, and tells its owner by email at most once per interval', async () => {
+      const before = await emails.jobs(['waiting']);
+      const taken = await registrations.register({ email: 'ada@example.com', password: 'another password', clientAddress: nextAddress() });
+      expect(taken).toEqual({ outcome: 'accepted' });
+      const again = await registrations.register({ email: 'ada@example.com', password: 'another password', clientAddress: nextAddress() });
+      expect(again).toEqual({ outcome: 'accepted' });
+      const sent = (await emails.jobs(['waiting'])).filter((job) => !before.some((old) => old.id === job.id));
+      expect(sent.map((job) => job.data)).toEqual([{ template: 'account-exists', to: 'ada@example.com', data: {} }]);
+      expect(await client.keys('accounts:pending-registration:*')).toEqual([]);
+    });
+
+    it('makes one account of many registrations of one email confirmed at once', async () => {
+      const tokens: string[] = [];
+      for (let i = 0; i < 8; i++) {
+        await registrations.register({ email: 'race@example.com', password: PASSWORD, clientAddress: nextAddress() });
+        tokens.push(await verificationTokenFor('race@example.com'));
+      }
+      const results = await Promise.allSettled(tokens.map((token) => registrations.confirm(token)));
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual(
         Array.from({ length: 7 }, () => expect.any(ConflictException)),
       );
-      expect(await client.keys('accounts:user:*')).toHaveLength(2);
+      expect(await client.keys('accounts:pending-registration:*')).toEqual([]);
+    });
+
+    it('forgets a registration nobody confirms after auth.verificationTtlSeconds', async () => {
+      await config.update({ 'auth.verificationTtlSeconds': 120 });
+      await waitFor('the TTL to apply', () => app.get(LiveConfig).get(AuthSettings, 'verificationTtlSeconds') === 120);
+      await registrations.register({ email: 'late@example.com', password: PASSWORD, clientAddress: nextAddress() });
+      await verificationTokenFor('late@example.com');
+      const [pending] = await client.keys('accounts:pending-registration:*');
+      const ttl = await client.ttl(pending!);
+      expect(ttl).toBeGreaterThan(110);
+      expect(ttl).toBeLessThanOrEqual(120);
+      await client.del(pending!);
+    });
+
+    it('limits registrations per client address and on the whole platform, from live config, before hashing', async () => {
+      await config.update({ 'auth.registrationsPerAddressPerHour': 2 });
+      await waitFor('the limit to apply', () => app.get(LiveConfig).get(AuthSettings, 'registrationsPerAddressPerHour') === 2);
+      const address = nextAddress();
+      const register = (email: string, clientAddress = address) => registrations.register({ email, password: PASSWORD, clientAddress });
+      expect(await register('l1@example.com')).toEqual({ outcome: 'accepted' });
+      expect(await register('l2@example.com')).toEqual({ outcome: 'accepted' });
+      const limited = await register('l3@example.com');
+      expect(limited).toEqual({ outcome: 'limited', retryAfterSeconds: expect.any(Number) });
+      expect(limited.outcome === 'limited' && limited.retryAfterSeconds).toBeLessThanOrEqual(3_600);
+      expect(await register('l3@example.com', nextAddress())).toEqual({ outcome: 'accepted' });
+
+      await config.update({ 'auth.registrationsPerAddressPerHour': 1_000, 'auth.registrationsPerMinute': 1 });
+      await waitFor('the limit to apply', () => app.get(LiveConfig).get(AuthSettings, 'registrationsPerMinute') === 1);
+      await client.del('accounts:registrations:total');
+      expect(await register('l4@example.com', nextAddress())).toEqual({ outcome: 'accepted' });
+      expect((await register('l5@example.com', nextAddress())).outcome).toBe('limited');
+      await client.del('accounts:registrations:total');
     });
   });
 
-  describe('login limits', () => {
-    beforeAll(async () => {
-      await auth.register({ email: 'grace@example.com', password: PASSWORD });
-    });
-
-    afterEach(async () => {
-      await config.replace({});
-      for (const key of await client.keys('accounts:login-failures:*')) await client.del(key);
-    });
-
-    it('logs in with the right password and refuses a wrong one', async () => {
-      const address = nextAddress();
-      expect(await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).toEqual({
-        outcome: 'success',
-        account: { id: expect.any(String), email: 'grace@example.com' },
-        credentialEpoch: 0,
-      });
-      expect(await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })).toEqual({ outcome: 'failure' });
-      expect(await auth.login({ email: 'nobody@example.com', password: PASSWORD, clientAddress: address })).toEqual({ outcome: 'failure' });
-    });
-
-    it('locks an email after 5 failures, even for the right password, until the window ends', async () => {
-      const window = 4;
-      await config.update({ 'auth.loginWindowSeconds': window });
-      await waitForConfig(window);
-      const started = Date.now();
-      // One burst: the window starts with the first failure, and the machine may be slow.
-      const failures = await Promise.all(
-        Array.from({ length: 5 }, () => auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: nextAddress() })),
-      );
-      expect(failures.map((result) => result.outcome)).toEqual(Array(5).fill('failure'));
-      const locked = await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: nextAddress() });
-      expect(locked).toEqual({ outcome: 'locked', retryAfterSeconds: expect.any(Number) });
-      expect(locked.outcome === 'locked' && locked.retryAfterSeconds).toBeLessThanOrEqual(window);
-      await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + window * 1_000 + 50 - Date.now())));
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('success');
-    });
-
-    it('locks an address after 5 failures whatever the emails', async () => {
-      const address = nextAddress();
-      for (let i = 0; i < 5; i++) await auth.login({ email: `guess${i}@example.com`, password: 'wrong', clientAddress: address });
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('locked');
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: nextAddress() })).outcome).toBe('success');
-    });
-
-    it('counts an IPv6 /64 as one address', async () => {
-      for (let i = 1; i <= 5; i++) await auth.login({ email: `v6-${i}@example.com`, password: 'wrong', clientAddress: `2001:db8:aa:bb::${i}` });
-      expect((await auth.login({ email: 'other@example.com', password: 'x', clientAddress: '2001:db8:aa:bb:ffff::9' })).outcome).toBe('locked');
-    });
-
-    it('lets exactly the limit of 20 concurrent wrong guesses be checked', async () => {
-      const address = nextAddress();
-      const results = await Promise.all(
-        Array.from({ length: 20 }, () => auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })),
-      );
-      expect(results.filter((r) => r.outcome === 'failure')).toHaveLength(5);
-      expect(results.filter((r) => r.outcome === 'locked')).toHaveLength(15);
-    });
-
-    it('counts failures only: a success gives its attempt back', async () => {
-      const address = nextAddress();
-      for (let i = 0; i < 4; i++) await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address });
-      for (let i = 0; i < 3; i++) expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('success');
-      expect((await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address })).outcome).toBe('failure');
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('locked');
-    });
-
-    it('applies a new limit from live config to the very next attempt', async () => {
-      const address = nextAddress();
-      for (let i = 0; i < 2; i++) await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address });
-      await config.update({ 'auth.loginMaxAttempts': 2 });
-      await waitForConfig(undefined, 2);
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('locked');
-      await config.update({ 'auth.loginMaxAttempts': 3 });
-      await waitForConfig(undefined, 3);
-      expect((await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address })).outcome).toBe('success');
-    });
-
-    it('counts every outcome in the Redis-kept counter', async () => {
-      await app.get(Counters).flush();
-      const before = await client.hgetall('platform:counters:platform_logins_total');
-      const address = nextAddress();
-      await auth.login({ email: 'grace@example.com', password: PASSWORD, clientAddress: address });
-      for (let i = 0; i < 6; i++) await auth.login({ email: 'grace@example.com', password: 'wrong', clientAddress: address });
-      const delta = (result: string, after: Record<string, string>) => Number(after[`result=${result}`] ?? 0) - Number(before[`result=${result}`] ?? 0);
-      await app.get(Counters).flush();
-      const after = await client.hgetall('platform:counters:platform_logins_total');
-      expect({ success: delta('success', after), failure: delta('failure', after), locked: delta('locked', after) }).toEqual({
-        success: 1,
-        failure: 5,
-        locked: 1,
-      });
-    });
-  });
+  // Login limits: test/login-limits.spec.ts.
 
   describe('password reset', () => {
     let accountId: string;
 
     beforeAll(async () => {
-      accountId = (await auth.register({ email: 'linus@example.com', password: PASSWORD })).id;
+      accountId = (await createAccount('linus@example.com')).id;
     });
 
     afterEach(async () => {
@@ -207,8 +182,8 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
     it('sends at most one email per account per auth.resetEmailIntervalSeconds, answering the same', async () => {
       await requestToken();
       const before = (await emails.counts(['waiting'])).waiting;
-      await expect(resets.request('linus@example.com')).resolves.toBeUndefined();
-      await expect(resets.request('linus@example.com')).resolves.toBeUndefined();
+      await expect(resets.request(emailDigest('linus@example.com'))).resolves.toBeUndefined();
+      await expect(resets.request(emailDigest('linus@example.com'))).resolves.toBeUndefined();
       expect((await emails.counts(['waiting'])).waiting).toBe(before);
       const ttl = await client.ttl(`accounts:reset-email-sent:${accountId}`);
       expect(ttl).toBeGreaterThan(50);
@@ -223,7 +198,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
 
     it('sends nothing for an unknown email, and answers the same', async () => {
       const before = (await emails.counts(['waiting'])).waiting;
-      await expect(resets.request('nobody@example.com')).resolves.toBeUndefined();
+      await expect(resets.request(emailDigest('nobody@example.com'))).resolves.toBeUndefined();
       expect((await emails.counts(['waiting'])).waiting).toBe(before);
     });
 
@@ -287,11 +262,25 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
   /** Asks for a reset of linus@example.com and returns the token from the queued email. */
   async function requestToken(): Promise<string> {
     const before = new Set((await emails.jobs(['waiting'])).map((job) => job.id));
-    await resets.request('linus@example.com');
+    await resets.request(emailDigest('linus@example.com'));
     const job = (await emails.jobs(['waiting'])).find((candidate) => !before.has(candidate.id));
     expect(job?.data).toMatchObject({ template: 'password-reset', to: 'linus@example.com' });
     expect(job?.opts).toMatchObject({ attempts: 5, backoff: { type: 'exponential' }, removeOnComplete: true });
     return job!.data.data.token as string;
+  }
+
+  /** The token of the newest verification email queued for `email` (the job is removed, as if sent). */
+  async function verificationTokenFor(email: string): Promise<string> {
+    const job = (await emails.jobs(['waiting'])).find((candidate) => candidate.data.template === 'verify-email' && candidate.data.to === email);
+    expect(job?.opts).toMatchObject({ attempts: 5, removeOnComplete: true });
+    await job!.remove();
+    return job!.data.data.token as string;
+  }
+
+  /** An account made the way users make one: registered, then confirmed with the mailed token. */
+  async function createAccount(email: string) {
+    await registrations.register({ email, password: PASSWORD, clientAddress: nextAddress() });
+    return registrations.confirm(await verificationTokenFor(email));
   }
 
   /** Waits until this app's LiveConfig has applied the given values. */

@@ -1,19 +1,18 @@
 import { Controller } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { AccountsRpc, PasswordResetConfirmation, PasswordResetRequest } from '@contracts/accounts';
-import { HandlesRequest } from '@platform/transport';
+import { AccountsEvents, AccountsRpc, PasswordResetConfirmation, type PasswordResetRequested } from '@contracts/accounts';
+import { HandlesEvent, HandlesRequest } from '@platform/transport';
 import type { z } from 'zod';
 import { PasswordResetService } from './password-reset.service.js';
 
-/** accounts.requestPasswordReset and accounts.confirmPasswordReset. */
+/** password-reset.requested (published by the gateway) and accounts.confirmPasswordReset. */
 @Controller()
 export class PasswordResetController {
   constructor(private readonly resets: PasswordResetService) {}
 
-  @HandlesRequest(AccountsRpc.requestPasswordReset)
-  async request(@Payload() { email }: z.output<typeof PasswordResetRequest>) {
-    await this.resets.request(email);
-    return {};
+  @HandlesEvent(AccountsEvents.passwordResetRequested)
+  async request(@Payload() { emailDigest }: z.output<typeof PasswordResetRequested>) {
+    await this.resets.request(emailDigest);
   }
 
   @HandlesRequest(AccountsRpc.confirmPasswordReset)

@@ -12,10 +12,10 @@ import { ResetEmailInterval } from './reset-email-interval.js';
 import { ResetTokens } from './reset-tokens.js';
 
 /**
- * Password reset by email. A request for an unknown email does the same visible thing as
- * one for a real account (the caller always gets 202), so the route cannot be used to find
- * out who has an account. Requests for one account within `auth.resetEmailIntervalSeconds`
- * after an email went out send nothing more (and answer the same).
+ * Password reset by email. Requests arrive as events (password-reset.requested, carrying the
+ * email's digest) the gateway published before answering 202: the route did the same work
+ * whoever has an account, and what happens here is not timed by the caller. Requests for one
+ * account within `auth.resetEmailIntervalSeconds` after an email went out send nothing more.
  */
 @Injectable()
 export class PasswordResetService {
@@ -32,8 +32,9 @@ export class PasswordResetService {
     private readonly config: LiveConfig,
   ) {}
 
-  async request(email: string): Promise<void> {
-    const user = await this.users.findByEmail(email);
+  /** Handles a request: an email goes out only when the account exists. Throws (and is retried) when Redis fails. */
+  async request(emailDigest: string): Promise<void> {
+    const user = await this.users.findByEmailDigest(emailDigest);
     if (!user) {
       this.logger.debug('password reset requested for an unknown email: nothing sent');
       return;

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { AccountsKeys, digest } from '../accounts.keys.js';
+import { type EmailToken, newEmailToken } from '../email-token.js';
 
 /** Deletes KEYS[1] if it holds ARGV[1]: 1 then, 0 otherwise. */
 const TAKE_IF_CURRENT = `
@@ -13,11 +13,7 @@ return 1
 
 type ScriptedRedis = Redis & { accountsTakeCurrentResetToken(currentKey: string, tokenHash: string): Promise<number> };
 
-export interface IssuedToken {
-  /** The secret the user gets by email; never stored. */
-  token: string;
-  /** What is stored (its SHA-256): a copy of Redis does not let anyone reset a password. */
-  tokenHash: string;
+export interface IssuedToken extends EmailToken {
   expiresAt: Date;
 }
 
@@ -38,8 +34,7 @@ export class ResetTokens {
   }
 
   async issue(accountId: string, ttlSeconds: number): Promise<IssuedToken> {
-    const token = randomBytes(32).toString('base64url');
-    const tokenHash = digest(token);
+    const { token, tokenHash } = newEmailToken();
     const results = await this.redis
       .multi()
       .set(AccountsKeys.resetToken(tokenHash), accountId, 'EX', ttlSeconds)

@@ -1,8 +1,10 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { emailDigest } from '@contracts/accounts';
+import { uuidFrom } from '@platform/deadlines';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { AccountsKeys } from '../accounts.keys.js';
+import type { PendingRegistration } from '../registration/pending-registrations.js';
 
 export interface User {
   id: string;
@@ -14,13 +16,20 @@ export interface User {
 }
 
 /**
- * Creates the account only if the email is free: the email index and the account hash are
- * written in one atomic step, so two concurrent registrations of one email make one account
- * and a crash never leaves an index entry without its account.
+ * Turns a confirmed registration into the account, only if the email is free: the email
+ * index, the account hash and the end of the registration in one atomic step, so two
+ * registrations of one email confirmed at once make one account, and a crash never leaves an
+ * index entry without its account. The account id comes from the token, so a confirm retried
+ * after its answer was lost finds its account made (1) instead of a spent token.
+ * KEYS: the registration, the email index, the account. Returns 1 (made), 0 (no such
+ * registration) or -1 (the email has an account).
  */
-const CREATE_IF_EMAIL_FREE = `
-if redis.call('SET', KEYS[1], ARGV[1], 'NX') == false then return 0 end
-redis.call('HSET', KEYS[2], 'id', ARGV[1], 'email', ARGV[2], 'passwordHash', ARGV[3], 'createdAt', ARGV[4])
+const CREATE_FROM_REGISTRATION = `
+if redis.call('EXISTS', KEYS[3]) == 1 then return 1 end
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('DEL', KEYS[1])
+if redis.call('SET', KEYS[2], ARGV[1], 'NX') == false then return -1 end
+redis.call('HSET', KEYS[3], 'id', ARGV[1], 'email', ARGV[2], 'passwordHash', ARGV[3], 'createdAt', ARGV[4])
 return 1
 `;
 
@@ -53,7 +62,7 @@ return 1
 `;
 
 type ScriptedRedis = Redis & {
-  accountsCreateUser(emailKey: string, userKey: string, id: string, email: string, passwordHash: string, createdAt: string): Promise<number>;
+  accountsCreateFromRegistration(registrationKey: string, emailKey: string, userKey: string, id: string, email: string, passwordHash: string, createdAt: string): Promise<number>;
   accountsChangePassword(userKey: string, epochKey: string, resetTokenKey: string, passwordHash: string): Promise<number>;
   accountsReplaceUnchangedHash(userKey: string, verifiedHash: string, passwordHash: string): Promise<number>;
 };
@@ -68,24 +77,35 @@ export class UserRepository {
   private readonly redis: ScriptedRedis;
 
   constructor(@Inject(REDIS) redis: Redis) {
-    redis.defineCommand('accountsCreateUser', { numberOfKeys: 2, lua: CREATE_IF_EMAIL_FREE });
+    redis.defineCommand('accountsCreateFromRegistration', { numberOfKeys: 3, lua: CREATE_FROM_REGISTRATION });
     redis.defineCommand('accountsChangePassword', { numberOfKeys: 3, lua: CHANGE_PASSWORD });
     redis.defineCommand('accountsReplaceUnchangedHash', { numberOfKeys: 1, lua: REPLACE_UNCHANGED_HASH });
     this.redis = redis as ScriptedRedis;
   }
 
-  /** The new account, or undefined when the email is taken. */
-  async create(email: string, passwordHash: string): Promise<User | undefined> {
-    const user: User = { id: randomUUID(), email, passwordHash, createdAt: new Date().toISOString(), credentialEpoch: 0 };
-    const created = await this.redis.accountsCreateUser(
-      AccountsKeys.userIdByEmail(email),
-      AccountsKeys.user(user.id),
-      user.id,
-      user.email,
-      user.passwordHash,
-      user.createdAt,
+  /**
+   * The account of a confirmed registration (made now, or by an earlier confirm of the same
+   * token), 'unknown' when there is no such registration, 'taken' when the email got an
+   * account meanwhile (the registration is spent then).
+   */
+  async createFromRegistration(registration: PendingRegistration): Promise<User | 'unknown' | 'taken'> {
+    const id = uuidFrom(`registration\n${registration.tokenHash}`);
+    const created = await this.redis.accountsCreateFromRegistration(
+      AccountsKeys.pendingRegistration(registration.tokenHash),
+      AccountsKeys.userIdByEmail(registration.email),
+      AccountsKeys.user(id),
+      id,
+      registration.email,
+      registration.passwordHash,
+      new Date().toISOString(),
     );
-    return created === 1 ? user : undefined;
+    if (created === -1) return 'taken';
+    return (created === 1 && (await this.findById(id))) || 'unknown';
+  }
+
+  /** The account a registration's token made, if a confirm of that token already made it. */
+  findByRegistration(tokenHash: string): Promise<User | undefined> {
+    return this.findById(uuidFrom(`registration\n${tokenHash}`));
   }
 
   /** Whether an account has this email: one EXISTS on the uniqueness index. */
@@ -94,7 +114,12 @@ export class UserRepository {
   }
 
   async findByEmail(email: string): Promise<User | undefined> {
-    const id = await this.redis.get(AccountsKeys.userIdByEmail(email));
+    return this.findByEmailDigest(emailDigest(email));
+  }
+
+  /** The account whose email has this SHA-256 (see emailDigest), if any. */
+  async findByEmailDigest(digestOfEmail: string): Promise<User | undefined> {
+    const id = await this.redis.get(AccountsKeys.userIdByEmailDigest(digestOfEmail));
     return id ? this.findById(id) : undefined;
   }
 

@@ -1,5 +1,5 @@
 import { Body, Controller, ForbiddenException, Get, HttpCode, HttpStatus, Inject, Post, Req, Res, UseGuards } from '@nestjs/common';
-import { Account, Credentials, PasswordResetConfirmation, PasswordResetRequest, Registration } from '@contracts/accounts';
+import { Account, Credentials, PasswordResetConfirmation, PasswordResetRequest, Registration, RegistrationConfirmation } from '@contracts/accounts';
 import { EmailAddress } from '@contracts/notifications';
 import { clientAddress, Returns } from '@platform/http';
 import { SkipIdempotency } from '@platform/idempotency';
@@ -9,11 +9,24 @@ import { z } from 'zod';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../gateway.constants.js';
 import { AccountSessions } from './account-sessions.js';
-import { AuthService, LoginLockedException } from './auth.service.js';
+import { AuthService, TooManyAttemptsException } from './auth.service.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { SessionGuard } from './session.guard.js';
 import { canSetSessionCookie, sessionCookieName } from './sessions.js';
 import type { SessionUser } from './session-user.js';
+
+/** What `POST /auth/register` answers, whether the email was free or taken. */
+const RegistrationAccepted = z.object({ message: z.string() }).strict();
+
+/** Runs `work`; a TooManyAttemptsException it throws leaves with its Retry-After header. */
+async function withRetryAfter<T>(reply: FastifyReply, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TooManyAttemptsException) void reply.header('Retry-After', String(error.retryAfterSeconds));
+    throw error;
+  }
+}
 
 /** What login and `GET /auth/me` answer: who the session belongs to, nothing else. */
 const SessionOwner = z.object({ email: EmailAddress }).strict();
@@ -33,15 +46,33 @@ export class AuthController {
     this.secureCookie = config.COOKIE_SECURE;
   }
 
+  /**
+   * 202 alike for a free and a taken email: the email tells which (a verification token, or
+   * "you already have an account"). 429 with Retry-After past the registration limits.
+   */
   @Post('register')
+  @HttpCode(HttpStatus.ACCEPTED)
+  @Returns(RegistrationAccepted)
+  async register(
+    @Body(new ZodValidationPipe(Registration)) registration: Registration,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    await withRetryAfter(reply, () => this.auth.register(registration, clientAddress(request)));
+    return { message: 'check your email to finish registering' };
+  }
+
+  /** The account the verification token makes; 400 for a used, expired or unknown token. */
+  @Post('register/confirm')
   @Returns(Account)
-  register(@Body(new ZodValidationPipe(Registration)) registration: Registration) {
-    return this.auth.register(registration);
+  confirmRegistration(@Body(new ZodValidationPipe(RegistrationConfirmation)) { token }: RegistrationConfirmation) {
+    return this.auth.confirmRegistration(token);
   }
 
   /**
    * A new session id on every login (regenerate: the old one is deleted from Redis), so a
-   * session id planted before login (session fixation) is worthless after it. No
+   * session id planted before login (session fixation) is worthless after it. The login that
+   * makes one session more than `sessions.maxPerAccount` ends the account's oldest. No
    * Idempotency-Key: the answer that matters is its session cookie, which is never stored,
    * so a replay would answer 200 without a session; a second login is harmless anyway.
    *
@@ -65,20 +96,18 @@ export class AuthController {
           '(behind a TLS-terminating proxy that TRUST_PROXY names and that sends X-Forwarded-Proto: https)',
       );
     }
-    try {
-      // X-Forwarded-For only from the proxies TRUST_PROXY names, ports and brackets stripped.
-      const { account, credentialEpoch } = await this.auth.login(credentials, clientAddress(request));
-      await request.session.regenerate();
-      request.session.set('user', account);
-      // The epoch of the password this login verified: SessionGuard refuses the session once
-      // the password changes, even if the change landed while this login was still running.
-      request.session.set('credentialEpoch', credentialEpoch);
-      await this.accountSessions.add(account.id, request.session.sessionId);
-      return { email: account.email };
-    } catch (error) {
-      if (error instanceof LoginLockedException) void reply.header('Retry-After', String(error.retryAfterSeconds));
-      throw error;
-    }
+    // X-Forwarded-For only from the proxies TRUST_PROXY names, ports and brackets stripped.
+    const { account, credentialEpoch } = await withRetryAfter(reply, () => this.auth.login(credentials, clientAddress(request)));
+    await request.session.regenerate();
+    request.session.set('user', account);
+    // The epoch of the password this login verified: SessionGuard refuses the session once
+    // the password changes, even if the change landed while this login was still running.
+    request.session.set('credentialEpoch', credentialEpoch);
+    // Stored now rather than as the answer goes out: the store indexes it under the account
+    // and ends the oldest beyond the cap (AccountSessions), and a Redis failure is this
+    // login's 503 rather than an answer without its session.
+    await request.session.save();
+    return { email: account.email };
   }
 
   @Get('me')

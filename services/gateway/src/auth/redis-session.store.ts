@@ -4,6 +4,7 @@ import type { SessionStore } from '@fastify/session';
 import { ServiceUnavailableException } from '@nestjs/common';
 import type { Session } from 'fastify';
 import type { Redis } from 'ioredis';
+import type { AccountSessions } from './account-sessions.js';
 
 /**
  * `gateway:session:<sha256 of the session id>` → the session as JSON, with a TTL equal to
@@ -23,7 +24,9 @@ export function sessionKey(sessionId: string): string {
  * serves every session. Written here rather than taken from connect-redis: connect-redis 9+
  * supports only node-redis (the platform uses ioredis: one connection factory with TLS,
  * Sentinel and retries), 10 needs Node 22, and 8 loads express-session for a base class;
- * the store contract is three commands.
+ * the store contract is three commands. A session that belongs to an account is written by
+ * AccountSessions, together with its entry in the account's index, so that the cap on
+ * sessions per account holds however many replicas log the account in at once.
  */
 export class RedisSessionStore implements SessionStore {
   // @fastify/session calls stores with Node-style callbacks.
@@ -35,12 +38,19 @@ export class RedisSessionStore implements SessionStore {
     private readonly redis: Redis,
     /** The longest any session may live, whatever its cookie says. */
     private readonly maxAgeSeconds: number,
+    /** Where a logged-in session is written, together with its account's index (the cap). */
+    private readonly accountSessions: AccountSessions,
   ) {}
 
   async save(sessionId: string, session: Session): Promise<void> {
     const ttlSeconds = Math.min(this.maxAgeSeconds, secondsUntil(session.cookie.expires));
     if (ttlSeconds <= 0) return this.remove(sessionId);
-    await unavailableOnError(this.redis.set(sessionKey(sessionId), JSON.stringify(session), 'EX', ttlSeconds));
+    const json = JSON.stringify(session);
+    if (session.user) {
+      await this.accountSessions.save(session.user.id, sessionId, json, ttlSeconds);
+      return;
+    }
+    await unavailableOnError(this.redis.set(sessionKey(sessionId), json, 'EX', ttlSeconds));
   }
 
   async load(sessionId: string): Promise<Session | null> {

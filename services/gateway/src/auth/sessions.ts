@@ -6,6 +6,7 @@ import { DOCS_PATH } from '@platform/openapi';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
+import { AccountSessions } from './account-sessions.js';
 import { RedisSessionStore } from './redis-session.store.js';
 
 /** The session cookie's name: `__Host-` makes browsers insist on Secure, Path=/ and no Domain. */
@@ -28,7 +29,9 @@ export function canSetSessionCookie(request: FastifyRequest, secure: boolean): b
  * - a cookie that is HttpOnly, SameSite=Lax and, with COOKIE_SECURE, Secure;
  * - an absolute lifetime (SESSION_MAX_AGE_SECONDS from login; not extended by activity);
  * - nothing stored for anonymous requests (saveUninitialized: false);
- * - the id is rotated at login (the auth controller calls session.regenerate()).
+ * - the id is rotated at login (the auth controller calls session.regenerate());
+ * - at most `sessions.maxPerAccount` per account (live config): the store writes a logged-in
+ *   session through AccountSessions, which ends the oldest beyond it.
  * Registered through bootstrapService's `configure`, before the app listens.
  */
 export async function registerSessions(app: NestFastifyApplication, config: GatewayConfig): Promise<void> {
@@ -45,7 +48,7 @@ export async function registerSessions(app: NestFastifyApplication, config: Gate
   await app.register(fastifySession, {
     secret: config.SESSION_SECRET,
     cookieName,
-    store: new RedisSessionStore(app.get<symbol, Redis>(REDIS), maxAgeSeconds),
+    store: new RedisSessionStore(app.get<symbol, Redis>(REDIS), maxAgeSeconds, app.get(AccountSessions)),
     saveUninitialized: false,
     rolling: false,
     cookie: {

@@ -14,10 +14,10 @@ export const IDEMPOTENCY_KEY_PREFIX = 'gateway:idempotency:';
  * and Bull Board alike (@platform/idempotency; a route opts out with @SkipIdempotency). Called
  * from bootstrapService's `configure`, before Nest registers the routes.
  *
- * A key belongs to its caller: the client address (request.ip, as TRUST_PROXY allows), or
- * the account of a logged-in session, together with the Authorization header. The records
- * live on REDIS, the gateway's `command` connection: while Redis is down a request with a key
- * gets a 503 within its 2 s command timeout, as a session lookup does.
+ * A key belongs to its caller: the client address (clientAddress: request.ip as TRUST_PROXY
+ * allows, canonical), or the account of a logged-in session, together with the Authorization
+ * header. The records live on REDIS, the gateway's `command` connection: while Redis is down a
+ * request with a key gets a 503 within its 2 s command timeout, as a session lookup does.
  */
 export function registerIdempotencyKeys(app: NestFastifyApplication, config: GatewayConfig): void {
   registerIdempotency(app.getHttpAdapter().getInstance(), {

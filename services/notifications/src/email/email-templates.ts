@@ -32,6 +32,24 @@ const renderers: Renderers = {
       `It works once and expires at ${data.expiresAt}. If it was not you, ignore this email.`,
     ].join('\n'),
   }),
+  'verify-email': ({ data }) => ({
+    subject: 'Confirm your email address',
+    text: [
+      'Someone registered an account with this email address. If it was you, confirm it with this token:',
+      '',
+      data.token,
+      '',
+      `It works once and expires at ${data.expiresAt}; until then the account does not exist. If it was not you, ignore this email.`,
+    ].join('\n'),
+  }),
+  'account-exists': () => ({
+    subject: 'You already have an account',
+    text: [
+      'Someone tried to register a new account with this email address, which already has one.',
+      '',
+      'If it was you, log in, or reset your password if you forgot it. If it was not you, ignore this email: nothing changed.',
+    ].join('\n'),
+  }),
 };
 
 /** The subject and body of an email job. */
