@@ -337,6 +337,8 @@ describe('accounts, sessions, login limits, password reset and live config throu
         version: expect.any(Number),
         generation: expect.stringMatching(/^[0-9a-f]{12}$/),
         values: {
+          'admin.tokenMaxFailures': 10,
+          'admin.tokenFailureWindowSeconds': 600,
           'auth.loginMaxAttempts': 5,
           'auth.loginWindowSeconds': 60,
           'auth.loginEmailMaxFailures': 50,
