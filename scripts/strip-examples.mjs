@@ -41,6 +41,8 @@ export const EXAMPLE_PATHS = [
   'e2e/test/accounts.e2e-spec.ts',
   'e2e/test/security/sessions.e2e-spec.ts',
   'e2e/test/security/bounded-sessions.e2e-spec.ts',
+  'e2e/test/security/login-limits.e2e-spec.ts',
+  'e2e/test/security/registration.e2e-spec.ts',
   // Its work is done once the example is gone.
   'e2e/test/strip-examples.e2e-spec.ts',
   'e2e/test/email-outbox.e2e-spec.ts',
