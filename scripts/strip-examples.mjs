@@ -42,6 +42,8 @@ export const EXAMPLE_PATHS = [
   'e2e/test/accounts.e2e-spec.ts',
   'e2e/test/security/sessions.e2e-spec.ts',
   'e2e/test/security/bounded-sessions.e2e-spec.ts',
+  'e2e/test/security/login-limits.e2e-spec.ts',
+  'e2e/test/security/registration.e2e-spec.ts',
   // Logins and the email queue; the admin surface alone is services/gateway/test/admin-surface.e2e-spec.ts.
   'e2e/test/security/admin-and-proxy.e2e-spec.ts',
   // Its work is done once the example is gone.

@@ -107,6 +107,10 @@ export class AuthController {
     // and ends the oldest beyond the cap (AccountSessions), and a Redis failure is this
     // login's 503 rather than an answer without its session.
     await request.session.save();
+    // The cookie this answer sets replaces the one the request came with. Forgotten here, or
+    // @fastify/session (seeing a saved, unmodified session under another id) would also send a
+    // Set-Cookie clearing the old one in the same answer.
+    delete request.cookies[this.cookieName];
     return { email: account.email };
   }
 
