@@ -102,6 +102,8 @@ describe('the admin surface (/admin/*, Bull Board)', () => {
       ['a job id that is an integer', { jobId: '12' }, /cannot be integers/],
       ['a job id "0"', { jobId: '0' }, /cannot be '0'/],
       ['a fractional priority', { priority: 1.5 }, /should not be float/],
+      ['a delay that is no number', { delay: 'soon' }, /delay must be a whole number/],
+      ['a negative number of attempts', { attempts: -1 }, /attempts must be a whole number/],
     ])('400 for adding a job with %s', async (_what, options, message) => {
       const reports = queue();
       const before = await reports.getJobCounts();

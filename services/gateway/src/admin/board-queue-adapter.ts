@@ -11,6 +11,13 @@ export class InvalidJobOptionsError extends Error {
 class JobOptionsCheck extends Job {
   static run(queue: Queue, name: string, data: unknown, options: JobsOptions | undefined): void {
     const jobId = options?.jobId;
+    // BullMQ stores these as given: a delay of "soon" made a job no worker would ever run right.
+    for (const key of ['delay', 'attempts'] as const) {
+      const value: unknown = options?.[key];
+      if (value !== undefined && !(Number.isSafeInteger(value) && (value as number) >= 0)) {
+        throw new InvalidJobOptionsError(`${key} must be a whole number of ${key === 'delay' ? 'milliseconds' : 'attempts'}, at least 0`);
+      }
+    }
     // Queue.add's own check, made before it builds the job.
     if (jobId === '0' || jobId?.startsWith('0:')) throw new InvalidJobOptionsError("JobId cannot be '0' or start with '0:'");
     const job = new JobOptionsCheck(queue, name, data, options, jobId);
@@ -27,8 +34,8 @@ type AddJobArguments = Parameters<BullMQAdapter['addJob']>;
 /**
  * Bull Board's adapter of one queue, with a job's options checked before it is added: BullMQ
  * refuses a custom id with ":" or one that is an integer, a fractional priority, and so on,
- * with a plain Error that Bull Board answered as a 500. Here they are a 400 (see
- * boardErrorResponse), and nothing is written.
+ * with a plain Error that Bull Board answered as a 500, and takes a delay that is no number.
+ * Here they are a 400 (see boardErrorResponse), and nothing is written.
  */
 export class BoardQueueAdapter extends BullMQAdapter {
   constructor(
