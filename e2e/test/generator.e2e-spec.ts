@@ -32,6 +32,7 @@ describe('make service NAME=orders ROUTE=yes, and NAME=billing KIND=worker (in a
     const added = changes.filter((line) => line.startsWith('??')).map((line) => line.slice(3));
     expect(modified).toEqual([
       'charts/platform/services/gateway.json',
+      'charts/platform/values.yaml',
       'package-lock.json',
       'services/gateway/package.json',
       'services/gateway/src/app.module.ts',
@@ -71,6 +72,8 @@ describe('make service NAME=orders ROUTE=yes, and NAME=billing KIND=worker (in a
     renderPlatformChart(copy, 'ha');
     const ofOrders = objects.filter((object) => object.metadata.name === 'shop-platform-orders').map((object) => object.kind).sort();
     expect(ofOrders).toEqual(expect.arrayContaining(['ConfigMap', 'Deployment', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceMonitor']));
+    // Its route is public: the Ingress's path list (ingress.paths) has its prefix.
+    expect(readFileSync(join(copy, 'charts', 'platform', 'values.yaml'), 'utf8')).toMatch(/\n {4}- \/docs\n {4}# generated routes[^\n]*\n {4}- \/orders\n/);
   });
 
   it('is covered by the alert rules and dashboards, which select the platform by label', () => {

@@ -107,6 +107,12 @@ export default function generator(plop: PlopTypes.NodePlopAPI): void {
           path: join(root, 'services', 'gateway', 'src', 'app.module.ts'),
           pattern: /(\n(\s*)\/\/ generated routes: make service ROUTE=yes adds its module here\n)/,
           template: '$1$2{{pascalCase name}}Module,\n',
+        }, {
+          // The public Ingress routes only the listed prefixes: the new route's goes in.
+          type: 'modify',
+          path: join(root, 'charts', 'platform', 'values.yaml'),
+          pattern: /(\n(\s*)# generated routes: make service ROUTE=yes adds its prefix here\n)/,
+          template: '$1$2- /{{name}}\n',
         }, () => wireGateway(root, answers.name));
       }
       actions.push(
