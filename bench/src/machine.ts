@@ -9,6 +9,8 @@ export interface Machine {
   os: string;
   node: string;
   redis: string;
+  /** The nats-server version, when a scenario started one. */
+  nats?: string;
   loadAverageAtStart: number[];
   loadAverageAtEnd?: number[];
   /** Share of the CPUs busy (with anything) over the second before the run started. */

@@ -11,6 +11,7 @@ const results: RunResults = {
     os: 'Linux 6',
     node: 'v20.20.2',
     redis: '7.0.15',
+    nats: '2.9.10',
     loadAverageAtStart: [1, 2, 3],
     cpuBusyBeforeStart: 0.5,
   },
@@ -35,10 +36,18 @@ describe('renderReport', () => {
     const report = renderReport(results);
     expect(report).toContain('| CPU | AMD EPYC, 2 cores');
     expect(report).toContain('| load average at start (1/5/15 min) | 1 / 2 / 3 |');
+    expect(report).toContain('| NATS | 2.9.10 (a nats-server of the run');
     expect(report).toContain('| RPC | fast | 1 vs 2 | **missed** |');
     expect(report).toContain('| Replicas |  | skipped: no replicas yet | not measured |');
     // A pipe inside a cell must not split the table.
     expect(report).toContain('| a\\|b | 0.5 |');
     expect(report).toContain('- a note');
+  });
+});
+
+describe('renderReport without NATS', () => {
+  it('leaves the NATS line out when no scenario started a nats-server', () => {
+    const { nats: _none, ...machine } = results.machine;
+    expect(renderReport({ ...results, machine })).not.toContain('| NATS |');
   });
 });

@@ -62,6 +62,7 @@ export function renderReport(results: RunResults): string {
     `| OS | ${cell(machine.os)} |`,
     `| Node.js | ${machine.node} |`,
     `| Redis | ${machine.redis} (a redis-server of the run's own, no persistence, on 127.0.0.1) |`,
+    ...(machine.nats ? [`| NATS | ${machine.nats} (a nats-server of the run's own, core NATS without JetStream, on 127.0.0.1) |`] : []),
     `| load average at start (1/5/15 min) | ${load(machine.loadAverageAtStart)} |`,
     `| CPU busy in the second before the start | ${machine.cpuBusyBeforeStart === undefined ? 'n/a' : `${Math.round(machine.cpuBusyBeforeStart * 100)}%`} |`,
     `| load average at the end | ${load(machine.loadAverageAtEnd)} |`,

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { loadavg } from 'node:os';
 import { RedisServer } from '@platform/testing';
 import { describeMachine } from './machine.js';
+import { LazyNatsServer, NatsServer } from './nats-server.js';
 import { renderReport, type RunResults } from './report.js';
 import type { ScenarioResult } from './results.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from './scenario.js';
@@ -53,11 +54,17 @@ async function main(): Promise<number> {
   log(`machine: ${machine.cpuModel}, ${machine.cores} cores, load ${machine.loadAverageAtStart.join(' ')}, Redis ${machine.redis}`);
   let nextDb = 1;
   const redisPid = Number(/process_id:(\d+)/.exec(await probe.info('server'))?.[1] ?? -1);
+  const nats = new LazyNatsServer();
   const context: ScenarioContext = {
     settings,
     redis,
     redisPid,
     allocateDb: () => nextDb++,
+    nats: async () => {
+      const server = await nats.get();
+      if (server instanceof NatsServer) machine.nats ??= server.version;
+      return server;
+    },
     log,
   };
   const scenarios: ScenarioResult[] = [];
@@ -100,7 +107,7 @@ async function main(): Promise<number> {
     machine.loadAverageAtEnd = loadavg().map((value) => Math.round(value * 100) / 100);
     write();
     probe.disconnect();
-    await redis.destroy();
+    await Promise.all([redis.destroy(), nats.stop()]);
   }
   log(`wrote ${join(settings.outDir, 'RESULTS.md')} and results.json in ${Math.round((performance.now() - runStarted) / 1_000)} s`);
   return scenarios.some((scenario) => scenario.status === 'failed') ? 1 : 0;

@@ -1,4 +1,5 @@
 import type { RedisServer } from '@platform/testing';
+import type { NatsServer } from './nats-server.js';
 import type { ScenarioResult } from './results.js';
 import type { BenchSettings, ScenarioId } from './settings.js';
 
@@ -10,6 +11,11 @@ export interface ScenarioContext {
   redisPid: number;
   /** A Redis database of its own for each stack, so stacks never see each other's keys or streams. */
   allocateDb(): number;
+  /**
+   * The run's own nats-server, started on first call (only scenarios with a NATS variant pay
+   * for it), or why there is none: those variants are then skipped with that reason.
+   */
+  nats(): Promise<NatsServer | { missing: string }>;
   log(message: string): void;
 }
 

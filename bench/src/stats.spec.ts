@@ -1,4 +1,4 @@
-import { handledHistogram, median, percentile, ratio, summarizeLatencies } from './stats.js';
+import { everyRequestOnce, handledHistogram, median, percentile, ratio, summarizeLatencies } from './stats.js';
 
 describe('stats', () => {
   it('takes percentiles by nearest rank', () => {
@@ -31,5 +31,13 @@ describe('stats', () => {
 
   it('counts how many requests were handled how many times', () => {
     expect(handledHistogram([1, 1, 3, 1])).toEqual({ 1: 3, 3: 1 });
+  });
+
+  it('says every request ran once only when none ran twice or never', () => {
+    expect(everyRequestOnce(handledHistogram([1, 1, 1]))).toBe(true);
+    expect(everyRequestOnce(handledHistogram([3, 3]))).toBe(false);
+    expect(everyRequestOnce(handledHistogram([1, 0, 1]))).toBe(false);
+    expect(everyRequestOnce(handledHistogram([1, 2]))).toBe(false);
+    expect(everyRequestOnce(handledHistogram([]))).toBe(false);
   });
 });

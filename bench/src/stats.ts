@@ -49,3 +49,9 @@ export function handledHistogram(perRequest: readonly number[]): Record<string, 
   for (const times of perRequest) histogram[String(times)] = (histogram[String(times)] ?? 0) + 1;
   return histogram;
 }
+
+/** Whether a handledHistogram says every request ran exactly once (and there were requests). */
+export function everyRequestOnce(histogram: Readonly<Record<string, number>>): boolean {
+  const counts = Object.keys(histogram);
+  return counts.length === 1 && counts[0] === '1';
+}

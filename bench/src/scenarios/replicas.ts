@@ -1,16 +1,19 @@
 import type { Fixture } from '../fixture-process.js';
-import { rate, Recorder, rotation, type TargetCheck, times } from '../results.js';
+import { NatsServer } from '../nats-server.js';
+import { rate, Recorder, rotation, type Table, type TargetCheck, times } from '../results.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario.js';
-import { handledHistogram, ratio } from '../stats.js';
-import { prime, startEchoes, stopEchoes, type ThroughputFigures, TRANSPORTS } from './rpc-fixtures.js';
+import { sideBySide } from '../side-by-side.js';
+import { everyRequestOnce, handledHistogram, ratio } from '../stats.js';
+import { brokerPid, NEST_NATS, prime, startEchoes, stopEchoes, type ThroughputFigures, TRANSPORTS, withNats } from './rpc-fixtures.js';
 
 const REPLICAS = 3;
 // TCP is point to point: a caller holds one connection to one replica (a Kubernetes Service
 // balances connections, not requests), so 3 replicas behind it serve one caller like 1.
-const VARIANTS = TRANSPORTS.filter((variant) => variant.transport !== 'tcp');
+const REDIS_TRANSPORTS = TRANSPORTS.filter((variant) => variant.transport !== 'tcp');
 
 /**
- * Issue 8 §2: three replicas of the echo service per Redis transport, one caller at
+ * Issue 8 §2: three replicas of the echo service per Redis transport, and of Nest's NATS
+ * transport in one queue group where the run has a nats-server (issue 16), one caller at
  * `concurrency` in flight; every replica counts what it handled, so the bench knows how many
  * times each request ran.
  */
@@ -20,16 +23,20 @@ export const replicasScenario: Scenario = {
   async run(context: ScenarioContext): Promise<ScenarioOutcome> {
     const { settings } = context;
     const redisUrl = `${context.redis.url}/${context.allocateDb()}`;
+    const nats = await context.nats();
+    const natsServer = nats instanceof NatsServer ? nats : undefined;
+    const variants = natsServer ? withNats(REDIS_TRANSPORTS) : REDIS_TRANSPORTS;
+    if ('missing' in nats) context.log(`replicas: ${NEST_NATS.label} skipped: ${nats.missing}`);
     let byVariant = new Map<string, { servers: Fixture[]; client: Fixture }>();
     const recorder = new Recorder();
     const handled: Record<string, Record<string, number>> = {};
     const errors: Record<string, number> = {};
     try {
-      byVariant = await startEchoes(VARIANTS, { redisUrl, service: 'echo3', replicas: REPLICAS });
+      byVariant = await startEchoes(variants, { redisUrl, natsUrl: natsServer?.url, service: 'echo3', replicas: REPLICAS });
       // Every replica needs its own warm-up, and each gets a third of the caller's requests.
-      for (const variant of VARIANTS) await prime(byVariant.get(variant.id)!.client, { ...settings, primeMs: settings.primeMs * 2 });
+      for (const variant of variants) await prime(byVariant.get(variant.id)!.client, { ...settings, primeMs: settings.primeMs * 2 });
       for (let round = 0; round < settings.rounds; round++) {
-        for (const variant of rotation(VARIANTS, round)) {
+        for (const variant of rotation(variants, round)) {
           const { servers, client } = byVariant.get(variant.id)!;
           const tag = `replicas-${round}`;
           const figures = await client.call<ThroughputFigures>('throughput', {
@@ -37,7 +44,7 @@ export const replicasScenario: Scenario = {
             measureMs: settings.measureMs,
             concurrency: settings.concurrency,
             tag,
-            cpuPids: [...servers.map((server) => server.pid), context.redisPid],
+            cpuPids: [...servers.map((server) => server.pid), brokerPid(variant, { redis: context.redisPid, nats: natsServer?.pid })],
           });
           // Pub/sub replicas that lost the race may still be running a request: let them finish.
           await new Promise((resolve) => setTimeout(resolve, 300));
@@ -65,8 +72,9 @@ export const replicasScenario: Scenario = {
     }
 
     const rps = (id: string) => recorder.median(id, 'rps');
+    const projected = (id: string) => recorder.median(id, 'projectedRps');
     const streamsHandled = handled.streams ?? {};
-    const onceEach = Object.keys(streamsHandled).length === 1 && streamsHandled['1'] !== undefined;
+    const natsHandled = handled[NEST_NATS.id] ?? {};
     const targets: TargetCheck[] = [
       {
         target: `Streams throughput with ${REPLICAS} replicas ≥ 2x Nest's Redis transport with ${REPLICAS} replicas`,
@@ -82,13 +90,50 @@ export const replicasScenario: Scenario = {
       {
         target: `Streams handles each request once with ${REPLICAS} replicas`,
         measured: describeHandled(streamsHandled),
-        met: onceEach,
+        met: everyRequestOnce(streamsHandled),
       },
+      {
+        target: `Streams throughput with ${REPLICAS} replicas ≥ Nest's NATS transport with a queue group (issue 16)`,
+        ...('missing' in nats
+          ? { measured: `skipped: ${nats.missing}`, met: null }
+          : {
+              measured: `${rate(rps('streams'))} vs ${rate(rps(NEST_NATS.id))} req/s = ${times(ratio(rps('streams'), rps(NEST_NATS.id)))}`,
+              met: rps('streams') >= rps(NEST_NATS.id),
+            }),
+      },
+      ...(natsServer
+        ? [
+            {
+              target: `(check) Nest NATS with a queue group handles each request once with ${REPLICAS} replicas`,
+              measured: describeHandled(natsHandled),
+              met: everyRequestOnce(natsHandled),
+              note: 'the comparison with NATS assumes it',
+            },
+          ]
+        : []),
     ];
+    const natsTable: Table[] = natsServer
+      ? [
+          sideBySide({
+            title: `Why not just use NATS? ${REPLICAS} replicas of Nest’s NATS transport in one queue group beside Nest’s Redis transport and the platform’s`,
+            subject: { id: NEST_NATS.id, name: 'Nest NATS' },
+            others: [
+              { id: 'nest-redis', name: 'Nest Redis' },
+              { id: 'streams', name: 'Streams transport' },
+            ],
+            rows: [
+              { label: `req/s at ${settings.concurrency} in flight`, value: rps, format: rate },
+              { label: 'CPU per request, broker included (µs)', value: (id) => recorder.median(id, 'cpuUsPerRequest'), format: rate },
+              { label: 'projected req/s, a core per replica', value: projected, format: rate },
+              { label: 'times each request was handled', text: (id) => describeHandled(handled[id] ?? {}) },
+            ],
+          }),
+        ]
+      : [];
     return {
       status: 'ok',
       figures: recorder.figures(),
-      extra: { handled, errors },
+      extra: { handled, errors, nats: 'missing' in nats ? nats : { version: nats.version } },
       tables: [
         {
           columns: [
@@ -103,7 +148,7 @@ export const replicasScenario: Scenario = {
             'errors',
           ],
           rows: [
-            ...VARIANTS.map((variant) => [
+            ...variants.map((variant) => [
               variant.label,
               rate(rps(variant.id)),
               times(ratio(rps(variant.id), rps('nest-redis'))),
@@ -114,16 +159,22 @@ export const replicasScenario: Scenario = {
               `${Math.round(recorder.median(variant.id, 'busiestReplicaShare') * 100)}%`,
               String(errors[variant.id] ?? 0),
             ]),
+            ...('missing' in nats ? [[NEST_NATS.label, `skipped: ${nats.missing}`, '', '', '', '', '', '', '']] : []),
             ['Nest TCP transport', 'n/a', '', '', '', '', 'a caller’s one connection reaches one replica', '', ''],
           ],
         },
+        ...natsTable,
       ],
       notes: [
         `${REPLICAS} replicas share the same 2 cores as the caller and Redis, so replicas add no CPU here: ` +
           'the measured req/s shows the cost of the work each transport does per request, not scaling.',
         'Projected req/s, a core per replica: 1 s divided by the busiest replica’s CPU time per request, i.e. the rate at ' +
-          'which the busiest replica would saturate a core of its own (caller and Redis assumed not to be the bottleneck). ' +
-          'On pub/sub every replica handles every request, so it cannot exceed one replica’s rate; on Streams each handles a share.',
+          'which the busiest replica would saturate a core of its own (caller and broker assumed not to be the bottleneck). ' +
+          'On pub/sub every replica handles every request, so it cannot exceed one replica’s rate; on Streams, and on NATS ' +
+          'with a queue group, each handles a share.',
+        'CPU per request: caller, the replicas and the broker (redis-server; nats-server for Nest NATS). Nest NATS: the ' +
+          'replicas subscribe in one queue group named after the service, so nats-server hands each request to one of them ' +
+          '(core NATS: at most once; a request whose replica dies is lost, not redelivered).',
       ],
       targets,
     };

@@ -26,6 +26,13 @@ export const TRANSPORTS: readonly TransportVariant[] = [
 ];
 
 /**
+ * Nest's NATS transport with the servers in one queue group: load-balanced request/response,
+ * what a user would pick instead of the platform's transport. Run only where the bench found
+ * a nats-server (see nats-server.ts); it answers "why not just use NATS?" with figures.
+ */
+export const NEST_NATS: TransportVariant = { id: 'nest-nats', label: 'Nest NATS transport (queue group)', transport: 'nats' };
+
+/**
  * The Streams transport with its request memory off: the handler declares itself read-only,
  * so the server neither claims the request id before it runs (`SET ... NX GET`) nor records
  * the replies in the reply's MULTI. Beside `streams`, it prices the memory.
@@ -37,6 +44,18 @@ export const STREAMS_READ_ONLY: TransportVariant = {
   env: { READ_ONLY: '1' },
   serviceSuffix: '-read-only',
 };
+
+/** `variants` with NEST_NATS right after Nest's Redis transport, to read the two side by side. */
+export function withNats(variants: readonly TransportVariant[]): TransportVariant[] {
+  return variants.flatMap((variant) => (variant.id === 'nest-redis' ? [variant, NEST_NATS] : [variant]));
+}
+
+/** The process of the broker a variant's requests cross, whose CPU time counts towards them. */
+export function brokerPid(variant: TransportVariant, pids: { redis: number; nats?: number }): number {
+  if (variant.transport !== 'nats') return pids.redis;
+  if (pids.nats === undefined) throw new Error(`${variant.id} needs the run's nats-server`);
+  return pids.nats;
+}
 
 export interface LatencyFigures {
   count: number;
@@ -74,14 +93,24 @@ export function echoPattern(variant: TransportVariant, service: string): string 
   return `${echoService(variant, service)}.echo`;
 }
 
+export interface EchoOptions {
+  redisUrl: string;
+  /** The run's nats-server, for the NATS variant. */
+  natsUrl?: string;
+  service: string;
+  replicas: number;
+  execArgv?: (role: string) => string[];
+}
+
 /** `replicas` echo servers and one caller, all on `transport`, for the service `service`. */
 export async function startEcho(
   variant: TransportVariant,
-  { redisUrl, service, replicas, execArgv }: { redisUrl: string; service: string; replicas: number; execArgv?: (role: string) => string[] },
+  { redisUrl, natsUrl, service, replicas, execArgv }: EchoOptions,
 ): Promise<{ servers: Fixture[]; client: Fixture }> {
+  if (variant.transport === 'nats' && !natsUrl) throw new Error(`${variant.id} needs the run's nats-server`);
   const tcpPort = variant.transport === 'tcp' ? String(await freePort()) : undefined;
   const name = echoService(variant, service);
-  const env = { TRANSPORT: variant.transport, REDIS_URL: redisUrl, SERVICE: name, TCP_PORT: tcpPort, ...variant.env };
+  const env = { TRANSPORT: variant.transport, REDIS_URL: redisUrl, NATS_URL: natsUrl, SERVICE: name, TCP_PORT: tcpPort, ...variant.env };
   const servers = await Promise.all(
     Array.from({ length: replicas }, async (_, i) => {
       const { fixture } = await Fixture.start(`${variant.id} server ${i + 1}`, 'rpc-server', {
@@ -104,7 +133,7 @@ export async function prime(client: Fixture, settings: BenchSettings): Promise<v
 /** startEcho for every variant at once (startup is most of a short run); all or none. */
 export async function startEchoes(
   variants: readonly TransportVariant[],
-  options: { redisUrl: string; service: string; replicas: number },
+  options: EchoOptions,
 ): Promise<Map<string, { servers: Fixture[]; client: Fixture }>> {
   const results = await Promise.allSettled(variants.map((variant) => startEcho(variant, options)));
   const started = new Map<string, { servers: Fixture[]; client: Fixture }>();

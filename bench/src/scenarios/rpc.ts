@@ -1,31 +1,37 @@
 import { streamKeys } from '@platform/streams-transport';
 import { Redis } from 'ioredis';
 import type { Fixture } from '../fixture-process.js';
+import { NatsServer } from '../nats-server.js';
 import { keysHeld } from '../redis-keys.js';
-import { ms, perRequest, rate, Recorder, rotation, type TargetCheck, times } from '../results.js';
+import { ms, perRequest, rate, Recorder, rotation, type Table, type TargetCheck, times } from '../results.js';
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario.js';
+import { sideBySide } from '../side-by-side.js';
 import { ratio } from '../stats.js';
 import {
+  brokerPid,
   echoPattern,
   type LatencyFigures,
+  NEST_NATS,
   prime,
   startEchoes,
   stopEchoes,
   STREAMS_READ_ONLY,
   type ThroughputFigures,
   TRANSPORTS,
+  withNats,
 } from './rpc-fixtures.js';
 import { requestMemoryTable } from './rpc-request-memory.js';
 
 const SERVICE = 'echo1';
 // The read-only Streams variant right after the Streams transport, to read them side by side.
-const VARIANTS = TRANSPORTS.flatMap((variant) => (variant.id === 'streams' ? [variant, STREAMS_READ_ONLY] : [variant]));
+const REDIS_AND_TCP = TRANSPORTS.flatMap((variant) => (variant.id === 'streams' ? [variant, STREAMS_READ_ONLY] : [variant]));
 
 /**
  * Issue 8 §1: one echo server and one caller per transport, in separate processes, all
  * running the whole time; each round measures every transport at 1 in flight (latency) and
  * at `concurrency` in flight (throughput), in a rotated order. The Streams transport is also
- * measured with its request memory off (a read-only handler), which prices the memory.
+ * measured with its request memory off (a read-only handler), which prices the memory, and
+ * Nest's NATS transport (queue group) beside them where the run has a nats-server (issue 16).
  */
 export const rpcScenario: Scenario = {
   id: 'rpc',
@@ -33,6 +39,10 @@ export const rpcScenario: Scenario = {
   async run(context: ScenarioContext): Promise<ScenarioOutcome> {
     const { settings } = context;
     const redisUrl = `${context.redis.url}/${context.allocateDb()}`;
+    const nats = await context.nats();
+    const natsServer = nats instanceof NatsServer ? nats : undefined;
+    const variants = natsServer ? withNats(REDIS_AND_TCP) : REDIS_AND_TCP;
+    if ('missing' in nats) context.log(`rpc: ${NEST_NATS.label} skipped: ${nats.missing}`);
     let echoes = new Map<string, { servers: Fixture[]; client: Fixture }>();
     // Counts the request ids the Streams servers remember, between windows.
     const probe = new Redis(redisUrl);
@@ -41,15 +51,18 @@ export const rpcScenario: Scenario = {
     try {
       const clients = new Map<string, Fixture>();
       const cpuPids = new Map<string, number[]>();
-      echoes = await startEchoes(VARIANTS, { redisUrl, service: SERVICE, replicas: 1 });
-      for (const [id, echo] of echoes) {
-        clients.set(id, echo.client);
-        // TCP does not touch Redis, but an idle redis-server costs next to nothing either way.
-        cpuPids.set(id, [...echo.servers.map((server) => server.pid), context.redisPid]);
+      echoes = await startEchoes(variants, { redisUrl, natsUrl: natsServer?.url, service: SERVICE, replicas: 1 });
+      for (const variant of variants) {
+        const echo = echoes.get(variant.id)!;
+        clients.set(variant.id, echo.client);
+        // Each variant counts its broker's CPU time: redis-server, or nats-server for NATS. TCP
+        // has none, but an idle redis-server costs next to nothing either way.
+        const broker = brokerPid(variant, { redis: context.redisPid, nats: natsServer?.pid });
+        cpuPids.set(variant.id, [...echo.servers.map((server) => server.pid), broker]);
       }
-      for (const variant of VARIANTS) await prime(clients.get(variant.id)!, settings);
+      for (const variant of variants) await prime(clients.get(variant.id)!, settings);
       for (let round = 0; round < settings.rounds; round++) {
-        for (const variant of rotation(VARIANTS, round)) {
+        for (const variant of rotation(variants, round)) {
           const figures = await clients.get(variant.id)!.call<LatencyFigures>('latency', {
             warmupMs: settings.warmupMs,
             measureMs: settings.measureMs,
@@ -59,14 +72,15 @@ export const rpcScenario: Scenario = {
           recorder.add(variant.id, 'p99', figures.p99, 'ms');
           errors[variant.id] = (errors[variant.id] ?? 0) + figures.errors;
         }
-        for (const variant of rotation(VARIANTS, round + 1)) {
+        for (const variant of rotation(variants, round + 1)) {
           const figures = await clients.get(variant.id)!.call<ThroughputFigures>('throughput', {
             warmupMs: settings.warmupMs,
             measureMs: settings.measureMs,
             concurrency: settings.concurrency,
             tag: `throughput-${round}`,
             cpuPids: cpuPids.get(variant.id),
-            countRedisCommands: true,
+            // NATS sends no Redis command: the server-wide count would be the idle variants' reads.
+            countRedisCommands: variant.transport !== 'nats',
           });
           recorder.add(variant.id, 'rps', figures.rps, 'req/s');
           recorder.add(variant.id, 'cpuUsPerRequest', figures.cpuUsPerRequest, 'µs');
@@ -106,10 +120,28 @@ export const rpcScenario: Scenario = {
       },
     ];
     const figures = recorder.figures();
+    const cpu = (id: string) => recorder.median(id, 'cpuUsPerRequest');
+    const natsTable: Table[] = natsServer
+      ? [
+          sideBySide({
+            title: 'Why not just use NATS? Nest’s NATS transport (queue group) beside Nest’s Redis transport and the platform’s',
+            subject: { id: NEST_NATS.id, name: 'Nest NATS' },
+            others: [
+              { id: 'nest-redis', name: 'Nest Redis' },
+              { id: 'streams', name: 'Streams transport' },
+            ],
+            rows: [
+              { label: 'p50 at 1 in flight (ms)', value: p50, format: ms },
+              { label: `req/s at ${settings.concurrency} in flight`, value: rps, format: rate },
+              { label: 'CPU per request, broker included (µs)', value: cpu, format: rate },
+            ],
+          }),
+        ]
+      : [];
     return {
       status: 'ok',
       figures,
-      extra: { errors },
+      extra: { errors, nats: 'missing' in nats ? nats : { version: nats.version } },
       tables: [
         {
           columns: [
@@ -123,26 +155,38 @@ export const rpcScenario: Scenario = {
             'Redis commands per request',
             'errors',
           ],
-          rows: VARIANTS.map((variant) => [
-            variant.label,
-            ms(p50(variant.id)),
-            ms(recorder.median(variant.id, 'p99')),
-            times(ratio(p50(variant.id), p50('raw'))),
-            rate(rps(variant.id)),
-            times(ratio(rps(variant.id), rps('nest-redis'))),
-            rate(recorder.median(variant.id, 'cpuUsPerRequest')),
-            perRequest(recorder.median(variant.id, 'redisCommandsPerRequest')),
-            String(errors[variant.id] ?? 0),
-          ]),
+          rows: [
+            ...variants.map((variant) => [
+              variant.label,
+              ms(p50(variant.id)),
+              ms(recorder.median(variant.id, 'p99')),
+              times(ratio(p50(variant.id), p50('raw'))),
+              rate(rps(variant.id)),
+              times(ratio(rps(variant.id), rps('nest-redis'))),
+              rate(recorder.median(variant.id, 'cpuUsPerRequest')),
+              perRequest(recorder.median(variant.id, 'redisCommandsPerRequest')),
+              String(errors[variant.id] ?? 0),
+            ]),
+            ...('missing' in nats ? [[NEST_NATS.label, `skipped: ${nats.missing}`, '', '', '', '', '', '', '']] : []),
+          ],
         },
+        ...natsTable,
         requestMemoryTable(recorder, settings.concurrency),
       ],
       notes: [
         'p50/p99: one call in flight, client-side, medians over rounds of each round’s percentile. ' +
-          'Every variant crosses two processes; the three Redis ones also cross redis-server (the run’s own).',
-        'CPU per request: user+system CPU time of caller, server and redis-server during the throughput window, ' +
-          'divided by the requests completed. Other work on the machine steals wall time, not CPU time, so this ' +
-          'is the steadiest figure here; on a dedicated machine, throughput is bounded by cores / CPU per request.',
+          'Every variant crosses two processes; the Redis ones also cross redis-server (the run’s own), ' +
+          'Nest NATS crosses nats-server (the run’s own, core NATS: at most once, nothing kept).',
+        'CPU per request: user+system CPU time of caller, server and the broker (redis-server; nats-server for Nest NATS) ' +
+          'during the throughput window, divided by the requests completed. Other work on the machine steals wall time, ' +
+          'not CPU time, so this is the steadiest figure here; on a dedicated machine, throughput is bounded by cores / CPU per request.',
+        ...(natsServer
+          ? [
+              'Nest NATS: Nest’s own NATS transport, the server subscribed in a queue group named after the service (load-balanced ' +
+                'request/response, as with several replicas), its client traced like the others. Its ratios read `NATS ÷ other`: ' +
+                'above 1x it is slower in p50 and CPU, faster in req/s.',
+            ]
+          : []),
         'Redis commands per request: INFO commandstats of the run’s redis-server at the edges of the throughput window, ' +
           'divided by the requests completed; blocking reads return with several entries under load, so a transport that ' +
           'batches pays less than one read per request. The other variants sit idle meanwhile (a blocking read a second or so).',
