@@ -47,14 +47,21 @@ export function setStock(platform: Platform, id: string, stock: unknown) {
 
 export const PASSWORD = 'correct horse battery staple';
 
-/**
- * Registers `email` and confirms it with the token mailed to it (read from the dev outbox):
- * an account to log into. `headers` go with the registration (e.g. an X-Forwarded-For).
- */
-export async function registerAccount(platform: Platform, email: string, password = PASSWORD, headers: Record<string, string> = {}): Promise<{ id: string }> {
+/** Reads the token of the newest `template` email to an address (the dev outbox by default). */
+export type TokenReader = (email: string, template: 'verify-email' | 'password-reset') => Promise<string>;
+
+export interface RegisterOptions {
+  /** Sent with the registration (e.g. an X-Forwarded-For). */
+  headers?: Record<string, string>;
+  /** Where the verification token is read: a spec whose emails go out over SMTP reads its peer. */
+  readToken?: TokenReader;
+}
+
+/** Registers `email` and confirms it with the token mailed to it: an account to log into. */
+export async function registerAccount(platform: Platform, email: string, password = PASSWORD, { headers = {}, readToken }: RegisterOptions = {}): Promise<{ id: string }> {
   const registered = await platform.request('/auth/register', { method: 'POST', headers: { ...JSON_BODY, ...headers }, body: JSON.stringify({ email, password }) });
   if (registered.status !== 202) throw new Error(`register ${email}: ${registered.status} ${JSON.stringify(registered.body)}`);
-  const token = await tokenMailedTo(platform, email, 'verify-email');
+  const token = await (readToken ?? ((to, template) => tokenMailedTo(platform, to, template)))(email, 'verify-email');
   const confirmed = await platform.request('/auth/register/confirm', { method: 'POST', headers: JSON_BODY, body: JSON.stringify({ token }) });
   if (confirmed.status !== 201) throw new Error(`confirm ${email}: ${confirmed.status} ${JSON.stringify(confirmed.body)}`);
   return confirmed.body as { id: string };
@@ -76,8 +83,8 @@ export async function tokenMailedTo(platform: Platform, email: string, template:
 }
 
 /** Registers `email` (see registerAccount) and logs in: the session cookie to send as `cookie`. */
-export async function loginAs(platform: Platform, email: string): Promise<string> {
-  await registerAccount(platform, email);
+export async function loginAs(platform: Platform, email: string, options: RegisterOptions = {}): Promise<string> {
+  await registerAccount(platform, email, PASSWORD, options);
   const credentials = JSON.stringify({ email, password: PASSWORD });
   const login = await platform.request('/auth/login', { method: 'POST', headers: JSON_BODY, body: credentials });
   const cookie = login.headers.getSetCookie()[0]?.split(';')[0];

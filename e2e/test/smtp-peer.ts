@@ -64,6 +64,12 @@ export class SmtpPeer {
     return this.received.filter((email) => email.to === address);
   }
 
+  /** Drops what a recipient got and was offered so far: a test counts what comes after. */
+  forget(address: string): void {
+    this.received.splice(0, this.received.length, ...this.received.filter((email) => email.to !== address));
+    this.offered.delete(address);
+  }
+
   stop(): Promise<void> {
     return new Promise((resolve) => this.server.close(() => resolve()));
   }

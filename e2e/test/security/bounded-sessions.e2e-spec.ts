@@ -39,7 +39,7 @@ describe('security: a bounded number of sessions per account', () => {
   afterAll(() => platform?.stop());
 
   /** An account to log into (registered and confirmed), from an address of its own (registrations are limited per address). */
-  const register = (email: string) => registerAccount(platform, email, PASSWORD, { 'x-forwarded-for': nextAddress() });
+  const register = (email: string) => registerAccount(platform, email, PASSWORD, { headers: { 'x-forwarded-for': nextAddress() } });
 
   /** Logs in through `gateway`: the session cookie it set, as `sid=...`. */
   async function login(email: string, gateway = platform.gateway): Promise<string> {
