@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagedProcess, RedisServer } from '@platform/testing';
-import { Redis } from 'ioredis';
+import { Redis } from 'ioredis'; // @example
 import type { AgreementPlan, AgreementResult, ProbeTarget, PublicApiOutcome, ServiceOutcome, ServicePlan } from './agreement.js';
 
 /** How long a pod may stay unready before a rollout would be stuck (kubectl's default progress deadline is 600 s). */
