@@ -22,7 +22,13 @@ export interface CommandsSeen {
  * mode only once MONITOR's +OK was handled, and a line that arrives with it in the same read
  * (any traffic at that moment) ends the process with "Command queue state error".
  */
-export async function watchCommands(serverUrl: string, db: number, during: () => Promise<void>): Promise<CommandsSeen> {
+export async function watchCommands(
+  serverUrl: string,
+  db: number,
+  during: () => Promise<void>,
+  /** Clients whose commands are not counted, by address (`127.0.0.1:port`): e.g. the bench's own driver. */
+  ignoredClients: ReadonlySet<string> = new Set(),
+): Promise<CommandsSeen> {
   const seen: CommandsSeen = { sent: {}, inScripts: {} };
   // The last command of `during` reaches the monitor a moment after its answer: a marker sent
   // afterwards says when everything before it has been seen.
@@ -46,7 +52,7 @@ export async function watchCommands(serverUrl: string, db: number, during: () =>
         newline = buffered.indexOf('\r\n');
         if (line === '+OK') started();
         const entry = parseMonitorLine(line);
-        if (!entry || entry.db !== db) continue;
+        if (!entry || entry.db !== db || ignoredClients.has(entry.source)) continue;
         if (entry.command === 'echo' && line.includes(fence)) {
           fenceSeen();
           continue;

@@ -4,6 +4,7 @@ import { NotificationsQueues } from '@contracts/notifications';
 import { Fixture } from '../fixture-process.js';
 import type { DrainArgs, ProduceMode } from '../fixtures/queue-driver.js';
 import { serviceDist } from '../paths.js';
+import { type CommandsSeen, totalOf, watchCommands } from '../redis-monitor.js';
 import { percent, rate, Recorder, rotation, spread, type TargetCheck, times } from '../results.js';
 import { type Scenario, type ScenarioContext, type ScenarioOutcome, skipped } from '../scenario.js';
 import { type Stack, Stack as PlatformStack, stopAll } from '../stacks.js';
@@ -18,7 +19,7 @@ interface DrainFigures {
 }
 
 const WORKERS = [
-  { id: 'email', label: 'notifications’ email worker, no-op transport' },
+  { id: 'email', label: 'notifications’ email worker, dev outbox transport' },
   { id: 'bare', label: 'bare BullMQ worker, no-op processor' },
 ] as const;
 
@@ -29,6 +30,8 @@ const PRODUCERS: ReadonlyArray<{ id: ProduceMode; label: string }> = [
 ];
 
 const BARE_QUEUE = 'bench-bare-email';
+/** Jobs each worker runs under MONITOR, after the rounds, to count its Redis commands per job. */
+const COUNTED_JOBS = 1_000;
 const PRODUCE_QUEUE = 'bench-produce';
 
 /** The email worker's concurrency, read from its build (it is a decorator argument there). */
@@ -40,9 +43,10 @@ async function emailConcurrency(): Promise<number | undefined> {
 }
 
 /**
- * Issue 8 §4: notifications' real email worker (its delivery made a no-op by a preload)
- * against a bare BullMQ worker at the same concurrency, both draining a backlog of the same
- * jobs; then how fast `add` and `addBulk` enqueue.
+ * Issue 8 §4, issue 16 §4: notifications' real email worker, delivering into its dev outbox
+ * (one Lua script per job: the sent-once check, the marker and the outbox write), against a
+ * bare BullMQ worker at the same concurrency, both draining a backlog of the same jobs; the
+ * Redis commands each sends per job; then how fast `add` and `addBulk` enqueue.
  */
 export const queuesScenario: Scenario = {
   id: 'queues',
@@ -58,8 +62,9 @@ export const queuesScenario: Scenario = {
     const recorder = new Recorder();
     const exhausted: string[] = [];
     let failedJobs = 0;
+    const seen: Partial<Record<'email' | 'bare', CommandsSeen>> = {};
     try {
-      stack = await PlatformStack.start(context, 'queues', [{ name: 'notifications', preloads: ['mail-noop'] }]);
+      stack = await PlatformStack.start(context, 'queues', [{ name: 'notifications' }]);
       const env = { REDIS_URL: stack.redisUrl };
       const bare = (await Fixture.start('bare-worker', 'bare-worker', { env: { ...env, QUEUE: BARE_QUEUE, CONCURRENCY: String(concurrency) } })).fixture;
       const driver = (await Fixture.start('queue-driver', 'queue-driver', { env })).fixture;
@@ -96,6 +101,19 @@ export const queuesScenario: Scenario = {
         }
         context.log(`queues: round ${round + 1}/${settings.rounds} done`);
       }
+      // Outside every measured window (MONITOR slows Redis down); the driver's own polling is left out.
+      const ignored = new Set([await driver.call<string>('address', {})]);
+      for (const worker of WORKERS) {
+        await driver.call('fill', { queue: queueOf[worker.id], count: COUNTED_JOBS });
+        seen[worker.id] = await watchCommands(
+          context.redis.url,
+          stack.db,
+          async () => {
+            await driver.call('finish', { queue: queueOf[worker.id] });
+          },
+          ignored,
+        );
+      }
     } finally {
       await Promise.allSettled(fixtures.map((fixture) => fixture.stop()));
       await stopAll([stack]);
@@ -103,6 +121,12 @@ export const queuesScenario: Scenario = {
     const figures = recorder.figures();
     const jobs = (id: string) => recorder.median(id, 'jobsPerSecond');
     const share = ratio(jobs('email'), jobs('bare'));
+    const perJob = (counts: Record<string, number> | undefined) => (counts ? totalOf(counts) / COUNTED_JOBS : Number.NaN);
+    const byCommand = (counts: Record<string, number> | undefined) =>
+      Object.entries(counts ?? {})
+        .sort(([, a], [, b]) => b - a)
+        .map(([command, count]) => `${command} ${(count / COUNTED_JOBS).toFixed(2)}`)
+        .join(', ');
     const targets: TargetCheck[] = [
       {
         target: 'email queue ≥ 80% of the bare BullMQ worker (same concurrency)',
@@ -118,13 +142,20 @@ export const queuesScenario: Scenario = {
       tables: [
         {
           title: `Draining a backlog at concurrency ${concurrency}`,
-          columns: ['worker', 'jobs/s', 'vs bare', 'CPU per job (µs)'],
+          columns: ['worker', 'jobs/s', 'vs bare', 'CPU per job (µs)', 'Redis commands sent per job', 'run by scripts per job'],
           rows: WORKERS.map((worker) => [
             worker.label,
             rate(jobs(worker.id)) + spread(figures[worker.id]?.jobsPerSecond, rate),
             times(ratio(jobs(worker.id), jobs('bare'))),
             rate(recorder.median(worker.id, 'cpuUsPerJob')),
+            perJob(seen[worker.id]?.sent).toFixed(2),
+            perJob(seen[worker.id]?.inScripts).toFixed(2),
           ]),
+        },
+        {
+          title: `Redis commands per job, by command (${COUNTED_JOBS} jobs under MONITOR)`,
+          columns: ['worker', 'sent by the worker', 'run by its scripts'],
+          rows: WORKERS.map((worker) => [worker.label, byCommand(seen[worker.id]?.sent), byCommand(seen[worker.id]?.inScripts)]),
         },
         {
           title: 'Enqueueing email jobs (no worker)',
@@ -139,9 +170,12 @@ export const queuesScenario: Scenario = {
       notes: [
         'Both workers drain the same jobs (the platform’s email payload and job options: attempts, backoff, bounded retention) ' +
           'from a paused, pre-filled queue; the rate is the drop of waiting+active jobs over the window.',
-        'The email worker runs inside the real notifications service; a preload makes its outbox transport a no-op, ' +
-          'so what remains is the worker’s own per-job work: validation, rendering, the “already sent” check with ' +
-          'the sending claim (one Lua script) and the claim’s release (2 Redis round trips in all), metrics and counters.',
+        'The email worker runs inside the real notifications service and delivers into its dev outbox: validation, rendering, ' +
+          'the “already sent” check, the sent marker and the outbox write (one Lua script, so one Redis round trip), metrics and counters.',
+        `Redis commands per job: ${COUNTED_JOBS} jobs per worker run to the end under MONITOR after the rounds, the driver’s own ` +
+          'commands left out; “sent” are the commands the worker sends (a script once: one round trip each, except inside a ' +
+          'MULTI), “run by scripts” those its scripts (BullMQ’s and the email worker’s) run inside Redis. The idle notifications ' +
+          'service shares the database and adds its background (counter flushes, blocking reads) to both rows.',
         `CPU per job: the worker’s process and redis-server. Jobs that failed during the run: ${failedJobs}.`,
       ],
       targets,

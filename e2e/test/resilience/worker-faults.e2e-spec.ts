@@ -23,7 +23,8 @@ describe('email worker faults (notifications, BullMQ, SMTP)', () => {
 
   beforeAll(async () => {
     sink = await SmtpSink.start();
-    platform = await startPlatform({ serviceEnv: { notifications: { SMTP_URL: sink.url } } });
+    // Debug: the worker logs each finished job only at that level (the first test reads the line).
+    platform = await startPlatform({ serviceEnv: { notifications: { SMTP_URL: sink.url, LOG_LEVEL: 'debug' } } });
   }, 120_000);
 
   afterAll(async () => {

@@ -32,7 +32,7 @@ describe('EmailDelivery (real Redis)', () => {
     });
 
     it('delivers a job once, however often it runs', async () => {
-      const delivery = new EmailDelivery(outbox(), redis, config());
+      const delivery = new EmailDelivery(outbox(), config());
       expect(await delivery.deliver('job-1', email)).toBe('sent');
       expect(await delivery.deliver('job-1', email)).toBe('already-sent');
       const { emails } = await outbox().readOutbox(10);
@@ -43,7 +43,7 @@ describe('EmailDelivery (real Redis)', () => {
     });
 
     it('sends once when two attempts of one job run at the same time', async () => {
-      const delivery = new EmailDelivery(outbox(), redis, config());
+      const delivery = new EmailDelivery(outbox(), config());
       const outcomes = await Promise.allSettled(Array.from({ length: 5 }, () => delivery.deliver('job-2', email)));
       const sent = outcomes.filter((outcome) => outcome.status === 'fulfilled' && outcome.value === 'sent');
       expect(sent).toHaveLength(1);
@@ -52,8 +52,18 @@ describe('EmailDelivery (real Redis)', () => {
       expect((await outbox().readOutbox(10)).emails).toHaveLength(1);
     });
 
+    it('does not write while an SMTP attempt holds the claim, and writes once it is gone', async () => {
+      const delivery = new EmailDelivery(outbox(), config());
+      await redis.set(EmailKeys.sending('job-3'), 'another attempt', 'PX', 30_000);
+      await expect(delivery.deliver('job-3', email)).rejects.toThrow('job job-3 is being sent by another attempt right now');
+      expect(await redis.exists(EmailKeys.sent('job-3'))).toBe(0);
+      expect((await outbox().readOutbox(10)).emails).toHaveLength(0);
+      await redis.del(EmailKeys.sending('job-3'));
+      expect(await delivery.deliver('job-3', email)).toBe('sent');
+    });
+
     it('keeps the newest OUTBOX_MAX_EMAILS emails', async () => {
-      const delivery = new EmailDelivery(outbox(3), redis, config());
+      const delivery = new EmailDelivery(outbox(3), config());
       for (let i = 1; i <= 5; i++) await delivery.deliver(`job-${i}`, email);
       expect((await outbox().readOutbox(10)).emails.map(({ jobId }) => jobId)).toEqual(['job-5', 'job-4', 'job-3']);
     });
@@ -63,6 +73,8 @@ describe('EmailDelivery (real Redis)', () => {
     let peer: SMTPServer;
     let reply: number | undefined;
     let port: number;
+    /** The Message-ID of every email the peer accepted. */
+    const accepted: string[] = [];
 
     beforeAll(async () => {
       port = await freePort();
@@ -73,8 +85,12 @@ describe('EmailDelivery (real Redis)', () => {
         onRcptTo: (_address, _session, callback) =>
           callback(reply ? Object.assign(new Error(`refused with ${reply}`), { responseCode: reply }) : undefined),
         onData: (stream, _session, callback) => {
-          stream.resume();
-          stream.on('end', () => callback());
+          let message = '';
+          stream.on('data', (chunk: Buffer) => (message += chunk.toString()));
+          stream.on('end', () => {
+            accepted.push(/^Message-ID: (.+)$/im.exec(message)?.[1]?.trim() ?? '');
+            callback();
+          });
         },
       });
       await new Promise<void>((resolve) => peer.listen(port, '127.0.0.1', () => resolve()));
@@ -87,7 +103,7 @@ describe('EmailDelivery (real Redis)', () => {
     async function attempt(jobId: string): Promise<unknown> {
       const transport = new SmtpMailTransport(`smtp://127.0.0.1:${port}`, redis);
       try {
-        return await new EmailDelivery(transport, redis, config()).deliver(jobId, email);
+        return await new EmailDelivery(transport, config()).deliver(jobId, email);
       } catch (error) {
         return error;
       } finally {
@@ -107,11 +123,23 @@ describe('EmailDelivery (real Redis)', () => {
       expect(await redis.exists(EmailKeys.sent('smtp-1'), EmailKeys.sent('smtp-2'))).toBe(0);
     });
 
-    it('marks an accepted email as sent', async () => {
+    it('marks an accepted email as sent and releases its claim', async () => {
       reply = undefined;
       expect(await attempt('smtp-3')).toBe('sent');
       expect(await redis.exists(EmailKeys.sent('smtp-3'))).toBe(1);
       expect(await redis.ttl(EmailKeys.sent('smtp-3'))).toBeGreaterThan(6 * 24 * 3_600);
+      expect(await redis.exists(EmailKeys.sending('smtp-3'))).toBe(0);
+      expect(await attempt('smtp-3')).toBe('already-sent');
+    });
+
+    it('sends once when attempts of one job run at the same time', async () => {
+      reply = undefined;
+      const before = accepted.length;
+      const outcomes = await Promise.all(Array.from({ length: 4 }, () => attempt('smtp-4')));
+      expect(outcomes.filter((outcome) => outcome === 'sent')).toHaveLength(1);
+      for (const outcome of outcomes) expect(String(outcome)).toMatch(/^(sent|already-sent|Error: job smtp-4 is being sent by another attempt right now)$/);
+      expect(accepted.slice(before).filter((id) => id === '<smtp-4@example.test>')).toHaveLength(1);
+      expect(await redis.exists(EmailKeys.sending('smtp-4'))).toBe(0);
     });
   });
 });
