@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { commonEnv, ConfigError, loadConfig, port, positiveInt, redisSettingsFromEnv } from '@platform/config';
-import { bool, redisUrl } from '@platform/config'; // @example
+import { commonEnv, loadConfig, port, positiveInt, redisSettingsFromEnv } from '@platform/config';
+import { bool, ConfigError, redisUrl } from '@platform/config'; // @example
 import type { TransportTarget } from '@platform/transport';
 import { z } from 'zod';
 
