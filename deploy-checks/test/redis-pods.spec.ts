@@ -62,20 +62,29 @@ function quietClient(options: RedisOptions): Redis {
   return client;
 }
 
+/**
+ * The primary as the Sentinels know it: of every Sentinel that answers, the view with the
+ * highest config epoch. Not the first to answer: a Sentinel that just restarted (or missed the
+ * failover's announcement for a moment) still names the old primary, and taking its word
+ * made the primary seem to move back and forth.
+ */
 async function primaryName(pods: RedisPods, sentinelPassword = SENTINEL_PASSWORD): Promise<string | undefined> {
-  for (const { host, port } of pods.sentinelAddresses) {
-    const client = quietClient({ host, port, password: sentinelPassword });
-    try {
-      await client.connect();
-      const reply = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', 'mymaster')) as string[] | null;
-      if (reply) return `${reply[0]}:${reply[1]}`;
-    } catch {
-      // this Sentinel is down (its pod is restarting): ask the next
-    } finally {
-      client.disconnect();
-    }
-  }
-  return undefined;
+  const views = await Promise.all(
+    pods.sentinelAddresses.map(async ({ host, port }) => {
+      const client = quietClient({ host, port, password: sentinelPassword });
+      try {
+        await client.connect();
+        const fields = (await client.call('SENTINEL', 'MASTER', 'mymaster')) as string[];
+        const field = (name: string) => fields[fields.indexOf(name) + 1];
+        return { address: `${field('ip')}:${field('port')}`, epoch: Number(field('config-epoch')) };
+      } catch {
+        return undefined; // this Sentinel is down (its pod is restarting)
+      } finally {
+        client.disconnect();
+      }
+    }),
+  );
+  return views.reduce<{ address: string; epoch: number } | undefined>((newest, view) => (view && (!newest || view.epoch > newest.epoch) ? view : newest), undefined)?.address;
 }
 
 describe('the Redis chart with replication and Sentinel, on real redis-server processes', () => {
