@@ -33,11 +33,16 @@ export class RegistrationService {
     private readonly config: LiveConfig,
   ) {}
 
-  async register({ email, password, clientAddress }: RegistrationRequest): Promise<RegistrationResult> {
+  /** Refused whole (503) when hashing is saturated: nothing is charged or sent then. */
+  register(request: RegistrationRequest): Promise<RegistrationResult> {
+    return this.hashing.run('registering an account', () => this.registerWithSlot(request));
+  }
+
+  private async registerWithSlot({ email, password, clientAddress }: RegistrationRequest): Promise<RegistrationResult> {
     // Charged before the hash: a flood of registrations is refused before it costs CPU.
     const retryAfterSeconds = await this.limiter.take(clientAddress);
     if (retryAfterSeconds > 0) return { outcome: 'limited', retryAfterSeconds };
-    const passwordHash = await this.hashing.run('registering an account', () => this.hasher.hash(password));
+    const passwordHash = await this.hasher.hash(password);
     // Past its caller's deadline the email would go out behind a 504: nothing sent then.
     throwIfExpired('registering the account');
     if (await this.users.emailTaken(email)) await this.tellOwner(email);
