@@ -59,6 +59,9 @@ describe.each(['redis-streams', 'redis'])('seed routes through the gateway over 
   it('answers 503 within the timeout while Redis is down, and recovers without a restart', async () => {
     const pids = [...platform.services.services.values()].map((service) => service.process.pid);
     await platform.redis.kill();
+    // Once the gateway has seen the connection drop: a request sent in the instant of the
+    // crash may already be on the dead socket, and its honest answer is 504 (outcome unknown).
+    await waitFor('the gateway to see Redis gone', async () => (await platform.request('/health/ready')).status === 503, { timeoutMs: 5_000, intervalMs: 20 });
 
     const started = Date.now();
     const { status, body } = await platform.request('/test1');
