@@ -40,7 +40,11 @@ monitor: node_modules ## Run Prometheus (and redis_exporter) against make dev, U
 
 test: prerequisites node_modules ## Lint, typecheck and run every test (unit, integration, e2e) against real Redis
 	npx turbo run lint typecheck build
-	npx turbo run test --concurrency=1
+	@# Workspace tests two at a time: they spend most of their time waiting (windows, failovers,
+	@# timeouts), about half of it on CPU. The system tests (e2e) then run alone: they start
+	@# whole platforms and time them.
+	npx turbo run test --concurrency=2 --filter='!@platform/e2e'
+	npx turbo run test --filter=@platform/e2e
 
 .PHONY: prerequisites
 prerequisites: ## Check that redis-server, Prometheus and redis_exporter are installed (prints the install line)

@@ -40,12 +40,9 @@ export const EXAMPLE_PATHS = [
   'services/gateway/test/account-sessions.spec.ts',
   'services/gateway/test/test-env.ts',
   'e2e/test/accounts.e2e-spec.ts',
-  'e2e/test/security/sessions.e2e-spec.ts',
-  'e2e/test/security/bounded-sessions.e2e-spec.ts',
-  'e2e/test/security/login-limits.e2e-spec.ts',
-  'e2e/test/security/registration.e2e-spec.ts',
-  // Logins and the email queue; the admin surface alone is services/gateway/test/admin-surface.e2e-spec.ts.
-  'e2e/test/security/admin-and-proxy.e2e-spec.ts',
+  // Registration, logins, sessions and the email queue; the admin surface alone is
+  // services/gateway/test/admin-surface.e2e-spec.ts.
+  'e2e/test/security',
   // Its work is done once the example is gone.
   'e2e/test/strip-examples.e2e-spec.ts',
   'e2e/test/email-outbox.e2e-spec.ts',

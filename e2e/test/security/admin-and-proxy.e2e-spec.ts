@@ -1,7 +1,8 @@
 import { ServiceProcess, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN_TOKEN, JSON_BODY, PASSWORD, registerAccount, UNSHED_HASHING } from '../shop.js';
+import type { Platform } from '../platform.js';
+import { ADMIN_TOKEN, PASSWORD, registerAccount } from '../shop.js';
+import { type Answer, call, nextAddress, nextEmail, startSecurityPlatform } from './support.js';
 
 const RIGHT = `Bearer ${ADMIN_TOKEN}`;
 const WRONG = 'Bearer not-the-admin-token-0123456789';
@@ -9,38 +10,11 @@ const basic = (password: string) => `Basic ${Buffer.from(`admin:${password}`).to
 /** The gateway's default `admin.tokenMaxFailures`. */
 const MAX_FAILURES = 10;
 
-interface Answer {
-  status: number;
-  headers: Headers;
-  body: any;
-}
-
-async function call(base: string, path: string, { method = 'GET', headers = {}, body }: { method?: string; headers?: Record<string, string>; body?: unknown } = {}): Promise<Answer> {
-  const response = await fetch(`${base}${path}`, {
-    method,
-    headers: body === undefined ? headers : { ...JSON_BODY, ...headers },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // HTML, or empty
-  }
-  return { status: response.status, headers: response.headers, body: parsed };
-}
-
 /** Setup that must succeed (in hooks, where expect does not belong): throws with the answer otherwise. */
 async function answered(answer: Promise<Answer>, status: number, what: string): Promise<void> {
   const { status: got, body } = await answer;
   if (got !== status) throw new Error(`${what} answered ${got}, not ${status}: ${JSON.stringify(body)}`);
 }
-
-let seq = 0;
-const nextEmail = (name: string) => `${name}.${++seq}@example.com`;
-/** A client address no other test used (the gateways trust X-Forwarded-For from loopback). */
-const nextAddress = () => `192.0.2.${++seq}`;
 
 /**
  * Issue 14, items 4 (client addresses behind a proxy), 6 (a closed admin surface) and 7 (a
@@ -57,10 +31,7 @@ describe('security: the admin surface, and the gateway behind a proxy', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', RPC_TIMEOUT_MS: '10000' },
-      env: UNSHED_HASHING,
-    });
+    platform = await startSecurityPlatform();
     gateway = platform.gateway.url;
     [replica, secureGateway] = await Promise.all([
       ServiceProcess.start('gateway', { env: platform.gatewayEnv }),

@@ -1,6 +1,7 @@
 import { ServiceProcess } from '@platform/testing';
-import { type Platform, startPlatform, TEST_LIVE_CONFIG } from '../platform.js';
-import { ADMIN, ADMIN_TOKEN, JSON_BODY, PASSWORD, registerAccount, UNSHED_HASHING } from '../shop.js';
+import { type Platform, TEST_LIVE_CONFIG } from '../platform.js';
+import { ADMIN, PASSWORD, registerAccount } from '../shop.js';
+import { call, nextAddress, nextEmail, startSecurityPlatform } from './support.js';
 
 /**
  * The cap these tests run with: small, so that each test needs only a few successful logins
@@ -13,11 +14,6 @@ const MAX_SESSIONS = 3;
  */
 const CONCURRENT_LOGINS = 5;
 
-let seq = 0;
-const nextEmail = (name: string) => `${name}.${++seq}@example.com`;
-/** One address per login: the per-address login limits are not what these tests are about. */
-const nextAddress = () => `198.51.100.${(++seq % 250) + 1}`;
-
 /** Issue 14, item 5: at most N sessions per account; the login that makes the N+1th ends the oldest. */
 describe('security: a bounded number of sessions per account', () => {
   let platform: Platform;
@@ -25,13 +21,8 @@ describe('security: a bounded number of sessions per account', () => {
   let otherGateway: ServiceProcess;
 
   beforeAll(async () => {
-    // Trust X-Forwarded-For from loopback (an address per login); a generous deadline, as five
-    // logins at once hash five passwords on a machine that may be busy: this is about the cap.
-    platform = await startPlatform({
-      gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', RPC_TIMEOUT_MS: '10000' },
-      env: UNSHED_HASHING,
-      liveConfig: { ...TEST_LIVE_CONFIG, 'sessions.maxPerAccount': MAX_SESSIONS },
-    });
+    // Five logins at once hash five passwords: the generous deadline keeps this about the cap.
+    platform = await startSecurityPlatform({ liveConfig: { ...TEST_LIVE_CONFIG, 'sessions.maxPerAccount': MAX_SESSIONS } });
     otherGateway = await ServiceProcess.start('gateway', { env: platform.gatewayEnv });
     platform.services.set('gateway-2', otherGateway);
   }, 90_000);
@@ -43,13 +34,8 @@ describe('security: a bounded number of sessions per account', () => {
 
   /** Logs in through `gateway`: the session cookie it set, as `sid=...`. */
   async function login(email: string, gateway = platform.gateway): Promise<string> {
-    const response = await fetch(`${gateway.url}/auth/login`, {
-      method: 'POST',
-      headers: { ...JSON_BODY, 'x-forwarded-for': nextAddress() },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    const cookie = response.headers.getSetCookie().find((line) => line.startsWith('sid='))?.split(';')[0];
-    expect({ status: response.status, cookie: Boolean(cookie) }).toEqual({ status: 200, cookie: true });
+    const { status, cookie } = await call(gateway.url, '/auth/login', { body: { email, password: PASSWORD }, from: nextAddress() });
+    expect({ status, cookie: Boolean(cookie) }).toEqual({ status: 200, cookie: true });
     return cookie!;
   }
 

@@ -1,7 +1,8 @@
 import { scrapeMetric, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN, ADMIN_TOKEN, JSON_BODY, PASSWORD, registerAccount, UNSHED_HASHING } from '../shop.js';
+import type { Platform } from '../platform.js';
+import { ADMIN, JSON_BODY, PASSWORD, registerAccount } from '../shop.js';
+import { nextAddress, nextEmail, startSecurityPlatform } from './support.js';
 
 /** The settings these tests change, with their defaults (restored after each test). */
 const DEFAULTS = {
@@ -18,11 +19,6 @@ interface Answer {
   retryAfter: number | undefined;
 }
 
-let seq = 0;
-const nextEmail = (name: string) => `${name}.${++seq}@example.com`;
-/** A client address no other attempt used (sent as X-Forwarded-For, which the gateway trusts from loopback). */
-const nextAddress = () => `198.51.100.${(++seq % 250) + 1}`;
-
 /**
  * Issue 14, item 4: login limits an attacker cannot turn on the owner. The client addresses
  * are told in X-Forwarded-For, which this gateway trusts from loopback (TRUST_PROXY), the way
@@ -33,12 +29,7 @@ describe('security: login limits an attacker cannot turn on the owner', () => {
   let redis: Redis;
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      // A generous deadline: a login hashes for real (scrypt) and the machine may be busy.
-      gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', RPC_TIMEOUT_MS: '10000' },
-      env: UNSHED_HASHING,
-      replicas: { accounts: 2 },
-    });
+    platform = await startSecurityPlatform({ replicas: { accounts: 2 } });
     redis = platform.redis.client();
   }, 90_000);
 

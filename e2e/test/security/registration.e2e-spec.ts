@@ -1,13 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN, ADMIN_TOKEN, handled, JSON_BODY, outbox, PASSWORD, registerAccount, UNSHED_HASHING } from '../shop.js';
-
-let seq = 0;
-const nextEmail = (name: string) => `${name}.${++seq}.${Date.now()}@example.com`;
-/** One address per registration unless a test says otherwise: the address limit is one test's subject. */
-const nextAddress = () => `203.0.113.${(++seq % 250) + 1}`;
+import type { Platform } from '../platform.js';
+import { ADMIN, handled, JSON_BODY, outbox, PASSWORD, registerAccount } from '../shop.js';
+import { nextAddress, nextEmail, startSecurityPlatform } from './support.js';
 
 /**
  * Issue 14, item 3: nobody can make the platform mail an address they do not own beyond its
@@ -18,11 +14,8 @@ describe('security: registration by email verification, without account enumerat
   let redis: Redis;
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      // X-Forwarded-For from loopback names the client, so each test picks its addresses.
-      gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', RPC_TIMEOUT_MS: '10000' },
-      env: UNSHED_HASHING,
-    });
+    // X-Forwarded-For from loopback names the client, so each test picks its addresses.
+    platform = await startSecurityPlatform();
     redis = platform.redis.client();
   }, 90_000);
 

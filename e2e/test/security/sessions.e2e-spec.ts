@@ -1,47 +1,14 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { scrapeMetric, ServiceProcess, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { type Platform, startPlatform } from '../platform.js';
-import { ADMIN, ADMIN_TOKEN, createProduct, registerAccount, tokenIn, UNSHED_HASHING } from '../shop.js';
+import type { Platform } from '../platform.js';
+import { ADMIN, createProduct, registerAccount, tokenIn } from '../shop.js';
+import { call, nextAddress, nextEmail, startSecurityPlatform } from './support.js';
 
 const OLD_PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'the owner took the account back';
 const ATTACKER_PASSWORD = 'the attacker keeps the account';
 
-interface Answer {
-  status: number;
-  body: any;
-  /** The session cookie the answer set, as `sid=...`, if it set one. */
-  cookie: string | undefined;
-}
-
-async function call(baseUrl: string, path: string, { body, cookie, from }: { body?: unknown; cookie?: string; from?: string } = {}): Promise<Answer> {
-  const headers: Record<string, string> = {};
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (cookie) headers.cookie = cookie;
-  if (from) headers['x-forwarded-for'] = from;
-  const response = await fetch(`${baseUrl}${path}`, { method: body === undefined ? 'GET' : 'POST', headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // not JSON
-  }
-  const cookieValue = response.headers.getSetCookie().find((line) => line.startsWith('sid='))?.split(';')[0];
-  return { status: response.status, body: parsed, cookie: cookieValue && cookieValue !== 'sid=' ? cookieValue : undefined };
-}
-
-let seq = 0;
-const nextEmail = (name: string) => `${name}.${++seq}@example.com`;
-/** One address per attempt: the per-address login limit is not what these tests are about. */
-const nextAddress = () => `198.51.100.${(++seq % 250) + 1}`;
-
-/**
- * Issue 14, items 1 and 2: a password reset takes the account back from whoever knew the old
- * password (or stole a cookie), whatever the interleaving and even when the confirm timed out,
- * and only the newest reset token works.
- */
 describe('security: sessions bound to the credentials they were made with, one current reset token', () => {
   let platform: Platform;
   let gateway: string;
@@ -50,12 +17,8 @@ describe('security: sessions bound to the credentials they were made with, one c
   let redis: Redis;
 
   beforeAll(async () => {
-    platform = await startPlatform({
-      // Trust X-Forwarded-For from loopback (per-attempt addresses); a generous deadline, so the
-      // race below is between logins and the reset, not with timeouts.
-      gatewayEnv: { ADMIN_TOKEN, TRUST_PROXY: 'loopback', DEV_ENDPOINTS: 'true', RPC_TIMEOUT_MS: '10000' },
-      env: UNSHED_HASHING,
-    });
+    // The generous deadline makes the race below one between logins and the reset, not with timeouts.
+    platform = await startSecurityPlatform({ gatewayEnv: { DEV_ENDPOINTS: 'true' } });
     gateway = platform.gateway.url;
     impatientGateway = await ServiceProcess.start('gateway', { env: { ...platform.gatewayEnv, RPC_TIMEOUT_MS: '1000' } });
     platform.services.set('gateway-impatient', impatientGateway);

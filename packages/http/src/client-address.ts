@@ -55,14 +55,42 @@ export function parseClientAddress(raw: string): string | undefined {
   }
 }
 
+/** The networks a client address is counted in by limits, each with its own budget. */
+export type NetworkScope = 'ipv4' | 'ipv6/64' | 'ipv6/56' | 'ipv6/48';
+
+export interface ClientNetwork {
+  readonly scope: NetworkScope;
+  /** The network in canonical text, as written in Redis key names: `203.0.113.7`, `2001:db8:1:200::/56`. */
+  readonly network: string;
+}
+
 /**
- * The network one client is counted by for limits: an IPv4 address itself, an IPv6 address's
- * /64 (one subscriber usually holds a whole /64 and could rotate through it), as `prefix::/64`.
+ * Every network one client address is counted in by limits, finest first: an IPv4 address as
+ * is (also when written IPv4-mapped, `::ffff:1.2.3.4`); an IPv6 address in its /64 (one
+ * subscriber usually holds a whole /64 and could rotate through it), its /56 and its /48 (a
+ * site or a customer of a provider usually holds one of those, and could otherwise rotate
+ * through 256 or 65,536 /64 budgets). Throws a TypeError for anything that is not an address.
  */
+export function clientNetworks(address: string): ClientNetwork[] {
+  const canonical = parseClientAddress(address);
+  if (canonical === undefined) throw new TypeError(`not an IP address: ${JSON.stringify(address.slice(0, 64))}`);
+  if (isIP(canonical) === 4) return [{ scope: 'ipv4', network: canonical }];
+  const [a, b, c, d] = hextetsOf(canonical) as [number, number, number, number];
+  return [
+    { scope: 'ipv6/64', network: prefix([a, b, c, d], 64) },
+    { scope: 'ipv6/56', network: prefix([a, b, c, d & 0xff00], 56) },
+    { scope: 'ipv6/48', network: prefix([a, b, c], 48) },
+  ];
+}
+
+/** `groups` followed by zeros, as RFC 5952 text, then `/length`: `2001:db8:1::/48`. */
+function prefix(groups: readonly number[], length: number): string {
+  return `${canonicalIPv6([...groups, ...Array<number>(8 - groups.length).fill(0)])}/${length}`;
+}
+
+/** The finest network of clientNetworks: an IPv4 address itself, an IPv6 address's /64. */
 export function clientNetwork(address: string): string {
-  if (isIP(address) !== 6) return address;
-  const hextets = hextetsOf(address);
-  return `${canonicalIPv6([...hextets.slice(0, 4), 0, 0, 0, 0])}/64`;
+  return clientNetworks(address)[0]!.network;
 }
 
 /** The 16-bit groups of one side of `::` (an IPv4 tail as two groups). */

@@ -7,6 +7,15 @@ export {
   AdminTokenGuard,
   bearerToken,
 } from './admin-token.guard.js';
-export { type AddressedRequest, clientAddress, clientNetwork, NO_ADDRESS, parseClientAddress } from './client-address.js';
+export {
+  type AddressedRequest,
+  clientAddress,
+  type ClientNetwork,
+  clientNetwork,
+  clientNetworks,
+  type NetworkScope,
+  NO_ADDRESS,
+  parseClientAddress,
+} from './client-address.js';
 export { HttpErrorBody, HttpErrorFilter, toErrorBody } from './http-error.filter.js';
 export { RESPONSE_SCHEMA, Returns } from './returns.decorator.js';

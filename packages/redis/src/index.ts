@@ -9,3 +9,4 @@ export {
 } from './redis-options.js';
 export { REDIS, RedisModule } from './redis.module.js';
 export { commandFailure } from './command-failure.js';
+export { type FixedWindow, FixedWindows } from './fixed-windows.js';

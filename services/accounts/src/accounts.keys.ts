@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { credentialEpochKey, emailDigest } from '@contracts/accounts';
 
 /**
@@ -28,20 +27,20 @@ export const AccountsKeys = {
   registrationsTotal: () => 'accounts:registrations:total',
   // The login limiter's keys all start with `accounts:login-` (see LoginLimiter).
   /** String counter with a TTL: recent login failures for one email from one address bucket (IPv4, IPv6 /64). */
-  loginFailuresByEmailAndAddress: (email: string, bucket: string) => `accounts:login-failures:pair:${digest(email)}:${bucket}`,
+  loginFailuresByEmailAndAddress: (email: string, bucket: string) => `accounts:login-failures:pair:${emailDigest(email)}:${bucket}`,
   /** String counter with a TTL: recent login failures for one email from every address. */
-  loginFailuresByEmail: (email: string) => `accounts:login-failures:email:${digest(email)}`,
+  loginFailuresByEmail: (email: string) => `accounts:login-failures:email:${emailDigest(email)}`,
   /** String with a TTL: while it exists, attempts for this email wait (its failures are past their budget). */
-  loginDelayByEmail: (email: string) => `accounts:login-delay:email:${digest(email)}`,
+  loginDelayByEmail: (email: string) => `accounts:login-delay:email:${emailDigest(email)}`,
   /**
    * Sorted set with a TTL: the address buckets (IPv4, IPv6 /64) this email's account logged in
    * from lately, scored by when each stops being known (ms); the newest few only.
    */
-  loginKnownAddresses: (email: string) => `accounts:login-known-addresses:${digest(email)}`,
+  loginKnownAddresses: (email: string) => `accounts:login-known-addresses:${emailDigest(email)}`,
   /** String counter with a TTL: recent login failures from one address bucket (IPv4; IPv6 /64, /56, /48). */
   loginFailuresByAddress: (bucket: string) => `accounts:login-failures:address:${bucket}`,
   /** String counter with a TTL: recent successful logins for one email (its account). */
-  loginSuccessesByEmail: (email: string) => `accounts:login-successes:email:${digest(email)}`,
+  loginSuccessesByEmail: (email: string) => `accounts:login-successes:email:${emailDigest(email)}`,
   /** String with a TTL: the account id a reset token is for, keyed by the token's SHA-256. */
   resetToken: (tokenHash: string) => `accounts:reset-token:${tokenHash}`,
   /**
@@ -52,8 +51,3 @@ export const AccountsKeys = {
   /** String with a TTL: a reset email went to this account lately; no other until it expires. */
   resetEmailSent: (accountId: string) => `accounts:reset-email-sent:${accountId}`,
 } as const;
-
-/** SHA-256, hex: for key names derived from emails and tokens. */
-export function digest(value: string): string {
-  return createHash('sha256').update(value).digest('hex');
-}

@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { digest } from './accounts.keys.js';
+import { createHash, randomBytes } from 'node:crypto';
 
 /** A token mailed to prove control of a mailbox (verification, password reset). */
 export interface EmailToken {
@@ -12,5 +11,10 @@ export interface EmailToken {
 /** 256 random bits, base64url: the 43 characters the contracts' EmailToken accepts. */
 export function newEmailToken(): EmailToken {
   const token = randomBytes(32).toString('base64url');
-  return { token, tokenHash: digest(token) };
+  return { token, tokenHash: tokenDigest(token) };
+}
+
+/** SHA-256, hex, of a token a user sent back: the key its stored hash is found under. */
+export function tokenDigest(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
 }

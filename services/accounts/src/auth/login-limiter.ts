@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigSectionValues } from '@platform/contracts';
+import { clientNetworks, type NetworkScope } from '@platform/http';
 import { LiveConfig } from '@platform/live-config';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { AccountsKeys } from '../accounts.keys.js';
 import { AuthSettings } from '../auth-settings.js';
-import { type AddressScope, addressBuckets } from './client-address.js';
 
 /** How many known addresses an account keeps (the newest): the key's size stays bounded. */
 const KNOWN_ADDRESSES_KEPT = 10;
@@ -126,7 +126,7 @@ const ADDRESS_BUDGET = {
   'ipv6/64': 'loginIpv6Net64MaxFailures',
   'ipv6/56': 'loginIpv6Net56MaxFailures',
   'ipv6/48': 'loginIpv6Net48MaxFailures',
-} as const satisfies Record<AddressScope, LoginSetting>;
+} as const satisfies Record<NetworkScope, LoginSetting>;
 
 /**
  * Login limits, all from live config (`auth.login*`, read on every call, so a change applies
@@ -195,8 +195,8 @@ export class LoginLimiter {
 
   /** The number of keys, the keys and the arguments, in the scripts' order (see above). */
   private scriptInput(email: string, clientAddress: string): [number, ...Array<string | number>] {
-    const buckets = addressBuckets(clientAddress);
-    const finest = buckets[0]!.bucket;
+    const networks = clientNetworks(clientAddress);
+    const finest = networks[0]!.network;
     const ms = (key: LoginSetting) => this.setting(key) * 1_000;
     const addressWindowMs = ms('loginAddressWindowSeconds');
     const keys = [
@@ -205,7 +205,7 @@ export class LoginLimiter {
       AccountsKeys.loginDelayByEmail(email),
       AccountsKeys.loginKnownAddresses(email),
       AccountsKeys.loginFailuresByEmailAndAddress(email, finest),
-      ...buckets.map(({ bucket }) => AccountsKeys.loginFailuresByAddress(bucket)),
+      ...networks.map(({ network }) => AccountsKeys.loginFailuresByAddress(network)),
     ];
     const args = [
       this.setting('loginMaxSuccesses'),
@@ -218,7 +218,7 @@ export class LoginLimiter {
       this.setting('loginKnownAddressDays') * 86_400_000,
       this.setting('loginMaxAttempts'),
       ms('loginWindowSeconds'),
-      ...buckets.flatMap(({ scope }) => [this.setting(ADDRESS_BUDGET[scope]), addressWindowMs]),
+      ...networks.flatMap(({ scope }) => [this.setting(ADDRESS_BUDGET[scope]), addressWindowMs]),
     ];
     return [keys.length, ...keys, ...args];
   }

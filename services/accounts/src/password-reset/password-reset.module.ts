@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { NotificationsQueues } from '@contracts/notifications';
-import { QueuesModule } from '@platform/queues';
+import { AccountEmailsModule } from '../account-emails.module.js';
 import { AuthModule } from '../auth/auth.module.js';
 import { PasswordResetController } from './password-reset.controller.js';
 import { PasswordResetService } from './password-reset.service.js';
@@ -8,8 +7,7 @@ import { ResetEmailInterval } from './reset-email-interval.js';
 import { ResetTokens } from './reset-tokens.js';
 
 @Module({
-  // Reset emails are jobs on notifications' email queue, added with its contract's policy.
-  imports: [AuthModule, QueuesModule.forRoot({ produce: [NotificationsQueues.email] })],
+  imports: [AuthModule, AccountEmailsModule],
   controllers: [PasswordResetController],
   providers: [PasswordResetService, ResetTokens, ResetEmailInterval],
 })

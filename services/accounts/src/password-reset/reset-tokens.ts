@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
-import { AccountsKeys, digest } from '../accounts.keys.js';
-import { type EmailToken, newEmailToken } from '../email-token.js';
+import { AccountsKeys } from '../accounts.keys.js';
+import { type EmailToken, newEmailToken, tokenDigest } from '../email-token.js';
 
 /** Deletes KEYS[1] if it holds ARGV[1]: 1 then, 0 otherwise. */
 const TAKE_IF_CURRENT = `
@@ -54,7 +54,7 @@ export class ResetTokens {
    * longer the account's current token. Spent either way.
    */
   async consume(token: string): Promise<string | undefined> {
-    const tokenHash = digest(token);
+    const tokenHash = tokenDigest(token);
     const accountId = await this.redis.getdel(AccountsKeys.resetToken(tokenHash));
     if (!accountId) return undefined;
     // Compare-and-delete in one step: of a token and a newer one issued meanwhile, only the

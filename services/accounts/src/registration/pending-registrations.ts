@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
-import { AccountsKeys, digest } from '../accounts.keys.js';
-import { newEmailToken } from '../email-token.js';
+import { AccountsKeys } from '../accounts.keys.js';
+import { newEmailToken, tokenDigest } from '../email-token.js';
 
 /** A registration waiting for its email to be confirmed. */
 export interface PendingRegistration {
@@ -34,7 +34,7 @@ export class PendingRegistrations {
 
   /** What a token is kept under. */
   hashOf(token: string): string {
-    return digest(token);
+    return tokenDigest(token);
   }
 
   /** The registration a token confirms, or undefined when it is unknown, expired or used. */
