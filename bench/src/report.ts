@@ -71,7 +71,7 @@ export function renderReport(results: RunResults): string {
       'competes with its own load generator: figures are lower than on a dedicated machine, and ' +
       'ratios between variants are what to compare.',
     '',
-    '## Targets (issue 8)',
+    '## Targets',
     '',
     renderTable({
       columns: ['scenario', 'target', 'measured', 'verdict'],

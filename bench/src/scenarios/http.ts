@@ -65,6 +65,8 @@ export const httpScenario: Scenario = {
     }
     const figures = recorder.figures();
     const rps = (id: string) => recorder.median(id, 'rps');
+    const p50 = (id: string) => recorder.median(id, 'p50');
+    const cpu = (id: string) => recorder.median(id, 'cpuUsPerRequest');
     const share = ratio(rps('gateway'), rps('nest'));
     return {
       status: 'ok',
@@ -91,11 +93,22 @@ export const httpScenario: Scenario = {
         'The two (split) rows are not targets: /health/live runs the gateway’s HTTP stack (Fastify, Nest, the session ' +
           'and cookie plugins, hooks) without a hop; /test adds a hop over Nest’s TCP transport instead of Streams.',
       ],
+      // Issue 16's targets: the gateway's own stack near a bare Nest app, a Streams hop near a TCP one.
       targets: [
+        {
+          target: 'gateway /health/live (no hop) CPU per request ≤ 1.3x the bare Nest+Fastify hello world’s',
+          measured: `${rate(cpu('gateway-health'))} vs ${rate(cpu('nest'))} µs = ${times(ratio(cpu('gateway-health'), cpu('nest')))}`,
+          met: ratio(cpu('gateway-health'), cpu('nest')) <= 1.3,
+        },
         {
           target: 'gateway /test1 ≥ 40% of the bare Nest+Fastify hello world’s throughput',
           measured: `${rate(rps('gateway'))} vs ${rate(rps('nest'))} req/s = ${percent(share)}`,
           met: share >= 0.4,
+        },
+        {
+          target: `gateway /test1’s p50 at ${settings.concurrency} connections ≤ /test’s (a hop over Nest TCP)`,
+          measured: `${ms(p50('gateway'))} vs ${ms(p50('gateway-tcp'))} ms`,
+          met: p50('gateway') <= p50('gateway-tcp'),
         },
       ],
     };

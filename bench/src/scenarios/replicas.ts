@@ -77,14 +77,14 @@ export const replicasScenario: Scenario = {
     const natsHandled = handled[NEST_NATS.id] ?? {};
     const targets: TargetCheck[] = [
       {
-        target: `Streams throughput with ${REPLICAS} replicas ≥ 2x Nest's Redis transport with ${REPLICAS} replicas`,
+        target: `Streams throughput with ${REPLICAS} replicas ≥ 1.5x Nest's Redis transport with ${REPLICAS} replicas (which handles every request ${REPLICAS} times)`,
         measured: `${rate(rps('streams'))} vs ${rate(rps('nest-redis'))} req/s = ${times(ratio(rps('streams'), rps('nest-redis')))}`,
-        met: ratio(rps('streams'), rps('nest-redis')) >= 2,
+        met: ratio(rps('streams'), rps('nest-redis')) >= 1.5,
       },
       {
-        target: `(projection) the same with a core per replica`,
+        target: `(projection) with a core per replica ≥ 2.5x Nest's Redis transport`,
         measured: `${rate(recorder.median('streams', 'projectedRps'))} vs ${rate(recorder.median('nest-redis', 'projectedRps'))} req/s = ${times(ratio(recorder.median('streams', 'projectedRps'), recorder.median('nest-redis', 'projectedRps')))}`,
-        met: ratio(recorder.median('streams', 'projectedRps'), recorder.median('nest-redis', 'projectedRps')) >= 2,
+        met: ratio(recorder.median('streams', 'projectedRps'), recorder.median('nest-redis', 'projectedRps')) >= 2.5,
         note: 'projected from CPU time per request, not measured',
       },
       {
@@ -93,7 +93,7 @@ export const replicasScenario: Scenario = {
         met: everyRequestOnce(streamsHandled),
       },
       {
-        target: `Streams throughput with ${REPLICAS} replicas ≥ Nest's NATS transport with a queue group (issue 16)`,
+        target: `Streams throughput with ${REPLICAS} replicas ≥ Nest's NATS transport with a queue group`,
         ...('missing' in nats
           ? { measured: `skipped: ${nats.missing}`, met: null }
           : {
