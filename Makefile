@@ -61,6 +61,11 @@ bench: node_modules ## Benchmarks (~15 min): bench/RESULTS.md + results.json; BE
 	npx turbo run build --filter='./services/*...' --filter='@platform/bench...'
 	cd bench && npm run --silent bench
 
+.PHONY: bench-report
+bench-report: node_modules ## Write bench/RESULTS.md again from results.json, with the current bench/analysis.md
+	npx turbo run build --filter='@platform/bench' --output-logs=errors-only
+	cd bench && npm run --silent report
+
 # ---- The service registry (services/*/package.json "platform") ---------------------------------
 .PHONY: services derive service
 
