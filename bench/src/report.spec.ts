@@ -3,7 +3,7 @@ import { renderReport, type RunResults } from './report.js';
 const results: RunResults = {
   startedAt: '2026-11-23T00:00:00.000Z',
   durationS: 600,
-  settings: { mode: 'full', rounds: 5, primeMs: 3_000, warmupMs: 500, measureMs: 2_500, httpMeasureMs: 4_000, concurrency: 64, stampede: 200, cpuProfDir: undefined, only: ['rpc'] },
+  settings: { mode: 'full', rounds: 5, primeMs: 3_000, stackPrimeMs: 12_000, warmupMs: 500, measureMs: 2_500, httpMeasureMs: 4_000, concurrency: 64, stampede: 200, cpuProfDir: undefined, only: ['rpc'] },
   machine: {
     cpuModel: 'AMD EPYC',
     cores: 2,

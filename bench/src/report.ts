@@ -43,7 +43,8 @@ export function renderReport(results: RunResults): string {
     '',
     `Run of ${results.startedAt}, ${settings.mode} mode: ${settings.rounds} rounds, ` +
       `${settings.warmupMs} ms warm-up and ${settings.measureMs} ms (RPC, queues) / ${settings.httpMeasureMs} ms (HTTP) ` +
-      `measured per variant and round; ${Math.round(results.durationS)} s in all. ` +
+      `measured per variant and round, after ${settings.primeMs} ms of load on each variant (${settings.stackPrimeMs} ms on a platform stack's route); ` +
+      `${Math.round(results.durationS)} s in all. ` +
       'Variants of a scenario are interleaved round by round in a rotated order, and every figure is the ' +
       'median over rounds (the range over rounds in brackets where it matters). Ratios are taken between ' +
       'medians measured side by side in this one run; absolute figures depend on the machine, ratios much less.',

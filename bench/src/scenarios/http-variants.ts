@@ -22,6 +22,11 @@ export async function expectOk(url: string, init?: RequestInit): Promise<void> {
   if (response.status >= 300) throw new Error(`${init?.method ?? 'GET'} ${url} answered ${response.status}: ${await response.text()}`);
 }
 
+/** Load on a platform stack's route before round 1, for `settings.stackPrimeMs` (see BenchSettings). */
+export async function primeStackRoute(load: Fixture, settings: BenchSettings, url: string): Promise<void> {
+  if (settings.stackPrimeMs > 0) await load.call('autocannon', { url, connections: settings.concurrency, durationMs: settings.stackPrimeMs });
+}
+
 /** One warm-up and one measured autocannon window; records rps, p50 and p99 for `variant`. */
 export async function measureHttp(
   load: Fixture,

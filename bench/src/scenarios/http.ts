@@ -3,7 +3,7 @@ import { ms, percent, rate, Recorder, rotation, spread, times } from '../results
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario.js';
 import { Stack, stopAll } from '../stacks.js';
 import { ratio } from '../stats.js';
-import { expectOk, measureHttp, startHello, startLoad } from './http-variants.js';
+import { expectOk, measureHttp, primeStackRoute, startHello, startLoad } from './http-variants.js';
 
 const VARIANTS = [
   { id: 'gateway', label: 'gateway GET /test1 (→ catalog over Streams, and back)' },
@@ -51,7 +51,8 @@ export const httpScenario: Scenario = {
       };
       for (const url of Object.values(urls)) await expectOk(url);
       for (const variant of VARIANTS) {
-        if (settings.primeMs > 0) await load.call('autocannon', { url: urls[variant.id], connections: settings.concurrency, durationMs: settings.primeMs });
+        if (variant.id.startsWith('gateway')) await primeStackRoute(load, settings, urls[variant.id]);
+        else if (settings.primeMs > 0) await load.call('autocannon', { url: urls[variant.id], connections: settings.concurrency, durationMs: settings.primeMs });
       }
       for (let round = 0; round < settings.rounds; round++) {
         for (const variant of rotation(VARIANTS, round)) {

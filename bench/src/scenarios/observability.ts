@@ -4,7 +4,7 @@ import { ms, percent, rate, Recorder, rotation, spread, type TargetCheck, times 
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario.js';
 import { type PlatformService, type ServiceSpec, Stack, startsTelemetryItself, stopAll } from '../stacks.js';
 import { ratio } from '../stats.js';
-import { expectOk, measureHttp, startLoad } from './http-variants.js';
+import { expectOk, measureHttp, primeStackRoute, startLoad } from './http-variants.js';
 
 interface Variant {
   id: string;
@@ -60,7 +60,7 @@ export const observabilityScenario: Scenario = {
       const url = (id: string) => `${stacks.get(id)!.url('gateway')}/test1`;
       for (const variant of VARIANTS) {
         await expectOk(url(variant.id));
-        if (settings.primeMs > 0) await load.call('autocannon', { url: url(variant.id), connections: settings.concurrency, durationMs: settings.primeMs });
+        await primeStackRoute(load, settings, url(variant.id));
       }
       for (let round = 0; round < settings.rounds; round++) {
         for (const variant of rotation(VARIANTS, round)) {

@@ -4,14 +4,14 @@ import { NestFactory } from '@nestjs/core';
 import { type MicroserviceOptions, type NestMicroservice, Transport } from '@nestjs/microservices';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type ReadinessCheck, ReadinessState } from '@platform/health';
-import { createLogger, type Logger, NestPinoLogger } from '@platform/logging';
+import { createLogger, type Logger, NestPinoLogger, requestLogger } from '@platform/logging';
 import { HttpErrorFilter } from '@platform/http';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
 import type { RedisSettings } from '@platform/redis';
 import { type Telemetry, traceRpcServer } from '@platform/telemetry';
 import { RpcErrorFilter, RpcServerMetricsInterceptor, type HandledContracts, watchStreamsRequests } from '@platform/transport';
-import { LogController } from 'fastify';
-import type { LevelWithSilent } from 'pino';
+import { type FastifyBaseLogger, LogController } from 'fastify';
+import type { Bindings, ChildLoggerOptions, LevelWithSilent } from 'pino';
 import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
 import { platformModule } from './platform-module.js';
 import { runRequestsUnderBudget } from './request-budget.js';
@@ -72,6 +72,10 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
 
   const adapter = new FastifyAdapter({
     loggerInstance: logger,
+    // request.log becomes pino's child (request id bound) only when the request logs something.
+    // Fastify hands the factory its logger, which is `logger` (or a child of it): pino's.
+    childLoggerFactory: (parent: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) =>
+      requestLogger(parent as unknown as Logger, bindings, options) as unknown as FastifyBaseLogger,
     // One line per request is written by logRequests, with the route template.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: options.http?.bodyLimit ?? 64 * 1024,

@@ -19,3 +19,4 @@ export {
 } from './client-address.js';
 export { HttpErrorBody, HttpErrorFilter, toErrorBody } from './http-error.filter.js';
 export { RESPONSE_SCHEMA, Returns } from './returns.decorator.js';
+export { addRouteHook, type AnyFastifyPlugin, type HookScope, registerForRoutes, type RouteHookName, withRouteConfig } from './route-hooks.js';

@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { identifyOperation } from '@platform/deadlines';
+import { addRouteHook } from '@platform/http';
 import type { MetricsService } from '@platform/metrics';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -39,9 +40,6 @@ interface HeldKey {
   renewal: NodeJS.Timeout;
 }
 
-type RouteHooks = Record<'preHandler' | 'onSend' | 'onResponse', unknown>;
-const asList = (hooks: unknown): unknown[] => (hooks === undefined ? [] : Array.isArray(hooks) ? hooks : [hooks]);
-
 /**
  * Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) on every POST, PUT, PATCH and
  * DELETE route of `fastify`, Nest controllers and plain Fastify plugins alike, unless a route
@@ -63,10 +61,9 @@ export function registerIdempotency(fastify: FastifyInstance, options: Idempoten
   const requests = new IdempotentRequests(options);
   fastify.addHook('onRoute', (route) => {
     if (!takesIdempotencyKey(route.method, route.config as Record<string, unknown> | undefined)) return;
-    const hooks = route as unknown as RouteHooks;
-    hooks.preHandler = [...asList(hooks.preHandler), requests.beforeHandler];
-    hooks.onSend = [...asList(hooks.onSend), requests.beforeSend];
-    hooks.onResponse = [...asList(hooks.onResponse), requests.afterResponse];
+    addRouteHook(route, 'preHandler', requests.beforeHandler);
+    addRouteHook(route, 'onSend', requests.beforeSend);
+    addRouteHook(route, 'onResponse', requests.afterResponse);
   });
 }
 

@@ -1,5 +1,4 @@
-import 'reflect-metadata';
-import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constants.js';
+import { withRouteConfig } from '@platform/http';
 
 /** The field of a Fastify route's `config` that turns Idempotency-Key off for the route. */
 export const SKIP_IDEMPOTENCY = 'skipIdempotency';
@@ -28,9 +27,5 @@ export function takesIdempotencyKey(method: string | readonly string[], config: 
  * config set before it: write it above `@RouteConfig(...)`, which replaces what is there.
  */
 export function SkipIdempotency(): MethodDecorator {
-  return (_target, _key, descriptor) => {
-    const handler = descriptor.value as object;
-    const config = (Reflect.getMetadata(FASTIFY_ROUTE_CONFIG_METADATA, handler) ?? {}) as Record<string, unknown>;
-    Reflect.defineMetadata(FASTIFY_ROUTE_CONFIG_METADATA, { ...config, [SKIP_IDEMPOTENCY]: true }, handler);
-  };
+  return withRouteConfig({ [SKIP_IDEMPOTENCY]: true });
 }

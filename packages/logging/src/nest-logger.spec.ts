@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
-import { createLogger, NestPinoLogger } from './index.js';
+import type { Logger } from 'pino';
+import { createLogger, NestPinoLogger, requestLogger } from './index.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -40,5 +41,31 @@ describe('logging', () => {
     logger.level = 'warn';
     new NestPinoLogger(logger).debug('noise');
     expect(lines).toHaveLength(0);
+  });
+});
+
+describe('requestLogger', () => {
+  it('logs with the request id, and makes no child logger for a request that logs nothing at an enabled level', () => {
+    const { lines, logger: parent } = capture();
+    parent.level = 'info';
+    // The process logger, counting the children made of it.
+    let children = 0;
+    const logger: Logger = Object.create(parent, {
+      child: { value: (...args: Parameters<Logger['child']>) => (children++, parent.child(...args)) },
+    });
+    const quiet = requestLogger(logger, { reqId: 'req-1' }, {});
+    quiet.debug({ route: '/health/live' }, 'request completed');
+    quiet.trace('nothing');
+    expect(children).toBe(0);
+    expect(lines).toEqual([]);
+
+    const loud = requestLogger(logger, { reqId: 'req-2' }, {});
+    loud.info({ route: '/test1', token: 'abc' }, 'request completed');
+    loud.warn('again');
+    expect(children).toBe(1);
+    expect(lines).toEqual([
+      expect.objectContaining({ reqId: 'req-2', level: 'info', route: '/test1', token: '[redacted]', msg: 'request completed', service: 'spec' }),
+      expect.objectContaining({ reqId: 'req-2', level: 'warn', msg: 'again' }),
+    ]);
   });
 });

@@ -3,6 +3,9 @@ import { waitFor } from '@platform/testing';
 import { GatewayAlone } from './gateway-alone.js';
 import { TEST_SESSION_SECRET } from './test-env.js';
 
+/** The session lookups among the commands MONITOR showed. */
+const sessionLookups = (commands: string[]) => commands.filter((command) => command.startsWith('get gateway:session:'));
+
 /** A correctly signed cookie for a session id that Redis has never seen. */
 const signedCookie = (id: string) => `sid=${encodeURIComponent(new Signer(TEST_SESSION_SECRET).sign(id))}`;
 
@@ -19,6 +22,60 @@ describe('gateway sessions while Redis comes and goes (gateway and Redis only)',
 
   it('treats a signed cookie of an unknown session as no session', async () => {
     expect(await get('/auth/me', signedCookie('0123456789abcdefghijklmnopqrstuv'))).toMatchObject({ status: 401 });
+  });
+
+  /** What the gateway asked Redis while `work` ran, and the answers' Set-Cookie headers. */
+  const watchRedis = async (work: () => Promise<Response[]>) => {
+    const probe = alone.redis.client();
+    const monitor = await probe.monitor();
+    const commands: string[] = [];
+    // The command name as sent (XADD or xadd), lower-cased; the arguments as they are.
+    monitor.on('monitor', (_time: string, [name = '', ...args]: string[]) => commands.push([name.toLowerCase(), ...args].join(' ')));
+    try {
+      const responses = await work();
+      // Redis runs commands in order: once MONITOR shows this PING, it has shown what the gateway sent before its answers.
+      const marker = `sessions-spec-${Date.now()}`;
+      await probe.ping(marker);
+      await waitFor('MONITOR to show the marker', () => commands.includes(`ping ${marker}`) || undefined, { timeoutMs: 5_000 });
+      return { commands, setCookies: responses.flatMap((response) => response.headers.getSetCookie()), statuses: responses.map((response) => response.status) };
+    } finally {
+      probe.disconnect();
+      monitor.disconnect();
+    }
+  };
+  it('does no session work on routes without a session: no lookup for a session cookie, no cookie set', async () => {
+    const cookie = signedCookie('0123456789abcdefghijklmnopqrstuv');
+    const { commands, setCookies, statuses } = await watchRedis(() =>
+      Promise.all([
+        fetch(`${alone.gateway.url}/test2`, { headers: { cookie } }),
+        fetch(`${alone.gateway.url}/health/live`, { headers: { cookie } }),
+        fetch(`${alone.gateway.url}/docs/openapi.json`, { headers: { cookie } }),
+        fetch(`${alone.gateway.url}/no-such-route`, { headers: { cookie } }),
+        // An unsafe route without an Idempotency-Key: its caller is not needed (401: no admin token).
+        fetch(`${alone.gateway.url}/products`, { method: 'POST', headers: { cookie, 'content-type': 'application/json' }, body: '{}' }),
+      ]),
+    );
+    expect(statuses).toEqual([202, 200, 200, 404, 401]);
+    // /test2 did reach Redis (its event), so MONITOR saw the gateway's commands.
+    expect(commands.some((command) => command.startsWith('xadd '))).toBe(true);
+    expect(sessionLookups(commands)).toEqual([]);
+    expect(setCookies).toEqual([]);
+  });
+
+  it('loads the session on a session route, and on an unsafe route for a request with an Idempotency-Key (its caller)', async () => {
+    const cookie = signedCookie('0123456789abcdefghijklmnopqrstuv');
+    const { commands, statuses } = await watchRedis(() =>
+      Promise.all([
+        fetch(`${alone.gateway.url}/auth/me`, { headers: { cookie } }),
+        fetch(`${alone.gateway.url}/products`, {
+          method: 'POST',
+          headers: { cookie, 'content-type': 'application/json', 'idempotency-key': `sessions-spec-${Date.now()}` },
+          body: '{}',
+        }),
+      ]),
+    );
+    expect(statuses).toEqual([401, 401]);
+    expect(sessionLookups(commands)).toHaveLength(2);
   });
 
   it('answers 503 for a session while Redis is down, keeps probes, scrapes and the API docs up, and recovers', async () => {

@@ -12,7 +12,7 @@ import { AccountSessions } from './account-sessions.js';
 import { AuthService, TooManyAttemptsException } from './auth.service.js';
 import { CurrentUser } from './current-user.decorator.js';
 import { SessionGuard } from './session.guard.js';
-import { canSetSessionCookie, sessionCookieName } from './sessions.js';
+import { canSetSessionCookie, sessionCookieName, UsesSession } from './sessions.js';
 import type { SessionUser } from './session-user.js';
 
 /** What `POST /auth/register` answers, whether the email was free or taken. */
@@ -82,6 +82,7 @@ export class AuthController {
    * in Redis).
    */
   @Post('login')
+  @UsesSession()
   @SkipIdempotency()
   @HttpCode(HttpStatus.OK)
   @Returns(SessionOwner)
@@ -115,6 +116,7 @@ export class AuthController {
   }
 
   @Get('me')
+  @UsesSession()
   @UseGuards(SessionGuard)
   @Returns(SessionOwner)
   me(@CurrentUser() user: SessionUser) {
@@ -127,6 +129,7 @@ export class AuthController {
    * session nor clear its cookie.
    */
   @Post('logout')
+  @UsesSession()
   @SkipIdempotency()
   @HttpCode(HttpStatus.NO_CONTENT)
   async logout(@Req() request: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {

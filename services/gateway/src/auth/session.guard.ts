@@ -21,7 +21,9 @@ export class SessionGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    const user = request.session?.user;
+    // Null where the session hooks do not run: the route lacks @UsesSession (a defect, so a 500).
+    if (!request.session) throw new Error(`SessionGuard on ${request.method} ${request.routeOptions.url}: the route needs @UsesSession()`);
+    const user = request.session.user;
     if (!user) throw new UnauthorizedException('log in first (POST /auth/login)');
     // Sessions from before epochs existed carry none: they were made at epoch 0.
     const sessionEpoch = request.session.credentialEpoch ?? 0;

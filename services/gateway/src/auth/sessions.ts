@@ -1,8 +1,9 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifySession from '@fastify/session';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyRequest } from 'fastify';
-import { DOCS_PATH } from '@platform/openapi';
+import type { FastifyRequest, RouteOptions } from 'fastify';
+import { type HookScope, registerForRoutes, withRouteConfig } from '@platform/http';
+import { IDEMPOTENCY_KEY_HEADER, takesIdempotencyKey } from '@platform/idempotency';
 import { REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
@@ -24,8 +25,22 @@ export function canSetSessionCookie(request: FastifyRequest, secure: boolean): b
   return !secure || request.protocol === 'https';
 }
 
+/** The field of a Fastify route's `config` that gives the route the session (see UsesSession). */
+export const USES_SESSION = 'usesSession';
+
 /**
- * Sessions for the whole gateway (@fastify/session, kept in Redis by RedisSessionStore):
+ * The route reads or writes the session (and its cookie): `request.session` is loaded before
+ * it runs and saved as it answers. Every other route goes without: no cookie parsed, no session
+ * built, looked up or signed (see registerSessions). Routes guarded by SessionGuard need it
+ * (the guard answers 500 on a route without it, so a forgotten one fails its first test), as
+ * do login and logout. Merges with the route config of decorators below it (withRouteConfig).
+ */
+export function UsesSession(): MethodDecorator {
+  return withRouteConfig({ [USES_SESSION]: true });
+}
+
+/**
+ * Sessions for the gateway's session routes (@fastify/session, kept in Redis by RedisSessionStore):
  * - a cookie that is HttpOnly, SameSite=Lax and, with COOKIE_SECURE, Secure;
  * - an absolute lifetime (SESSION_MAX_AGE_SECONDS from login; not extended by activity);
  * - nothing stored for anonymous requests (saveUninitialized: false);
@@ -33,33 +48,50 @@ export function canSetSessionCookie(request: FastifyRequest, secure: boolean): b
  * - at most `sessions.maxPerAccount` per account (live config): the store writes a logged-in
  *   session through AccountSessions, which ends the oldest beyond it.
  * Registered through bootstrapService's `configure`, before the app listens.
+ *
+ * Only where a route needs them: @fastify/cookie's and @fastify/session's hooks run on the
+ * routes marked @UsesSession, and on the routes that take an Idempotency-Key for the requests
+ * that carry one (a logged-in caller's keys are its account's: sessionCaller). Everything
+ * else (probes, scrapes, the API docs, product reads, the seed routes) costs no session work:
+ * @fastify/session builds a signed session for every request it sees, anonymous ones
+ * included, and loads one from Redis for every request with a cookie, and it has no per-route
+ * switch of its own. So a stray cookie cannot make /health/live depend on Redis either.
  */
 export async function registerSessions(app: NestFastifyApplication, config: GatewayConfig): Promise<void> {
   const maxAgeSeconds = config.SESSION_MAX_AGE_SECONDS;
-  const cookieName = sessionCookieName(config.COOKIE_SECURE);
-  await app.register(fastifyCookie);
-  // Between the cookie parser and the session plugin (hooks run in the order they are added):
-  // probes, scrapes and the API docs never load a session, so a stray cookie cannot make
-  // /health/live (or /docs) depend on Redis, and they cost no Redis round trip.
-  app.getHttpAdapter().getInstance().addHook('onRequest', (request, _reply, done) => {
-    if (isPlatformRoute(request.url)) delete request.cookies[cookieName];
-    done();
-  });
-  await app.register(fastifySession, {
-    secret: config.SESSION_SECRET,
-    cookieName,
-    store: new RedisSessionStore(app.get<symbol, Redis>(REDIS), maxAgeSeconds, app.get(AccountSessions)),
-    saveUninitialized: false,
-    rolling: false,
-    cookie: {
-      path: '/',
-      httpOnly: true,
-      sameSite: 'lax',
-      secure: config.COOKIE_SECURE,
-      maxAge: maxAgeSeconds * 1_000,
+  const fastify = app.getHttpAdapter().getInstance();
+  await registerForRoutes(fastify, fastifyCookie, {}, sessionScope);
+  await registerForRoutes(
+    fastify,
+    fastifySession,
+    {
+      secret: config.SESSION_SECRET,
+      cookieName: sessionCookieName(config.COOKIE_SECURE),
+      store: new RedisSessionStore(app.get<symbol, Redis>(REDIS), maxAgeSeconds, app.get(AccountSessions)),
+      saveUninitialized: false,
+      rolling: false,
+      cookie: {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: config.COOKIE_SECURE,
+        maxAge: maxAgeSeconds * 1_000,
+      },
     },
-  });
+    sessionScope,
+  );
 }
+
+/** Which requests of a route get the session (see registerSessions). */
+function sessionScope(route: RouteOptions): HookScope {
+  const routeConfig = route.config as Record<string, unknown> | undefined;
+  if (routeConfig?.[USES_SESSION] === true) return true;
+  if (takesIdempotencyKey(route.method, routeConfig)) return carriesIdempotencyKey;
+  return false;
+}
+
+const idempotencyKeyHeader = IDEMPOTENCY_KEY_HEADER.toLowerCase();
+const carriesIdempotencyKey = (request: FastifyRequest): boolean => request.headers[idempotencyKeyHeader] !== undefined;
 
 /**
  * The caller of a request, for its Idempotency-Keys: the account of a logged-in session at
@@ -72,9 +104,4 @@ export async function registerSessions(app: NestFastifyApplication, config: Gate
 export function sessionCaller(request: FastifyRequest): string | undefined {
   const user = request.session?.user;
   return user && `${user.id}@${request.session.credentialEpoch ?? 0}`;
-}
-
-function isPlatformRoute(url: string): boolean {
-  const path = url.split('?', 1)[0]!;
-  return path === '/metrics' || path.startsWith('/health/') || path === DOCS_PATH || path.startsWith(`${DOCS_PATH}/`);
 }

@@ -6,6 +6,7 @@ import type { FastifyReply } from 'fastify';
 import type { z } from 'zod';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { SessionGuard } from '../auth/session.guard.js';
+import { UsesSession } from '../auth/sessions.js';
 import type { SessionUser } from '../auth/session-user.js';
 import { ProductsService } from './products.service.js';
 
@@ -46,6 +47,7 @@ export class ProductsController {
 
   /** The logged-in user watches the product: the email goes to the account's address. */
   @Post(':id/watch')
+  @UsesSession()
   @UseGuards(SessionGuard)
   @HttpCode(HttpStatus.NO_CONTENT)
   async watch(@Param('id', productId) id: string, @CurrentUser() user: SessionUser) {
