@@ -18,7 +18,7 @@ export type Headers = Record<string, string>;
 export interface RequestEnvelope {
   /** Chosen by the client; the reply carries it back so the client can match it. */
   id: string;
-  /** The calling client's inbox stream. */
+  /** The calling client's reply list (or, from a client of the previous version, its inbox stream). */
   replyTo: string;
   /** Epoch ms after which the caller has given up, so the request must not be handled. */
   deadline: number;
@@ -65,15 +65,9 @@ const requestFields = z
 
 const eventFields = z.object({ v: z.literal(FORMAT_VERSION), headers: json, data: json }).strict();
 
-const replyFields = z.object({ v: z.literal(FORMAT_VERSION), id: requestId, reply: json }).strict();
-
 const headersSchema = z
   .record(z.string().min(1).max(256), z.string().max(8192))
   .refine((headers) => Object.keys(headers).length <= MAX_HEADERS, `at most ${MAX_HEADERS} headers`);
-
-const replyPacket = z
-  .object({ err: z.unknown().optional(), response: z.unknown().optional(), isDisposed: z.boolean().optional() })
-  .strict();
 
 /** Size of an entry as Redis stores it (field names included). */
 export function entryBytes(fields: readonly string[]): number {
@@ -129,13 +123,13 @@ function decodeCommon<S extends z.ZodType<{ headers: string; data: string }>>(
   return { ok: true, value: { fields: parsed.data, headers: headers.data, data: data.value } };
 }
 
-/** Validates a request entry; `inboxPrefix` keeps replies from being written to any other key. */
-export function decodeRequest(fields: readonly string[], maxBytes: number, inboxPrefix: string): Decoded<RequestEnvelope> {
+/** Validates a request entry; `replyPrefixes` keep replies from being written to any other key. */
+export function decodeRequest(fields: readonly string[], maxBytes: number, replyPrefixes: readonly string[]): Decoded<RequestEnvelope> {
   const decoded = decodeCommon(fields, requestFields, maxBytes);
   if (!decoded.ok) return decoded;
   const { id, replyTo, deadline, keep } = decoded.value.fields;
-  if (!replyTo.startsWith(inboxPrefix) || replyTo.length === inboxPrefix.length) {
-    return { ok: false, reason: 'wrong-shape', detail: `replyTo must be an inbox key (${inboxPrefix}...)` };
+  if (!replyPrefixes.some((prefix) => replyTo.startsWith(prefix) && replyTo.length > prefix.length)) {
+    return { ok: false, reason: 'wrong-shape', detail: `replyTo must be a reply key (${replyPrefixes.map((prefix) => `${prefix}...`).join(' or ')})` };
   }
   return {
     ok: true,
@@ -157,19 +151,33 @@ export function decodeEvent(fields: readonly string[], maxBytes: number): Decode
   return { ok: true, value: { headers: decoded.value.headers, data: decoded.value.data } };
 }
 
-/** Validates a reply entry read from a client's inbox. */
-export function decodeReply(fields: readonly string[], maxBytes: number): Decoded<ReplyEnvelope> {
-  const bytes = entryBytes(fields);
-  if (bytes > maxBytes) return { ok: false, reason: 'oversized', detail: `${bytes} bytes, the limit is ${maxBytes}` };
-  const record = fieldsToRecord(fields);
-  if (typeof record === 'string') return { ok: false, reason: 'wrong-shape', detail: record };
-  const parsed = replyFields.safeParse(record);
-  if (!parsed.success) return { ok: false, reason: 'wrong-shape', detail: describe(parsed.error) };
-  const body = parseJson(parsed.data.reply);
-  if (!body.ok) return { ok: false, reason: 'bad-json', detail: `reply: ${body.detail}` };
-  const packet = replyPacket.safeParse(body.value);
-  if (!packet.success) return { ok: false, reason: 'wrong-shape', detail: `reply: ${describe(packet.error)}` };
-  return { ok: true, value: { id: parsed.data.id, packet: packet.data } };
+/**
+ * Validates a reply popped from a client's reply list: one JSON string
+ * `{"v":"1","id":...,"reply":{response?,err?,isDisposed?}}` (see replyElement). Checked by
+ * hand rather than by schema: it runs once per reply on the caller's hot path.
+ */
+export function decodeReply(element: string, maxBytes: number): Decoded<ReplyEnvelope> {
+  // A UTF-8 byte is at most 3 per UTF-16 unit here, so short replies skip the byte count.
+  if (element.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(element);
+    if (bytes > maxBytes) return { ok: false, reason: 'oversized', detail: `${bytes} bytes, the limit is ${maxBytes}` };
+  }
+  const parsed = parseJson(element);
+  if (!parsed.ok) return { ok: false, reason: 'bad-json', detail: parsed.detail };
+  const reply = parsed.value as { v?: unknown; id?: unknown; reply?: unknown } | null;
+  if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) return { ok: false, reason: 'wrong-shape', detail: 'not an object' };
+  for (const key in reply) {
+    if (key !== 'v' && key !== 'id' && key !== 'reply') return { ok: false, reason: 'wrong-shape', detail: `unknown field "${key}"` };
+  }
+  if (reply.v !== FORMAT_VERSION) return { ok: false, reason: 'wrong-shape', detail: `v: must be "${FORMAT_VERSION}"` };
+  if (typeof reply.id !== 'string' || reply.id.length === 0 || reply.id.length > 128) return { ok: false, reason: 'wrong-shape', detail: 'id: 1 to 128 characters' };
+  const packet = reply.reply as Record<string, unknown> | null | undefined;
+  if (typeof packet !== 'object' || packet === null || Array.isArray(packet)) return { ok: false, reason: 'wrong-shape', detail: 'reply: not an object' };
+  for (const key in packet) {
+    if (key !== 'err' && key !== 'response' && key !== 'isDisposed') return { ok: false, reason: 'wrong-shape', detail: `reply: unknown field "${key}"` };
+  }
+  if (packet.isDisposed !== undefined && typeof packet.isDisposed !== 'boolean') return { ok: false, reason: 'wrong-shape', detail: 'reply.isDisposed: a boolean' };
+  return { ok: true, value: { id: reply.id, packet: packet as WritePacket } };
 }
 
 /** JSON of a payload; `undefined` travels as null, as JSON has no undefined. */
@@ -211,37 +219,41 @@ export function encodeEvent(event: EventEnvelope, maxBytes: number, what: string
   );
 }
 
-/** Field/value pairs of a reply whose packet is already JSON (`reply` of an earlier entry). */
-export function replyEntry(id: string, reply: string): string[] {
-  return ['v', FORMAT_VERSION, 'id', id, 'reply', reply];
+/** A reply as an element of the caller's reply list, its packet already JSON (see decodeReply). */
+export function replyElement(id: string, packetJson: string): string {
+  return `{"v":"${FORMAT_VERSION}","id":${JSON.stringify(id)},"reply":${packetJson}}`;
 }
 
-/** The packet JSON of a reply's field/value pairs, as replyEntry lays them out. */
-export function replyJson(fields: readonly string[]): string {
-  return fields[5]!;
+/** A reply as field/value pairs of a stream entry, for callers of the previous version (stream inboxes). */
+export function replyEntry(id: string, packetJson: string): string[] {
+  return ['v', FORMAT_VERSION, 'id', id, 'reply', packetJson];
+}
+
+/** The error reply that stands in for one that cannot be sent; small and always encodable, so not checked again. */
+function failure(message: string): string {
+  return JSON.stringify({ err: { status: 'error', message }, isDisposed: true });
 }
 
 /**
- * Field/value pairs of a reply. A reply that cannot be encoded or is too large becomes an
- * error reply, so the caller learns it at once instead of waiting for its timeout.
+ * The JSON of a reply's packet. A reply that cannot be encoded or is too large (as a reply
+ * element to request `id`) becomes an error reply, so the caller learns it at once instead
+ * of waiting for its timeout.
  */
-export function encodeReply(id: string, packet: WritePacket, maxBytes: number): string[] {
+export function encodeReply(id: string, packet: WritePacket, maxBytes: number): string {
   const body: WritePacket = {};
   // An Error instance would encode as {}: keep its message, as Nest's own transports do.
   if (packet.err !== undefined) body.err = packet.err instanceof Error ? { status: 'error', message: packet.err.message } : packet.err;
   if (packet.response !== undefined) body.response = packet.response;
   if (packet.isDisposed) body.isDisposed = true;
-  const replyFields = (reply: string) => replyEntry(id, reply);
-  // The fallback is small and always encodable, so it is not checked again.
-  const failure = (message: string) =>
-    replyFields(JSON.stringify({ err: { status: 'error', message }, isDisposed: true }));
-  let fields: string[];
+  let json: string;
   try {
-    fields = replyFields(JSON.stringify(body));
+    json = JSON.stringify(body);
   } catch (error) {
     return failure(`The reply could not be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const bytes = entryBytes(fields);
+  // The element adds the id and about 30 bytes of framing; short replies skip the byte count.
+  if ((json.length + id.length) * 3 + 32 <= maxBytes) return json;
+  const bytes = Buffer.byteLength(json) + Buffer.byteLength(id) + 32;
   if (bytes > maxBytes) return failure(`The reply is ${bytes} bytes encoded, the limit (maxEntryBytes) is ${maxBytes}`);
-  return fields;
+  return json;
 }
