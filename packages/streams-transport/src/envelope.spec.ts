@@ -43,6 +43,21 @@ describe('stream entry codec', () => {
     expect(reasonOf([...fields, 'extra', 'field'])).toBe('wrong-shape');
     expect(reasonOf(fields.slice(0, -1))).toBe('wrong-shape');
     expect(reasonOf(fields, 50)).toBe('oversized');
+    expect(reasonOf(fields.filter((_, i) => fields[i] !== 'id' && fields[i - 1] !== 'id'))).toBe('wrong-shape');
+    expect(reasonOf([...fields, 'id', 'again'])).toBe('wrong-shape');
+    expect(reasonOf(replace('headers', '["a"]'))).toBe('wrong-shape');
+    expect(reasonOf(replace('headers', JSON.stringify({ '': 'x' })))).toBe('wrong-shape');
+    expect(reasonOf(replace('headers', JSON.stringify(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`h${i}`, 'x'])))))).toBe('wrong-shape');
+    expect(reasonOf(replace('headers', JSON.stringify(Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`h${i}`, 'x'])))))).toBe('ok');
+    expect(reasonOf(replace('id', 'x'.repeat(129)))).toBe('wrong-shape');
+    expect(reasonOf(replace('data', '"é"'.padEnd(3, ' ')))).toBe('ok');
+  });
+
+  it('measures an entry in bytes: multi-byte characters count for what Redis stores', () => {
+    const wide = encodeRequest({ ...request, data: 'é'.repeat(400) }, 10_000, 'request');
+    // 490 characters, 890 bytes.
+    expect(reasonOf(wide, 800)).toBe('oversized');
+    expect(reasonOf(wide, 890)).toBe('ok');
   });
 
   it('refuses to encode a message over the limit', () => {

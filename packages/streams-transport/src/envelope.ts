@@ -1,5 +1,4 @@
 import type { WritePacket } from '@nestjs/microservices';
-import { z } from 'zod';
 import { StreamsTransportError } from './errors.js';
 
 /**
@@ -47,44 +46,91 @@ export type MalformedReason = 'oversized' | 'wrong-shape' | 'bad-json';
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: MalformedReason; detail: string };
 
 const MAX_HEADERS = 64;
-const requestId = z.string().min(1).max(128);
-const json = z.string();
 
-const requestFields = z
-  .object({
-    v: z.literal(FORMAT_VERSION),
-    id: requestId,
-    replyTo: z.string().min(1).max(1024),
-    deadline: z.string().regex(/^\d{1,16}$/, 'epoch milliseconds'),
-    // Optional, and written only when not 0: a server of an older version reads the rest.
-    keep: z.string().regex(/^\d{1,12}$/, 'milliseconds').optional(),
-    headers: json,
-    data: json,
-  })
-  .strict();
+/**
+ * A field's check: undefined when the value is fine, else what is wrong. The entries are
+ * checked by hand rather than by a schema library: this runs once per request or event on
+ * the server's hot path, and allocates nothing for a well-formed entry.
+ */
+type FieldCheck = (value: string) => string | undefined;
 
-const eventFields = z.object({ v: z.literal(FORMAT_VERSION), headers: json, data: json }).strict();
+const anyText: FieldCheck = () => undefined;
+const version: FieldCheck = (value) => (value === FORMAT_VERSION ? undefined : `must be "${FORMAT_VERSION}"`);
+const lengthWithin =
+  (max: number): FieldCheck =>
+  (value) =>
+    value.length > 0 && value.length <= max ? undefined : `1 to ${max} characters`;
+const digits = (max: number, what: string): FieldCheck => {
+  const pattern = new RegExp(`^\\d{1,${max}}$`);
+  return (value) => (pattern.test(value) ? undefined : `${what} (up to ${max} digits)`);
+};
 
-const headersSchema = z
-  .record(z.string().min(1).max(256), z.string().max(8192))
-  .refine((headers) => Object.keys(headers).length <= MAX_HEADERS, `at most ${MAX_HEADERS} headers`);
+/** The fields of an entry: required ones, and optional ones (absent is fine). */
+interface FieldRules {
+  required: Record<string, FieldCheck>;
+  optional: Record<string, FieldCheck>;
+}
+
+const requestFields: FieldRules = {
+  required: {
+    v: version,
+    id: lengthWithin(128),
+    replyTo: lengthWithin(1024),
+    deadline: digits(16, 'epoch milliseconds'),
+    headers: anyText,
+    data: anyText,
+  },
+  // Written only when not 0: a server of an older version reads the rest.
+  optional: { keep: digits(12, 'milliseconds') },
+};
+
+const eventFields: FieldRules = { required: { v: version, headers: anyText, data: anyText }, optional: {} };
+
+/** What is wrong with the fields of an entry (as field/value pairs), or undefined. */
+function checkFields(fields: readonly string[], rules: FieldRules): string | undefined {
+  if (fields.length % 2 !== 0) return 'an odd number of field/value parts';
+  let required = 0;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    for (let j = 0; j < i; j += 2) if (fields[j] === name) return `field "${name}" appears twice`;
+    const isRequired = Object.hasOwn(rules.required, name);
+    const check = isRequired ? rules.required[name] : Object.hasOwn(rules.optional, name) ? rules.optional[name] : undefined;
+    if (!check) return `unknown field "${name}"`;
+    if (isRequired) required++;
+    const wrong = check(fields[i + 1]!);
+    if (wrong) return `${name}: ${wrong}`;
+  }
+  if (required === Object.keys(rules.required).length) return undefined;
+  const missing = Object.keys(rules.required).filter((name) => !fields.some((part, i) => i % 2 === 0 && part === name));
+  return `missing ${missing.map((name) => `"${name}"`).join(', ')}`;
+}
+
+/** The value of `name` in field/value pairs already checked by checkFields. */
+function fieldOf(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+/** What is wrong with parsed headers (a flat object of short strings), or undefined. */
+function checkHeaders(headers: unknown): string | undefined {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return 'an object of strings';
+  let count = 0;
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    if (++count > MAX_HEADERS) return `at most ${MAX_HEADERS} headers`;
+    if (name.length === 0 || name.length > 256) return 'names of 1 to 256 characters';
+    const value: unknown = (headers as Record<string, unknown>)[name];
+    if (typeof value !== 'string') return `${name}: a string`;
+    if (value.length > 8192) return `${name}: at most 8192 characters`;
+  }
+  return undefined;
+}
 
 /** Size of an entry as Redis stores it (field names included). */
 export function entryBytes(fields: readonly string[]): number {
   let bytes = 0;
   for (const part of fields) bytes += Buffer.byteLength(part);
   return bytes;
-}
-
-function fieldsToRecord(fields: readonly string[]): Record<string, string> | string {
-  if (fields.length % 2 !== 0) return 'an odd number of field/value parts';
-  const record: Record<string, string> = {};
-  for (let i = 0; i < fields.length; i += 2) {
-    const key = fields[i]!;
-    if (Object.hasOwn(record, key)) return `field "${key}" appears twice`;
-    record[key] = fields[i + 1]!;
-  }
-  return record;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; detail: string } {
@@ -98,36 +144,32 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; de
   }
 }
 
-function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; ');
-}
-
 /** Checks size and fields of an entry, then parses its `headers` and `data` JSON. */
-function decodeCommon<S extends z.ZodType<{ headers: string; data: string }>>(
-  fields: readonly string[],
-  schema: S,
-  maxBytes: number,
-): Decoded<{ fields: z.output<S>; headers: Headers; data: unknown }> {
-  const bytes = entryBytes(fields);
+function decodeCommon(fields: readonly string[], rules: FieldRules, maxBytes: number): Decoded<{ headers: Headers; data: unknown }> {
+  let units = 0;
+  for (const part of fields) units += part.length;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: entries well under the limit skip the byte count.
+  const bytes = units * 3 <= maxBytes ? units : entryBytes(fields);
   if (bytes > maxBytes) return { ok: false, reason: 'oversized', detail: `${bytes} bytes, the limit is ${maxBytes}` };
-  const record = fieldsToRecord(fields);
-  if (typeof record === 'string') return { ok: false, reason: 'wrong-shape', detail: record };
-  const parsed = schema.safeParse(record);
-  if (!parsed.success) return { ok: false, reason: 'wrong-shape', detail: describe(parsed.error) };
-  const headersJson = parseJson(parsed.data.headers);
+  const wrong = checkFields(fields, rules);
+  if (wrong) return { ok: false, reason: 'wrong-shape', detail: wrong };
+  const headersJson = parseJson(fieldOf(fields, 'headers')!);
   if (!headersJson.ok) return { ok: false, reason: 'bad-json', detail: `headers: ${headersJson.detail}` };
-  const headers = headersSchema.safeParse(headersJson.value);
-  if (!headers.success) return { ok: false, reason: 'wrong-shape', detail: `headers: ${describe(headers.error)}` };
-  const data = parseJson(parsed.data.data);
+  const wrongHeaders = checkHeaders(headersJson.value);
+  if (wrongHeaders) return { ok: false, reason: 'wrong-shape', detail: `headers: ${wrongHeaders}` };
+  const data = parseJson(fieldOf(fields, 'data')!);
   if (!data.ok) return { ok: false, reason: 'bad-json', detail: `data: ${data.detail}` };
-  return { ok: true, value: { fields: parsed.data, headers: headers.data, data: data.value } };
+  return { ok: true, value: { headers: headersJson.value as Headers, data: data.value } };
 }
 
 /** Validates a request entry; `replyPrefixes` keep replies from being written to any other key. */
 export function decodeRequest(fields: readonly string[], maxBytes: number, replyPrefixes: readonly string[]): Decoded<RequestEnvelope> {
   const decoded = decodeCommon(fields, requestFields, maxBytes);
   if (!decoded.ok) return decoded;
-  const { id, replyTo, deadline, keep } = decoded.value.fields;
+  const id = fieldOf(fields, 'id')!;
+  const replyTo = fieldOf(fields, 'replyTo')!;
+  const deadline = fieldOf(fields, 'deadline')!;
+  const keep = fieldOf(fields, 'keep');
   if (!replyPrefixes.some((prefix) => replyTo.startsWith(prefix) && replyTo.length > prefix.length)) {
     return { ok: false, reason: 'wrong-shape', detail: `replyTo must be a reply key (${replyPrefixes.map((prefix) => `${prefix}...`).join(' or ')})` };
   }
