@@ -5,7 +5,7 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { InvalidMessageException } from '@nestjs/microservices/errors/invalid-message.exception.js';
 import { closeRedis, commandFailure, isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
-import { defer, mergeMap, Observable, throwError } from 'rxjs';
+import { Observable, throwError } from 'rxjs';
 import { type Connection, openConnection, type StreamsStatus } from './connections.js';
 import { encodeEvent, encodeRequest } from './envelope.js';
 import { StreamsTransportError } from './errors.js';
@@ -124,9 +124,23 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       return throwError(() => new TypeError(`a request id must be 1 to ${MAX_REQUEST_ID_LENGTH} characters long`));
     }
     const call = this.callOptions(options);
-    return defer(() => this.connect()).pipe(
-      mergeMap(() => new Observable<TResult>((observer) => this.request(this.createPacket(pattern, data), this.createObserver(observer), call))),
-    );
+    return new Observable<TResult>((observer) => {
+      const sendNow = () => this.request(this.createPacket(pattern, data), this.createObserver(observer), call);
+      // Connected (the usual case): sent at once, without a promise or operator chain per call.
+      if (this.connections && isRedisReady(this.connections.command.redis)) return sendNow();
+      let cancel: (() => void) | undefined;
+      let unsubscribed = false;
+      this.connect().then(
+        () => {
+          if (!unsubscribed) cancel = sendNow();
+        },
+        (error: unknown) => observer.error(error),
+      );
+      return () => {
+        unsubscribed = true;
+        cancel?.();
+      };
+    });
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
