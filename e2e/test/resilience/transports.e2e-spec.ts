@@ -97,15 +97,19 @@ describe.each([
     // Every stream and group exists once each service listens; make one request and one
     // event flow so the reply paths exist too. A reply list exists only while replies wait in
     // it (its client pops them at once), so the lists are found by their readers' BLMPOPs.
-    const monitor = await redis.duplicate().monitor();
+    // monitor() opens a connection of its own.
+    const monitor = await redis.monitor();
     const replyLists = new Set<string>();
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args[0]?.toUpperCase() === 'BLMPOP' && args[3]?.startsWith('streams:replies:')) replyLists.add(args[3]);
     });
-    expect((await platform.request('/test1')).status).toBe(200);
-    expect((await platform.request('/test2')).status).toBe(202);
-    if (transport === 'redis-streams') await waitFor('a client to read its reply list', () => replyLists.size > 0);
-    monitor.disconnect();
+    try {
+      expect((await platform.request('/test1')).status).toBe(200);
+      expect((await platform.request('/test2')).status).toBe(202);
+      if (transport === 'redis-streams') await waitFor('a client to read its reply list', () => replyLists.size > 0);
+    } finally {
+      monitor.disconnect();
+    }
 
     // 1. Streams: every request and event stream, every group reading it.
     const expected: Array<{ stream: string; group: string; reason: string }> = [];
