@@ -69,6 +69,8 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
   private readonly calls = new Map<string, PendingCall>();
   private readonly listeners: Array<[string, Listener]> = [];
   private connections: Connections | undefined;
+  /** Whether the command socket is corked until the end of this tick (see batchWrites). */
+  private corked = false;
 
   constructor(options: StreamsClientOptions) {
     super();
@@ -201,6 +203,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       this.settle(id, { err: new StreamsTransportError('TIMEOUT', `no reply to ${pattern} within ${timeoutMs} ms (request ${id})`) });
     }, timeoutMs);
     this.calls.set(id, { callback, timer });
+    this.batchWrites(command);
     command.call('XADD', this.keys.request(pattern), ...trimArguments(this.options.trim), '*', ...fields).catch((error: unknown) => {
       // Only an XADD ioredis never wrote is certainly not stored; after any other failure Redis
       // may hold the request, and a 503 "nothing was sent" would be a lie.
@@ -208,6 +211,24 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     });
     // Unsubscribing (e.g. the caller's own timeout) forgets the call; a late reply is ignored.
     return () => this.forget(id);
+  }
+
+  /**
+   * Under load many sends are issued in one tick (every caller woken by one pop of replies):
+   * the first corks the socket until the tick's microtasks are done, so they leave in one
+   * write. Unlike ioredis' auto-pipelining, which waits for the next turn of the event loop
+   * (setImmediate), a lone send is written in the same tick.
+   */
+  private batchWrites(redis: Redis): void {
+    if (this.corked) return;
+    const socket = redis.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (!socket?.cork || !socket.uncork) return;
+    socket.cork();
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork!();
+    });
   }
 
   /** Hands a reply (or a transport failure) to its call; the last one also forgets the call. */
@@ -245,9 +266,8 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     const { redis, name } = this.options;
     const purpose = `${name}:streams-client`;
     // Role `command`: a send while Redis is down fails in milliseconds, not at the timeout.
-    // Under load many XADDs are issued in one tick (every caller woken by one pop of replies):
-    // auto-pipelining sends them as one socket write.
-    const command = openConnection(redis, 'command', purpose, this.logger, { autoPipelining: true });
+    // Sends are batched by corking the socket (see batchWrites), not by ioredis' auto-pipelining.
+    const command = openConnection(redis, 'command', purpose, this.logger);
     const replyReader = openConnection(redis, 'blocking', `${purpose}-replies`, this.logger);
     const repliesKey = this.keys.replies(`${name}:${hostname()}-${process.pid}:${randomBytes(6).toString('hex')}`);
     const replies = new ReplyReader({

@@ -170,9 +170,8 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     const purpose = `${service}:${consumer}:streams`;
     this.reader = openConnection(redis, 'blocking', `${purpose}-reader`, this.logger);
     // Role `blocking` too: acks and replies wait for Redis to come back instead of failing.
-    // A read hands over several requests in one tick, whose claims (request memory) then go
-    // out as one socket write (auto-pipelining), like their replies' one transaction.
-    this.writer = openConnection(redis, 'blocking', `${purpose}-writer`, this.logger, { autoPipelining: true });
+    // The claims of one read leave in one socket write too (GroupReader corks it meanwhile).
+    this.writer = openConnection(redis, 'blocking', `${purpose}-writer`, this.logger);
     for (const [event, callback] of this.pendingListeners.splice(0)) this.on(event, callback);
     this.reportStatus(this.reader.redis);
 
