@@ -166,6 +166,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       this.options.maxEntryBytes,
       `event ${pattern}`,
     );
+    this.batchWrites(command);
     try {
       await command.call('XADD', this.keys.event(pattern), ...trimArguments(this.options.trim), '*', ...fields);
     } catch (error) {
@@ -214,9 +215,9 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
   }
 
   /**
-   * Under load many sends are issued in one tick (every caller woken by one pop of replies):
-   * the first corks the socket until the tick's microtasks are done, so they leave in one
-   * write. Unlike ioredis' auto-pipelining, which waits for the next turn of the event loop
+   * Under load many sends (and emits) are issued in one tick (every caller woken by one pop
+   * of replies): the first corks the socket until the tick's microtasks are done, so they
+   * leave in one write. Unlike ioredis' auto-pipelining, which waits for the next turn of the event loop
    * (setImmediate), a lone send is written in the same tick.
    */
   private batchWrites(redis: Redis): void {
