@@ -95,8 +95,8 @@ describe.each([
     const services = [...platform.services.services.values()];
     const pids = services.map(pidOf);
     // Every stream and group exists once each service listens; make one request and one
-    // event flow so the reply paths exist too. A reply list exists only while replies wait in
-    // it (its client pops them at once), so the lists are found by their readers' BLMPOPs.
+    // event flow so the reply paths exist too. A reply list exists only while replies wait,
+    // as its client pops them at once: the lists are found by their readers' BLMPOPs.
     // monitor() opens a connection of its own.
     const monitor = await redis.monitor();
     const replyLists = new Set<string>();
