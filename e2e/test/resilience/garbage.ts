@@ -1,4 +1,4 @@
-/** Garbage to write where the services read: stream entries, inbox replies, pub/sub messages. */
+/** Garbage to write where the services read: stream entries, reply lists, pub/sub messages. */
 import type { Redis } from 'ioredis';
 
 /** Over the transport's default maxEntryBytes (1 MiB). */
@@ -21,11 +21,12 @@ export function streamGarbage(kind: 'rpc' | 'event'): Array<{ fields: Record<str
   ];
 }
 
-/** Garbage for a reply inbox (read by one client with XREAD, no group: logged and skipped). */
-export const INBOX_GARBAGE: Array<Record<string, string>> = [
-  { v: '1', id: 'garbage', reply: '{"response":' },
-  { hello: 'world' },
-  { v: '1', id: 'garbage', reply: JSON.stringify({ response: OVERSIZED }) },
+/** Garbage for a client's reply list (popped by that client only: logged and skipped). */
+export const REPLY_GARBAGE: string[] = [
+  '{"v":"1","id":"garbage","reply":{"response":',
+  JSON.stringify({ hello: 'world' }),
+  'not json',
+  JSON.stringify({ v: '1', id: 'garbage', reply: { response: OVERSIZED } }),
 ];
 
 /** Garbage for any pub/sub channel, whoever listens: not JSON, binary, JSON of the wrong shape, huge. */

@@ -1,7 +1,7 @@
 import { httpOutcome, LoadRun, type ServiceProcess, ServiceProcess as Service, tally, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
-import { CHANNEL_GARBAGE, fieldsOf, INBOX_GARBAGE, keysOfType, streamGarbage } from './garbage.js';
+import { CHANNEL_GARBAGE, fieldsOf, keysOfType, REPLY_GARBAGE, streamGarbage } from './garbage.js';
 import { answeredBy, freezeHoldingWork, handledRequests, pendingOf, pidOf, pingsHandled, reportFigure } from './support.js';
 
 const REQUESTS = 1_000;
@@ -95,9 +95,21 @@ describe.each([
     const services = [...platform.services.services.values()];
     const pids = services.map(pidOf);
     // Every stream and group exists once each service listens; make one request and one
-    // event flow so the reply paths (inboxes) exist too.
-    expect((await platform.request('/test1')).status).toBe(200);
-    expect((await platform.request('/test2')).status).toBe(202);
+    // event flow so the reply paths exist too. A reply list exists only while replies wait,
+    // as its client pops them at once: the lists are found by their readers' BLMPOPs.
+    // monitor() opens a connection of its own.
+    const monitor = await redis.monitor();
+    const replyLists = new Set<string>();
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toUpperCase() === 'BLMPOP' && args[3]?.startsWith('streams:replies:')) replyLists.add(args[3]);
+    });
+    try {
+      expect((await platform.request('/test1')).status).toBe(200);
+      expect((await platform.request('/test2')).status).toBe(202);
+      if (transport === 'redis-streams') await waitFor('a client to read its reply list', () => replyLists.size > 0);
+    } finally {
+      monitor.disconnect();
+    }
 
     // 1. Streams: every request and event stream, every group reading it.
     const expected: Array<{ stream: string; group: string; reason: string }> = [];
@@ -111,11 +123,9 @@ describe.each([
       }
     }
 
-    // 2. Reply inboxes of the Streams clients.
-    const inboxes = await keysOfType(redis, 'streams:inbox:*', 'stream');
-    for (const inbox of inboxes) {
-      for (const fields of INBOX_GARBAGE) await redis.xadd(inbox, '*', ...Object.entries(fields).flat());
-    }
+    // 2. Reply lists of the Streams clients.
+    const inboxes = [...replyLists].sort();
+    for (const inbox of inboxes) await redis.rpush(inbox, ...REPLY_GARBAGE);
 
     // 3. Pub/sub: every channel with a subscriber, and the reply channel of each (Nest's Redis
     //    client subscribes to `<pattern>.reply` while a call waits, so calls keep flowing).
@@ -154,7 +164,7 @@ describe.each([
     expect(services.map(pidOf)).toEqual(pids);
     expect(services.every((service) => !service.process.hasExited)).toBe(true);
 
-    reportFigure(`garbage (${transport})`, `${expected.length} bad stream entries on ${streams.length} streams set aside, ${inboxes.length * INBOX_GARBAGE.length} bad replies in ${inboxes.length} inboxes skipped; ${CHANNEL_GARBAGE.length} bad messages on each of ${channels.length} channels (${channels.join(', ')}); every service still serving`);
+    reportFigure(`garbage (${transport})`, `${expected.length} bad stream entries on ${streams.length} streams set aside, ${inboxes.length * REPLY_GARBAGE.length} bad replies in ${inboxes.length} reply lists skipped; ${CHANNEL_GARBAGE.length} bad messages on each of ${channels.length} channels (${channels.join(', ')}); every service still serving`);
   }, 120_000);
 
   // Reclaiming pending work exists on the Streams transport only (pub/sub keeps nothing).

@@ -1,20 +1,25 @@
-import { decodeEvent, decodeReply, decodeRequest, encodeEvent, encodeReply, encodeRequest } from './envelope.js';
+import { decodeEvent, decodeReply, decodeRequest, encodeEvent, encodeReply, encodeRequest, replyElement } from './envelope.js';
 import { isStreamsTransportError } from './errors.js';
+import type { WritePacket } from '@nestjs/microservices';
 
-const INBOX = 'streams:inbox:';
-const request = { id: 'r1', replyTo: `${INBOX}caller-1`, deadline: 1_700_000_000_000, keepReplyMs: 0, headers: { traceparent: 't' }, data: { a: [1, 'two'] } };
+const REPLIES = ['streams:replies:', 'streams:inbox:'];
+const request = { id: 'r1', replyTo: `${REPLIES[0]}caller-1`, deadline: 1_700_000_000_000, keepReplyMs: 0, headers: { traceparent: 't' }, data: { a: [1, 'two'] } };
 
 function reasonOf(entry: string[], max = 10_000): string {
-  const decoded = decodeRequest(entry, max, INBOX);
+  const decoded = decodeRequest(entry, max, REPLIES);
   return decoded.ok ? 'ok' : decoded.reason;
+}
+
+function roundTrip(packet: WritePacket, max: number) {
+  return decodeReply(replyElement('r1', encodeReply('r1', packet, max)), 10_000);
 }
 
 describe('stream entry codec', () => {
   it('decodes what it encodes', () => {
-    expect(decodeRequest(encodeRequest(request, 10_000, 'request'), 10_000, INBOX)).toEqual({ ok: true, value: request });
+    expect(decodeRequest(encodeRequest(request, 10_000, 'request'), 10_000, REPLIES)).toEqual({ ok: true, value: request });
     const event = { headers: {}, data: 'text' };
     expect(decodeEvent(encodeEvent(event, 10_000, 'event'), 10_000)).toEqual({ ok: true, value: event });
-    const reply = encodeReply('r1', { response: { ok: 1 }, isDisposed: true }, 10_000);
+    const reply = replyElement('r1', encodeReply('r1', { response: { ok: 1 }, isDisposed: true }, 10_000));
     expect(decodeReply(reply, 10_000)).toEqual({ ok: true, value: { id: 'r1', packet: { response: { ok: 1 }, isDisposed: true } } });
   });
 
@@ -23,7 +28,7 @@ describe('stream entry codec', () => {
     const kept = { ...request, keepReplyMs: 86_400_000 };
     const fields = encodeRequest(kept, 10_000, 'request');
     expect(fields).toEqual(expect.arrayContaining(['keep', '86400000']));
-    expect(decodeRequest(fields, 10_000, INBOX)).toEqual({ ok: true, value: kept });
+    expect(decodeRequest(fields, 10_000, REPLIES)).toEqual({ ok: true, value: kept });
     expect(reasonOf(fields.map((part, i) => (fields[i - 1] === 'keep' ? '-5' : part)))).toBe('wrong-shape');
   });
 
@@ -38,6 +43,21 @@ describe('stream entry codec', () => {
     expect(reasonOf([...fields, 'extra', 'field'])).toBe('wrong-shape');
     expect(reasonOf(fields.slice(0, -1))).toBe('wrong-shape');
     expect(reasonOf(fields, 50)).toBe('oversized');
+    expect(reasonOf(fields.filter((_, i) => fields[i] !== 'id' && fields[i - 1] !== 'id'))).toBe('wrong-shape');
+    expect(reasonOf([...fields, 'id', 'again'])).toBe('wrong-shape');
+    expect(reasonOf(replace('headers', '["a"]'))).toBe('wrong-shape');
+    expect(reasonOf(replace('headers', JSON.stringify({ '': 'x' })))).toBe('wrong-shape');
+    expect(reasonOf(replace('headers', JSON.stringify(Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`h${i}`, 'x'])))))).toBe('wrong-shape');
+    expect(reasonOf(replace('headers', JSON.stringify(Object.fromEntries(Array.from({ length: 64 }, (_, i) => [`h${i}`, 'x'])))))).toBe('ok');
+    expect(reasonOf(replace('id', 'x'.repeat(129)))).toBe('wrong-shape');
+    expect(reasonOf(replace('data', '"é"'.padEnd(3, ' ')))).toBe('ok');
+  });
+
+  it('measures an entry in bytes: multi-byte characters count for what Redis stores', () => {
+    const wide = encodeRequest({ ...request, data: 'é'.repeat(400) }, 10_000, 'request');
+    // 490 characters, 890 bytes.
+    expect(reasonOf(wide, 800)).toBe('oversized');
+    expect(reasonOf(wide, 890)).toBe('ok');
   });
 
   it('refuses to encode a message over the limit', () => {
@@ -52,11 +72,35 @@ describe('stream entry codec', () => {
   });
 
   it('turns a reply it cannot send into an error reply the caller still receives', () => {
-    const tooBig = decodeReply(encodeReply('r1', { response: 'x'.repeat(500), isDisposed: true }, 200), 10_000);
+    const tooBig = roundTrip({ response: 'x'.repeat(500), isDisposed: true }, 200);
     expect(tooBig.ok && tooBig.value.packet).toEqual({ err: { status: 'error', message: expect.stringMatching(/exceeds|limit/) }, isDisposed: true });
-    const unencodable = decodeReply(encodeReply('r1', { response: { n: 1n }, isDisposed: true }, 10_000), 10_000);
+    // A reply of multi-byte characters is measured in bytes, not characters.
+    const wide = roundTrip({ response: 'é'.repeat(90), isDisposed: true }, 200);
+    expect(wide.ok && wide.value.packet.err).toMatchObject({ message: expect.stringMatching(/limit/) });
+    const unencodable = roundTrip({ response: { n: 1n }, isDisposed: true }, 10_000);
     expect(unencodable.ok && unencodable.value.packet.err).toMatchObject({ status: 'error', message: expect.stringMatching(/JSON/) });
-    const thrown = decodeReply(encodeReply('r1', { err: new Error('kept') }, 10_000), 10_000);
+    const thrown = roundTrip({ err: new Error('kept') }, 10_000);
     expect(thrown.ok && thrown.value.packet.err).toEqual({ status: 'error', message: 'kept' });
+  });
+});
+
+function replyReasonOf(element: string, max = 10_000): string {
+  const decoded = decodeReply(element, max);
+  return decoded.ok ? 'ok' : decoded.reason;
+}
+
+describe('reply list element codec', () => {
+  it('names why a reply is malformed, and passes a well-formed one', () => {
+    expect(replyReasonOf('{"v":"1","id":"r1","reply":{"response":1,"isDisposed":true}}')).toBe('ok');
+    expect(replyReasonOf('{"v":"1","id":"r1","reply":{"response":')).toBe('bad-json');
+    expect(replyReasonOf('{"hello":"world"}')).toBe('wrong-shape');
+    expect(replyReasonOf('[1,2]')).toBe('wrong-shape');
+    expect(replyReasonOf('null')).toBe('wrong-shape');
+    expect(replyReasonOf('{"v":"2","id":"r1","reply":{}}')).toBe('wrong-shape');
+    expect(replyReasonOf('{"v":"1","id":"","reply":{}}')).toBe('wrong-shape');
+    expect(replyReasonOf('{"v":"1","id":"r1","reply":"text"}')).toBe('wrong-shape');
+    expect(replyReasonOf('{"v":"1","id":"r1","reply":{"isDisposed":"yes"}}')).toBe('wrong-shape');
+    expect(replyReasonOf('{"v":"1","id":"r1","reply":{"extra":1}}')).toBe('wrong-shape');
+    expect(replyReasonOf(`{"v":"1","id":"r1","reply":{"response":"${'é'.repeat(60)}"}}`, 100)).toBe('oversized');
   });
 });

@@ -1,5 +1,4 @@
 import type { WritePacket } from '@nestjs/microservices';
-import { z } from 'zod';
 import { StreamsTransportError } from './errors.js';
 
 /**
@@ -18,7 +17,7 @@ export type Headers = Record<string, string>;
 export interface RequestEnvelope {
   /** Chosen by the client; the reply carries it back so the client can match it. */
   id: string;
-  /** The calling client's inbox stream. */
+  /** The calling client's reply list (or, from a client of the previous version, its inbox stream). */
   replyTo: string;
   /** Epoch ms after which the caller has given up, so the request must not be handled. */
   deadline: number;
@@ -47,50 +46,91 @@ export type MalformedReason = 'oversized' | 'wrong-shape' | 'bad-json';
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: MalformedReason; detail: string };
 
 const MAX_HEADERS = 64;
-const requestId = z.string().min(1).max(128);
-const json = z.string();
 
-const requestFields = z
-  .object({
-    v: z.literal(FORMAT_VERSION),
-    id: requestId,
-    replyTo: z.string().min(1).max(1024),
-    deadline: z.string().regex(/^\d{1,16}$/, 'epoch milliseconds'),
-    // Optional, and written only when not 0: a server of an older version reads the rest.
-    keep: z.string().regex(/^\d{1,12}$/, 'milliseconds').optional(),
-    headers: json,
-    data: json,
-  })
-  .strict();
+/**
+ * A field's check: undefined when the value is fine, else what is wrong. The entries are
+ * checked by hand rather than by a schema library: this runs once per request or event on
+ * the server's hot path, and allocates nothing for a well-formed entry.
+ */
+type FieldCheck = (value: string) => string | undefined;
 
-const eventFields = z.object({ v: z.literal(FORMAT_VERSION), headers: json, data: json }).strict();
+const anyText: FieldCheck = () => undefined;
+const version: FieldCheck = (value) => (value === FORMAT_VERSION ? undefined : `must be "${FORMAT_VERSION}"`);
+const lengthWithin =
+  (max: number): FieldCheck =>
+  (value) =>
+    value.length > 0 && value.length <= max ? undefined : `1 to ${max} characters`;
+const digits = (max: number, what: string): FieldCheck => {
+  const pattern = new RegExp(`^\\d{1,${max}}$`);
+  return (value) => (pattern.test(value) ? undefined : `${what} (up to ${max} digits)`);
+};
 
-const replyFields = z.object({ v: z.literal(FORMAT_VERSION), id: requestId, reply: json }).strict();
+/** The fields of an entry: required ones, and optional ones (absent is fine). */
+interface FieldRules {
+  required: Record<string, FieldCheck>;
+  optional: Record<string, FieldCheck>;
+}
 
-const headersSchema = z
-  .record(z.string().min(1).max(256), z.string().max(8192))
-  .refine((headers) => Object.keys(headers).length <= MAX_HEADERS, `at most ${MAX_HEADERS} headers`);
+const requestFields: FieldRules = {
+  required: {
+    v: version,
+    id: lengthWithin(128),
+    replyTo: lengthWithin(1024),
+    deadline: digits(16, 'epoch milliseconds'),
+    headers: anyText,
+    data: anyText,
+  },
+  // Written only when not 0: a server of an older version reads the rest.
+  optional: { keep: digits(12, 'milliseconds') },
+};
 
-const replyPacket = z
-  .object({ err: z.unknown().optional(), response: z.unknown().optional(), isDisposed: z.boolean().optional() })
-  .strict();
+const eventFields: FieldRules = { required: { v: version, headers: anyText, data: anyText }, optional: {} };
+
+/** What is wrong with the fields of an entry (as field/value pairs), or undefined. */
+function checkFields(fields: readonly string[], rules: FieldRules): string | undefined {
+  if (fields.length % 2 !== 0) return 'an odd number of field/value parts';
+  let required = 0;
+  for (let i = 0; i < fields.length; i += 2) {
+    const name = fields[i]!;
+    for (let j = 0; j < i; j += 2) if (fields[j] === name) return `field "${name}" appears twice`;
+    const isRequired = Object.hasOwn(rules.required, name);
+    const check = isRequired ? rules.required[name] : Object.hasOwn(rules.optional, name) ? rules.optional[name] : undefined;
+    if (!check) return `unknown field "${name}"`;
+    if (isRequired) required++;
+    const wrong = check(fields[i + 1]!);
+    if (wrong) return `${name}: ${wrong}`;
+  }
+  if (required === Object.keys(rules.required).length) return undefined;
+  const missing = Object.keys(rules.required).filter((name) => !fields.some((part, i) => i % 2 === 0 && part === name));
+  return `missing ${missing.map((name) => `"${name}"`).join(', ')}`;
+}
+
+/** The value of `name` in field/value pairs already checked by checkFields. */
+function fieldOf(fields: readonly string[], name: string): string | undefined {
+  for (let i = 0; i < fields.length; i += 2) if (fields[i] === name) return fields[i + 1];
+  return undefined;
+}
+
+/** What is wrong with parsed headers (a flat object of short strings), or undefined. */
+function checkHeaders(headers: unknown): string | undefined {
+  if (typeof headers !== 'object' || headers === null || Array.isArray(headers)) return 'an object of strings';
+  let count = 0;
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue;
+    if (++count > MAX_HEADERS) return `at most ${MAX_HEADERS} headers`;
+    if (name.length === 0 || name.length > 256) return 'names of 1 to 256 characters';
+    const value: unknown = (headers as Record<string, unknown>)[name];
+    if (typeof value !== 'string') return `${name}: a string`;
+    if (value.length > 8192) return `${name}: at most 8192 characters`;
+  }
+  return undefined;
+}
 
 /** Size of an entry as Redis stores it (field names included). */
 export function entryBytes(fields: readonly string[]): number {
   let bytes = 0;
   for (const part of fields) bytes += Buffer.byteLength(part);
   return bytes;
-}
-
-function fieldsToRecord(fields: readonly string[]): Record<string, string> | string {
-  if (fields.length % 2 !== 0) return 'an odd number of field/value parts';
-  const record: Record<string, string> = {};
-  for (let i = 0; i < fields.length; i += 2) {
-    const key = fields[i]!;
-    if (Object.hasOwn(record, key)) return `field "${key}" appears twice`;
-    record[key] = fields[i + 1]!;
-  }
-  return record;
 }
 
 function parseJson(text: string): { ok: true; value: unknown } | { ok: false; detail: string } {
@@ -104,38 +144,34 @@ function parseJson(text: string): { ok: true; value: unknown } | { ok: false; de
   }
 }
 
-function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || 'entry'}: ${issue.message}`).join('; ');
-}
-
 /** Checks size and fields of an entry, then parses its `headers` and `data` JSON. */
-function decodeCommon<S extends z.ZodType<{ headers: string; data: string }>>(
-  fields: readonly string[],
-  schema: S,
-  maxBytes: number,
-): Decoded<{ fields: z.output<S>; headers: Headers; data: unknown }> {
-  const bytes = entryBytes(fields);
+function decodeCommon(fields: readonly string[], rules: FieldRules, maxBytes: number): Decoded<{ headers: Headers; data: unknown }> {
+  let units = 0;
+  for (const part of fields) units += part.length;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: entries well under the limit skip the byte count.
+  const bytes = units * 3 <= maxBytes ? units : entryBytes(fields);
   if (bytes > maxBytes) return { ok: false, reason: 'oversized', detail: `${bytes} bytes, the limit is ${maxBytes}` };
-  const record = fieldsToRecord(fields);
-  if (typeof record === 'string') return { ok: false, reason: 'wrong-shape', detail: record };
-  const parsed = schema.safeParse(record);
-  if (!parsed.success) return { ok: false, reason: 'wrong-shape', detail: describe(parsed.error) };
-  const headersJson = parseJson(parsed.data.headers);
+  const wrong = checkFields(fields, rules);
+  if (wrong) return { ok: false, reason: 'wrong-shape', detail: wrong };
+  const headersJson = parseJson(fieldOf(fields, 'headers')!);
   if (!headersJson.ok) return { ok: false, reason: 'bad-json', detail: `headers: ${headersJson.detail}` };
-  const headers = headersSchema.safeParse(headersJson.value);
-  if (!headers.success) return { ok: false, reason: 'wrong-shape', detail: `headers: ${describe(headers.error)}` };
-  const data = parseJson(parsed.data.data);
+  const wrongHeaders = checkHeaders(headersJson.value);
+  if (wrongHeaders) return { ok: false, reason: 'wrong-shape', detail: `headers: ${wrongHeaders}` };
+  const data = parseJson(fieldOf(fields, 'data')!);
   if (!data.ok) return { ok: false, reason: 'bad-json', detail: `data: ${data.detail}` };
-  return { ok: true, value: { fields: parsed.data, headers: headers.data, data: data.value } };
+  return { ok: true, value: { headers: headersJson.value as Headers, data: data.value } };
 }
 
-/** Validates a request entry; `inboxPrefix` keeps replies from being written to any other key. */
-export function decodeRequest(fields: readonly string[], maxBytes: number, inboxPrefix: string): Decoded<RequestEnvelope> {
+/** Validates a request entry; `replyPrefixes` keep replies from being written to any other key. */
+export function decodeRequest(fields: readonly string[], maxBytes: number, replyPrefixes: readonly string[]): Decoded<RequestEnvelope> {
   const decoded = decodeCommon(fields, requestFields, maxBytes);
   if (!decoded.ok) return decoded;
-  const { id, replyTo, deadline, keep } = decoded.value.fields;
-  if (!replyTo.startsWith(inboxPrefix) || replyTo.length === inboxPrefix.length) {
-    return { ok: false, reason: 'wrong-shape', detail: `replyTo must be an inbox key (${inboxPrefix}...)` };
+  const id = fieldOf(fields, 'id')!;
+  const replyTo = fieldOf(fields, 'replyTo')!;
+  const deadline = fieldOf(fields, 'deadline')!;
+  const keep = fieldOf(fields, 'keep');
+  if (!replyPrefixes.some((prefix) => replyTo.startsWith(prefix) && replyTo.length > prefix.length)) {
+    return { ok: false, reason: 'wrong-shape', detail: `replyTo must be a reply key (${replyPrefixes.map((prefix) => `${prefix}...`).join(' or ')})` };
   }
   return {
     ok: true,
@@ -157,19 +193,33 @@ export function decodeEvent(fields: readonly string[], maxBytes: number): Decode
   return { ok: true, value: { headers: decoded.value.headers, data: decoded.value.data } };
 }
 
-/** Validates a reply entry read from a client's inbox. */
-export function decodeReply(fields: readonly string[], maxBytes: number): Decoded<ReplyEnvelope> {
-  const bytes = entryBytes(fields);
-  if (bytes > maxBytes) return { ok: false, reason: 'oversized', detail: `${bytes} bytes, the limit is ${maxBytes}` };
-  const record = fieldsToRecord(fields);
-  if (typeof record === 'string') return { ok: false, reason: 'wrong-shape', detail: record };
-  const parsed = replyFields.safeParse(record);
-  if (!parsed.success) return { ok: false, reason: 'wrong-shape', detail: describe(parsed.error) };
-  const body = parseJson(parsed.data.reply);
-  if (!body.ok) return { ok: false, reason: 'bad-json', detail: `reply: ${body.detail}` };
-  const packet = replyPacket.safeParse(body.value);
-  if (!packet.success) return { ok: false, reason: 'wrong-shape', detail: `reply: ${describe(packet.error)}` };
-  return { ok: true, value: { id: parsed.data.id, packet: packet.data } };
+/**
+ * Validates a reply popped from a client's reply list: one JSON string
+ * `{"v":"1","id":...,"reply":{response?,err?,isDisposed?}}` (see replyElement). Checked by
+ * hand rather than by schema: it runs once per reply on the caller's hot path.
+ */
+export function decodeReply(element: string, maxBytes: number): Decoded<ReplyEnvelope> {
+  // A UTF-8 byte is at most 3 per UTF-16 unit here, so short replies skip the byte count.
+  if (element.length * 3 > maxBytes) {
+    const bytes = Buffer.byteLength(element);
+    if (bytes > maxBytes) return { ok: false, reason: 'oversized', detail: `${bytes} bytes, the limit is ${maxBytes}` };
+  }
+  const parsed = parseJson(element);
+  if (!parsed.ok) return { ok: false, reason: 'bad-json', detail: parsed.detail };
+  const reply = parsed.value as { v?: unknown; id?: unknown; reply?: unknown } | null;
+  if (typeof reply !== 'object' || reply === null || Array.isArray(reply)) return { ok: false, reason: 'wrong-shape', detail: 'not an object' };
+  for (const key in reply) {
+    if (key !== 'v' && key !== 'id' && key !== 'reply') return { ok: false, reason: 'wrong-shape', detail: `unknown field "${key}"` };
+  }
+  if (reply.v !== FORMAT_VERSION) return { ok: false, reason: 'wrong-shape', detail: `v: must be "${FORMAT_VERSION}"` };
+  if (typeof reply.id !== 'string' || reply.id.length === 0 || reply.id.length > 128) return { ok: false, reason: 'wrong-shape', detail: 'id: 1 to 128 characters' };
+  const packet = reply.reply as Record<string, unknown> | null | undefined;
+  if (typeof packet !== 'object' || packet === null || Array.isArray(packet)) return { ok: false, reason: 'wrong-shape', detail: 'reply: not an object' };
+  for (const key in packet) {
+    if (key !== 'err' && key !== 'response' && key !== 'isDisposed') return { ok: false, reason: 'wrong-shape', detail: `reply: unknown field "${key}"` };
+  }
+  if (packet.isDisposed !== undefined && typeof packet.isDisposed !== 'boolean') return { ok: false, reason: 'wrong-shape', detail: 'reply.isDisposed: a boolean' };
+  return { ok: true, value: { id: reply.id, packet: packet as WritePacket } };
 }
 
 /** JSON of a payload; `undefined` travels as null, as JSON has no undefined. */
@@ -211,37 +261,41 @@ export function encodeEvent(event: EventEnvelope, maxBytes: number, what: string
   );
 }
 
-/** Field/value pairs of a reply whose packet is already JSON (`reply` of an earlier entry). */
-export function replyEntry(id: string, reply: string): string[] {
-  return ['v', FORMAT_VERSION, 'id', id, 'reply', reply];
+/** A reply as an element of the caller's reply list, its packet already JSON (see decodeReply). */
+export function replyElement(id: string, packetJson: string): string {
+  return `{"v":"${FORMAT_VERSION}","id":${JSON.stringify(id)},"reply":${packetJson}}`;
 }
 
-/** The packet JSON of a reply's field/value pairs, as replyEntry lays them out. */
-export function replyJson(fields: readonly string[]): string {
-  return fields[5]!;
+/** A reply as field/value pairs of a stream entry, for callers of the previous version (stream inboxes). */
+export function replyEntry(id: string, packetJson: string): string[] {
+  return ['v', FORMAT_VERSION, 'id', id, 'reply', packetJson];
+}
+
+/** The error reply that stands in for one that cannot be sent; small and always encodable, so not checked again. */
+function failure(message: string): string {
+  return JSON.stringify({ err: { status: 'error', message }, isDisposed: true });
 }
 
 /**
- * Field/value pairs of a reply. A reply that cannot be encoded or is too large becomes an
- * error reply, so the caller learns it at once instead of waiting for its timeout.
+ * The JSON of a reply's packet. A reply that cannot be encoded or is too large (as a reply
+ * element to request `id`) becomes an error reply, so the caller learns it at once instead
+ * of waiting for its timeout.
  */
-export function encodeReply(id: string, packet: WritePacket, maxBytes: number): string[] {
+export function encodeReply(id: string, packet: WritePacket, maxBytes: number): string {
   const body: WritePacket = {};
   // An Error instance would encode as {}: keep its message, as Nest's own transports do.
   if (packet.err !== undefined) body.err = packet.err instanceof Error ? { status: 'error', message: packet.err.message } : packet.err;
   if (packet.response !== undefined) body.response = packet.response;
   if (packet.isDisposed) body.isDisposed = true;
-  const replyFields = (reply: string) => replyEntry(id, reply);
-  // The fallback is small and always encodable, so it is not checked again.
-  const failure = (message: string) =>
-    replyFields(JSON.stringify({ err: { status: 'error', message }, isDisposed: true }));
-  let fields: string[];
+  let json: string;
   try {
-    fields = replyFields(JSON.stringify(body));
+    json = JSON.stringify(body);
   } catch (error) {
     return failure(`The reply could not be encoded as JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const bytes = entryBytes(fields);
+  // The element adds the id and about 30 bytes of framing; short replies skip the byte count.
+  if ((json.length + id.length) * 3 + 32 <= maxBytes) return json;
+  const bytes = Buffer.byteLength(json) + Buffer.byteLength(id) + 32;
   if (bytes > maxBytes) return failure(`The reply is ${bytes} bytes encoded, the limit (maxEntryBytes) is ${maxBytes}`);
-  return fields;
+  return json;
 }

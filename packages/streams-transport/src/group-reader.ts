@@ -144,9 +144,26 @@ export class GroupReader {
         await pause(RETRY_AFTER_ERROR_MS, this.stopped.promise);
         continue;
       }
+      this.handOver(batches);
+    }
+  }
+
+  /**
+   * Hands the entries read to `onEntry`. Each one's first command (a request's claim in the
+   * request memory) is issued on the writer while it is handed over, so with the writer's
+   * socket corked meanwhile they leave in one write: one system call for a read of 16
+   * requests, and a single request is written at once (auto-pipelining would wait for the
+   * next turn of the event loop, about 0.1 ms on a busy machine).
+   */
+  private handOver(batches: readonly StreamBatch[]): void {
+    const socket = this.options.writer.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    socket?.cork?.();
+    try {
       for (const { stream, entries } of batches) {
         for (const entry of entries) this.options.onEntry(stream, entry);
       }
+    } finally {
+      socket?.uncork?.();
     }
   }
 

@@ -9,13 +9,18 @@ export interface StreamKeys {
   request(pattern: string): string;
   /** The stream of one event pattern; each subscribing service has a group on it. */
   event(pattern: string): string;
-  /** The reply stream of one client instance; only that instance reads it. */
-  inbox(clientId: string): string;
+  /** The reply list of one client instance; only that instance pops from it. */
+  replies(clientId: string): string;
   /** Entries a group could not handle (malformed, or failed too many times), kept for an operator. */
   deadLetter(group: string): string;
   /** What the server remembers of one request id: running, or its replies (see RequestMemory). */
   handled(pattern: string, requestId: string): string;
-  /** Every inbox key starts with this; a request whose reply address does not is refused. */
+  /** Every reply list starts with this; a request whose reply address starts with neither prefix is refused. */
+  readonly repliesPrefix: string;
+  /**
+   * Clients before the reply lists read a reply stream (`<prefix>:inbox:<client>`); a server
+   * still answers requests that name one, with XADD, so services can be upgraded before callers.
+   */
   readonly inboxPrefix: string;
 }
 
@@ -25,12 +30,14 @@ export const DEFAULT_KEY_PREFIX = 'streams';
 /** Key names under `prefix` (see StreamKeys for what each key holds). */
 export function streamKeys(prefix: string = DEFAULT_KEY_PREFIX): StreamKeys {
   const inboxPrefix = `${prefix}:inbox:`;
+  const repliesPrefix = `${prefix}:replies:`;
   return {
     request: (pattern) => `${prefix}:rpc:${pattern}`,
     event: (pattern) => `${prefix}:event:${pattern}`,
-    inbox: (clientId) => `${inboxPrefix}${clientId}`,
+    replies: (clientId) => `${repliesPrefix}${clientId}`,
     deadLetter: (group) => `${prefix}:dead:${group}`,
     handled: (pattern, requestId) => `${prefix}:handled:${pattern}:${requestId}`,
+    repliesPrefix,
     inboxPrefix,
   };
 }

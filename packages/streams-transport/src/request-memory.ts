@@ -16,7 +16,7 @@ export type Admission =
   | { kind: 'run' }
   /** Answered before: send the same replies, do not run the handler. */
   | { kind: 'replay'; replies: string[] }
-  /** Another entry of the same call (same id, same inbox) is being handled: this copy is dropped. */
+  /** Another entry of the same call (same id, same reply list) is being handled: this copy is dropped. */
   | { kind: 'duplicate' }
   /** Another caller's request with this id is being handled: refused, the caller retries later. */
   | { kind: 'in-progress' };

@@ -5,12 +5,12 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import { InvalidMessageException } from '@nestjs/microservices/errors/invalid-message.exception.js';
 import { closeRedis, commandFailure, isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
-import { defer, mergeMap, Observable, throwError } from 'rxjs';
+import { Observable, throwError } from 'rxjs';
 import { type Connection, openConnection, type StreamsStatus } from './connections.js';
 import { encodeEvent, encodeRequest } from './envelope.js';
 import { StreamsTransportError } from './errors.js';
-import { InboxReader } from './inbox-reader.js';
 import { type StreamKeys, streamKeys } from './keys.js';
+import { ReplyReader } from './reply-reader.js';
 import { type ResolvedClientOptions, resolveClientOptions, type StreamsClientOptions, trimArguments } from './options.js';
 import { withinTime } from './timers.js';
 import { outgoingHeaders } from './trace.js';
@@ -36,9 +36,9 @@ const MAX_REQUEST_ID_LENGTH = 128;
 
 interface Connections {
   command: Connection;
-  inboxReader: Connection;
-  inboxKey: string;
-  inbox: InboxReader;
+  replyReader: Connection;
+  repliesKey: string;
+  replies: ReplyReader;
   /** Settles with the first connection attempt; later calls only look at the current state. */
   firstAttempt: Promise<void>;
 }
@@ -58,7 +58,7 @@ interface PendingCall {
 /**
  * The client proxy: `ClientsModule.register([{ name: CATALOG, customClass: StreamsClient, options }])`
  * or `new StreamsClient(options)`. `send` appends to the pattern's request stream with a
- * deadline and this instance's inbox as the reply address, and matches replies by id; `emit`
+ * deadline and this instance's reply list as the reply address, and matches replies by id; `emit`
  * appends to the pattern's event stream and resolves once Redis has stored the event.
  * While Redis is unreachable both fail at once with UNAVAILABLE instead of waiting.
  */
@@ -69,6 +69,8 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
   private readonly calls = new Map<string, PendingCall>();
   private readonly listeners: Array<[string, Listener]> = [];
   private connections: Connections | undefined;
+  /** Whether the command socket is corked until the end of this tick (see batchWrites). */
+  private corked = false;
 
   constructor(options: StreamsClientOptions) {
     super();
@@ -85,7 +87,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     if (!isRedisReady(command.redis)) throw unavailable('cannot connect');
   }
 
-  /** Fails the calls still waiting (CLOSED), removes the inbox and disconnects; connect() starts afresh. */
+  /** Fails the calls still waiting (CLOSED), removes the reply list and disconnects; connect() starts afresh. */
   async close(): Promise<void> {
     const connections = this.connections;
     this.connections = undefined;
@@ -93,9 +95,9 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       this.settle(id, { err: new StreamsTransportError('CLOSED', 'the client was closed before the reply arrived') });
     }
     if (!connections) return;
-    await connections.inbox.stop();
+    await connections.replies.stop();
     const command = connections.command.redis;
-    if (isRedisReady(command)) await withinTime(command.del(connections.inboxKey).catch(() => 0), 1_000);
+    if (isRedisReady(command)) await withinTime(command.del(connections.repliesKey).catch(() => 0), 1_000);
     await closeRedis(command);
     this.setStatus('disconnected');
   }
@@ -105,14 +107,14 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     this.listeners.push([event, callback]);
     if (this.connections) {
       this.connections.command.redis.on(event, callback);
-      this.connections.inboxReader.redis.on(event, callback);
+      this.connections.replyReader.redis.on(event, callback);
     }
   }
 
-  /** `[command, inboxReader]`: the connection that sends and the one that reads replies. */
+  /** `[command, replyReader]`: the connection that sends and the one that reads replies. */
   unwrap<T>(): T {
     if (!this.connections) throw new Error('Not connected: call connect() first.');
-    return [this.connections.command.redis, this.connections.inboxReader.redis] as T;
+    return [this.connections.command.redis, this.connections.replyReader.redis] as T;
   }
 
   /** Sends a request; the reply (or a handler's error object) arrives on the returned stream. */
@@ -124,9 +126,23 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       return throwError(() => new TypeError(`a request id must be 1 to ${MAX_REQUEST_ID_LENGTH} characters long`));
     }
     const call = this.callOptions(options);
-    return defer(() => this.connect()).pipe(
-      mergeMap(() => new Observable<TResult>((observer) => this.request(this.createPacket(pattern, data), this.createObserver(observer), call))),
-    );
+    return new Observable<TResult>((observer) => {
+      const sendNow = () => this.request(this.createPacket(pattern, data), this.createObserver(observer), call);
+      // Connected (the usual case): sent at once, without a promise or operator chain per call.
+      if (this.connections && isRedisReady(this.connections.command.redis)) return sendNow();
+      let cancel: (() => void) | undefined;
+      let unsubscribed = false;
+      this.connect().then(
+        () => {
+          if (!unsubscribed) cancel = sendNow();
+        },
+        (error: unknown) => observer.error(error),
+      );
+      return () => {
+        unsubscribed = true;
+        cancel?.();
+      };
+    });
   }
 
   protected publish(packet: ReadPacket, callback: (packet: WritePacket) => void): () => void {
@@ -150,6 +166,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       this.options.maxEntryBytes,
       `event ${pattern}`,
     );
+    this.batchWrites(command);
     try {
       await command.call('XADD', this.keys.event(pattern), ...trimArguments(this.options.trim), '*', ...fields);
     } catch (error) {
@@ -170,7 +187,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       fields = encodeRequest(
         {
           id,
-          replyTo: this.connections!.inboxKey,
+          replyTo: this.connections!.repliesKey,
           deadline: Date.now() + timeoutMs,
           keepReplyMs,
           headers: outgoingHeaders(packet.metadata),
@@ -187,6 +204,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       this.settle(id, { err: new StreamsTransportError('TIMEOUT', `no reply to ${pattern} within ${timeoutMs} ms (request ${id})`) });
     }, timeoutMs);
     this.calls.set(id, { callback, timer });
+    this.batchWrites(command);
     command.call('XADD', this.keys.request(pattern), ...trimArguments(this.options.trim), '*', ...fields).catch((error: unknown) => {
       // Only an XADD ioredis never wrote is certainly not stored; after any other failure Redis
       // may hold the request, and a 503 "nothing was sent" would be a lie.
@@ -194,6 +212,24 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     });
     // Unsubscribing (e.g. the caller's own timeout) forgets the call; a late reply is ignored.
     return () => this.forget(id);
+  }
+
+  /**
+   * Under load many sends (and emits) are issued in one tick (every caller woken by one pop
+   * of replies): the first corks the socket until the tick's microtasks are done, so they
+   * leave in one write. Unlike ioredis' auto-pipelining, which waits for the next turn of the event loop
+   * (setImmediate), a lone send is written in the same tick.
+   */
+  private batchWrites(redis: Redis): void {
+    if (this.corked) return;
+    const socket = redis.stream as { cork?: () => void; uncork?: () => void } | undefined;
+    if (!socket?.cork || !socket.uncork) return;
+    socket.cork();
+    this.corked = true;
+    process.nextTick(() => {
+      this.corked = false;
+      socket.uncork!();
+    });
   }
 
   /** Hands a reply (or a transport failure) to its call; the last one also forgets the call. */
@@ -231,27 +267,25 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     const { redis, name } = this.options;
     const purpose = `${name}:streams-client`;
     // Role `command`: a send while Redis is down fails in milliseconds, not at the timeout.
-    // Under load many XADDs are issued in one tick (every caller woken by one inbox read):
-    // auto-pipelining sends them as one socket write.
-    const command = openConnection(redis, 'command', purpose, this.logger, { autoPipelining: true });
-    const inboxReader = openConnection(redis, 'blocking', `${purpose}-inbox`, this.logger);
-    const inboxKey = this.keys.inbox(`${name}:${hostname()}-${process.pid}:${randomBytes(6).toString('hex')}`);
-    const inbox = new InboxReader({
-      reader: inboxReader.redis,
-      command: command.redis,
-      key: inboxKey,
+    // Sends are batched by corking the socket (see batchWrites), not by ioredis' auto-pipelining.
+    const command = openConnection(redis, 'command', purpose, this.logger);
+    const replyReader = openConnection(redis, 'blocking', `${purpose}-replies`, this.logger);
+    const repliesKey = this.keys.replies(`${name}:${hostname()}-${process.pid}:${randomBytes(6).toString('hex')}`);
+    const replies = new ReplyReader({
+      reader: replyReader.redis,
+      key: repliesKey,
       maxEntryBytes: this.options.maxEntryBytes,
       onReply: (id, packet) => this.settle(id, packet),
       logger: this.logger,
     });
     for (const [event, callback] of this.listeners) {
       command.redis.on(event, callback);
-      inboxReader.redis.on(event, callback);
+      replyReader.redis.on(event, callback);
     }
     command.redis.on('ready', () => this.setStatus('connected'));
     command.redis.on('reconnecting', () => this.setStatus('reconnecting'));
-    inbox.start();
-    return { command, inboxReader, inboxKey, inbox, firstAttempt: firstAttempt(command.redis) };
+    replies.start();
+    return { command, replyReader, repliesKey, replies, firstAttempt: firstAttempt(command.redis) };
   }
 }
 

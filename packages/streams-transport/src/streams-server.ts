@@ -11,7 +11,7 @@ import type { Redis } from 'ioredis';
 import { isObservable, lastValueFrom, type Observable, throwError } from 'rxjs';
 import { type Connection, openConnection, type StreamsStatus } from './connections.js';
 import { DeadLetters } from './dead-letters.js';
-import { decodeEvent, decodeRequest, encodeReply, type EventEnvelope, replyEntry, replyJson, type RequestEnvelope } from './envelope.js';
+import { decodeEvent, decodeRequest, encodeReply, type EventEnvelope, replyElement, replyEntry, type RequestEnvelope } from './envelope.js';
 import { GroupReader, type GroupStream } from './group-reader.js';
 import { InFlight } from './in-flight.js';
 import { type StreamKeys, streamKeys } from './keys.js';
@@ -27,12 +27,12 @@ import { incomingContext, runInContext } from './trace.js';
 /** The transport id of this strategy, for `@MessagePattern(pattern, REDIS_STREAMS_TRANSPORT)`. */
 export const REDIS_STREAMS_TRANSPORT = Symbol.for('@platform/streams-transport');
 
-/** A client's inbox keeps about this many replies; it reads them as they come, so this is slack. */
+/** A previous version's inbox stream keeps about this many replies; its client reads them as they come. */
 export const INBOX_MAX_LENGTH = 10_000;
 /** The longest listen() waits for Redis to create the consumer groups. */
 const LISTEN_WAIT_MS = 5_000;
 
-/** An inbox nobody reads any more (its client died) disappears this long after the last reply. */
+/** A reply list nobody reads any more (its client died) disappears this long after the last reply. */
 export const INBOX_TTL_MS = 5 * 60_000;
 
 interface Route {
@@ -85,6 +85,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
 
   private readonly options: ResolvedServerOptions;
   private readonly keys: StreamKeys;
+  private readonly replyPrefixes: readonly string[];
   private readonly inFlight: InFlight;
   private readonly routes = new Map<string, Route>();
   private readonly pendingListeners: Array<[string, Listener]> = [];
@@ -103,6 +104,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     super();
     this.options = resolveServerOptions(options);
     this.keys = streamKeys(this.options.keyPrefix);
+    this.replyPrefixes = [this.keys.repliesPrefix, this.keys.inboxPrefix];
     this.inFlight = new InFlight(this.options.maxInFlight);
   }
 
@@ -168,6 +170,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     const purpose = `${service}:${consumer}:streams`;
     this.reader = openConnection(redis, 'blocking', `${purpose}-reader`, this.logger);
     // Role `blocking` too: acks and replies wait for Redis to come back instead of failing.
+    // The claims of one read leave in one socket write too (GroupReader corks it meanwhile).
     this.writer = openConnection(redis, 'blocking', `${purpose}-writer`, this.logger);
     for (const [event, callback] of this.pendingListeners.splice(0)) this.on(event, callback);
     this.reportStatus(this.reader.redis);
@@ -279,7 +282,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     const poisoned = deliveries > maxDeliveries;
     const giveUp = () => deadLetters.moveAside(stream, entry, 'max-deliveries', `delivered ${deliveries} times without success`, origin);
     if (route.kind === 'request') {
-      const request = decodeRequest(entry.fields, maxEntryBytes, this.keys.inboxPrefix);
+      const request = decodeRequest(entry.fields, maxEntryBytes, this.replyPrefixes);
       if (!request.ok) return deadLetters.moveAside(stream, entry, request.reason, request.detail, origin);
       if (request.value.deadline <= Date.now()) {
         // The caller has already given up: handling it now would only produce side effects nobody awaits.
@@ -300,7 +303,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
 
   /**
    * Answers a request: from memory when its id was seen before (see RequestMemory), else by
-   * running the handler and writing each reply to the caller's inbox, the last one with the
+   * running the handler and writing each reply to the caller's reply list, the last one with the
    * XACK and the memory of the replies.
    */
   private async answer(stream: string, route: Route, entryId: string, request: RequestEnvelope): Promise<void> {
@@ -314,7 +317,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
       const last = packet.isDisposed === true || packet.err !== undefined;
       try {
         const reply = encodeReply(request.id, packet, this.options.maxEntryBytes);
-        sent.push(replyJson(reply));
+        sent.push(reply);
         const commands = this.replyCommands(request, [reply]);
         // Reply, ack and delete in one transaction: an answered request is never redelivered,
         // and its payload (which may hold a password) does not linger until trimming. A request
@@ -365,22 +368,30 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
     const answer: RepeatAnswer = admission.kind === 'replay' ? 'replayed' : admission.kind === 'duplicate' ? 'duplicate' : 'in_progress';
     for (const listener of this.repeatListeners) listener(route.pattern, answer);
     // A copy of a call being handled under another entry: that entry's replies reach the same
-    // inbox under the same id, so this one goes without a reply.
+    // reply list under the same id, so this one goes without a reply.
     if (admission.kind === 'duplicate') return this.ackAndDelete(stream, entryId);
     const replies =
       admission.kind === 'replay'
-        ? admission.replies.map((reply) => replyEntry(request.id, reply))
+        ? admission.replies
         : [encodeReply(request.id, { err: stillInProgress(route.pattern, request.id), isDisposed: true }, this.options.maxEntryBytes)];
     const commands = this.replyCommands(request, replies);
     commands.push(['XACK', stream, this.options.service, entryId], ['XDEL', stream, entryId]);
     await this.replies!.write(commands);
   }
 
-  /** The commands that append `replies` to the caller's inbox and keep it alive. */
-  private replyCommands(request: RequestEnvelope, replies: string[][]): RedisCommand[] {
+  /** The commands that append `replies` (packet JSON) to the caller's reply list and keep it alive. */
+  private replyCommands(request: RequestEnvelope, replies: string[]): RedisCommand[] {
+    const { id, replyTo } = request;
+    if (replyTo.startsWith(this.keys.inboxPrefix)) {
+      // A caller of the previous version reads an inbox stream.
+      return [
+        ...replies.map((reply): RedisCommand => ['XADD', replyTo, 'MAXLEN', '~', String(INBOX_MAX_LENGTH), '*', ...replyEntry(id, reply)]),
+        ['PEXPIRE', replyTo, String(INBOX_TTL_MS)],
+      ];
+    }
     return [
-      ...replies.map((fields): RedisCommand => ['XADD', request.replyTo, 'MAXLEN', '~', String(INBOX_MAX_LENGTH), '*', ...fields]),
-      ['PEXPIRE', request.replyTo, String(INBOX_TTL_MS)],
+      ['RPUSH', replyTo, ...replies.map((reply) => replyElement(id, reply))],
+      ['PEXPIRE', replyTo, String(INBOX_TTL_MS)],
     ];
   }
 

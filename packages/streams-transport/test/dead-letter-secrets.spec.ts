@@ -69,7 +69,7 @@ describe('secrets in what the transport sets aside', () => {
       expect(login).toMatchObject({ stream: LOGIN_STREAM, reason: 'max-deliveries', detail: 'delivered 3 times without success' });
       const kept = recordOf(JSON.parse(login!.fields!) as string[]);
       expect(JSON.parse(kept.data!)).toEqual({ email: 'ada@example.com', password: '[redacted]' });
-      expect(kept).toMatchObject({ v: '1', replyTo: expect.stringMatching(/^streams:inbox:gateway:/) });
+      expect(kept).toMatchObject({ v: '1', replyTo: expect.stringMatching(/^streams:replies:gateway:/) });
       expect(bad).toMatchObject({ stream: LOGIN_STREAM, reason: 'bad-json' });
       expect(recordOf(JSON.parse(bad!.fields!) as string[]).data).toBe(`[not kept: ${Buffer.byteLength(garbage)} bytes]`);
 

@@ -3,8 +3,12 @@ import type { Redis } from 'ioredis';
 import { ReplyWriter } from '../src/reply-writer.js';
 
 async function execCalls(redis: Redis): Promise<number> {
-  const stats = await redis.info('commandstats');
-  return Number(/cmdstat_exec:calls=(\d+)/.exec(stats)?.[1] ?? 0);
+  return calls(await redis.info('commandstats'), 'exec');
+}
+
+/** Calls of one command in INFO commandstats. */
+function calls(stats: string, name: string): number {
+  return Number(new RegExp(`cmdstat_${name}:calls=(\\d+)`).exec(stats)?.[1] ?? 0);
 }
 
 describe('ReplyWriter', () => {
@@ -28,6 +32,26 @@ describe('ReplyWriter', () => {
     expect(await redis.xlen('inbox')).toBe(16);
   });
 
+  it('merges the pushes, acks and deletes of one batch per key, in order, before their expiry', async () => {
+    const writer = new ReplyWriter(redis);
+    await redis.xadd('requests', '1-1', 'n', '1');
+    await redis.xadd('requests', '1-2', 'n', '2');
+    await redis.xgroup('CREATE', 'requests', 'service', '0');
+    await redis.xreadgroup('GROUP', 'service', 'c', 'STREAMS', 'requests', '>');
+    const before = await redis.info('commandstats');
+    const reply = (list: string, element: string, entry: string) =>
+      writer.write([['RPUSH', list, element], ['PEXPIRE', list, '60000'], ['XACK', 'requests', 'service', entry], ['XDEL', 'requests', entry]]);
+    await Promise.all([reply('replies-a', 'a1', '1-1'), reply('replies-b', 'b1', '1-2'), reply('replies-a', 'a2', '1-1')]);
+    expect(await redis.lrange('replies-a', 0, -1)).toEqual(['a1', 'a2']);
+    expect(await redis.lrange('replies-b', 0, -1)).toEqual(['b1']);
+    expect(await redis.pttl('replies-a')).toBeGreaterThan(0);
+    expect(await redis.xlen('requests')).toBe(0);
+    expect(await redis.xpending('requests', 'service')).toEqual([0, null, null, null]);
+    const after = await redis.info('commandstats');
+    // Two lists: two pushes and two expiries; one stream: one XACK and one XDEL.
+    expect(['rpush', 'pexpire', 'xack', 'xdel'].map((name) => calls(after, name) - calls(before, name))).toEqual([2, 2, 1, 1]);
+  });
+
   it('fails only the reply whose command fails, the others of its batch are written', async () => {
     const writer = new ReplyWriter(redis);
     await redis.set('not-a-stream', 'x');
@@ -39,5 +63,17 @@ describe('ReplyWriter', () => {
     expect(results.map((result) => result.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason.message).toMatch(/WRONGTYPE/);
     expect(await redis.xlen('good')).toBe(2);
+  });
+
+  it('fails every reply of a merged command that fails, and only those', async () => {
+    const writer = new ReplyWriter(redis);
+    await redis.set('not-a-list', 'x');
+    const results = await Promise.allSettled([
+      writer.write([['RPUSH', 'not-a-list', '1'], ['PEXPIRE', 'not-a-list', '60000']]),
+      writer.write([['RPUSH', 'a-list', '2'], ['PEXPIRE', 'a-list', '60000']]),
+      writer.write([['RPUSH', 'not-a-list', '3'], ['PEXPIRE', 'not-a-list', '60000']]),
+    ]);
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'fulfilled', 'rejected']);
+    expect(await redis.lrange('a-list', 0, -1)).toEqual(['2']);
   });
 });

@@ -41,19 +41,55 @@ describe('request/response over Redis Streams', () => {
     await redis?.destroy();
   });
 
-  it('answers a request through the caller’s own inbox, with the message context', async () => {
+  it('answers a request through the caller’s own reply list, with the message context', async () => {
     await expect(lastValueFrom(client.send('work.do', { id: 'one' }))).resolves.toEqual({ id: 'one', replica: 'r1' });
     expect(await probe.hget(handledKey, 'one')).toBe('1');
 
     const reply = await lastValueFrom(client.send<Record<string, unknown>>('work.context', { hello: 'world' }));
     expect(reply).toMatchObject({ data: { hello: 'world' }, pattern: 'work.context', stream: 'rr:rpc:work.context' });
     expect(reply.entryId).toMatch(/^\d+-\d+$/);
-    // Replies are removed from the inbox once read; the request itself is acknowledged.
-    const [inbox] = await probe.keys('rr:inbox:caller:*');
-    await waitFor('the inbox to be emptied', async () => (inbox ? (await probe.xlen(inbox)) === 0 : true));
+    // Replies are popped from the reply list; the request itself is acknowledged.
+    expect(await probe.keys('rr:inbox:*')).toEqual([]);
+    const [replies] = await probe.keys('rr:replies:caller:*');
+    await waitFor('the reply list to be emptied', async () => (replies ? (await probe.llen(replies)) === 0 : true));
     expect(await probe.xpending('rr:rpc:work.do', 'work')).toEqual([0, null, null, null]);
     // ...and deleted: a request payload (a password, say) must not linger until trimming.
     expect(await probe.xlen('rr:rpc:work.do')).toBe(0);
+  });
+
+  it('keeps a reply pushed while the caller was not reading, and hands it over once it reads again', async () => {
+    const caller = newClient();
+    try {
+      await caller.connect();
+      const [, replyReader] = caller.unwrap<[Redis, Redis]>();
+      const reply = lastValueFrom(caller.send('work.do', { id: 'while-away', delayMs: 500 }));
+      await waitFor('the handler to start', async () => (await probe.hget(handledKey, 'while-away')) === '1');
+      replyReader.disconnect();
+      // The list exists from the first reply pushed to it (an empty list is no key).
+      const replies = await waitFor('the reply to wait in the reply list', async () => {
+        const [key] = await probe.keys('rr:replies:caller:*');
+        return key && (await probe.llen(key)) === 1 ? key : undefined;
+      });
+      await replyReader.connect();
+      await expect(reply).resolves.toEqual({ id: 'while-away', replica: 'r1' });
+      expect(await probe.exists(replies)).toBe(0);
+    } finally {
+      await caller.close();
+    }
+  });
+
+  it('answers a caller of the previous version on its inbox stream', async () => {
+    const inbox = 'rr:inbox:old-caller:1';
+    await probe.xadd(
+      'rr:rpc:work.do', '*',
+      'v', '1', 'id', 'old-1', 'replyTo', inbox, 'deadline', String(Date.now() + 10_000), 'headers', '{}', 'data', '{"id":"old"}',
+    );
+    const [entry] = await waitFor('the reply on the inbox stream', async () => {
+      const entries = await probe.xrange(inbox, '-', '+');
+      return entries.length > 0 ? entries : undefined;
+    });
+    expect(entry![1]).toEqual(['v', '1', 'id', 'old-1', 'reply', JSON.stringify({ response: { id: 'old', replica: 'r1' }, isDisposed: true })]);
+    expect(await probe.pttl(inbox)).toBeGreaterThan(0);
   });
 
   it('carries Nest packet metadata from a dispatch hook to the handler’s context', async () => {
