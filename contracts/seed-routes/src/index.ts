@@ -25,9 +25,14 @@ export const SeedPing = z
   .strict();
 export type SeedPing = z.output<typeof SeedPing>;
 
+/**
+ * Both hellos only answer (nothing is written anywhere), so they are declared read-only: the
+ * Streams transport does not remember their request ids (no claim before the handler, no
+ * record with the reply), as running one twice changes nothing.
+ */
 export const SeedRpc = {
-  legacyHello: defineRpc('legacy', 'hello', { request: HelloRequest, response: HelloReply }),
-  catalogHello: defineRpc('catalog', 'hello', { request: HelloRequest, response: HelloReply }),
+  legacyHello: defineRpc('legacy', 'hello', { request: HelloRequest, response: HelloReply, readOnly: true }),
+  catalogHello: defineRpc('catalog', 'hello', { request: HelloRequest, response: HelloReply, readOnly: true }),
 } as const;
 
 export const SeedEvents = {
