@@ -124,10 +124,14 @@ export function traceHttpServers(tracer: Tracer, untracedPaths: readonly string[
         span.end();
       });
     }
+    if (!span.isRecording()) return context.with(requestContext, () => original.call(this, event, ...args));
     return context.with(requestContext, () => {
-      // Body chunks and response events are emitted from the socket, outside this call: bound,
-      // their listeners (Fastify's body parser, then the handler) run in the request's context,
-      // sampled or not, so the decision still reaches every service the request calls.
+      // Body chunks are emitted from the socket, outside this call; bound, their listeners run
+      // in the request's context whatever framework reads them. Not done for an unsampled
+      // request: binding an emitter patches its listener methods and wraps every listener (it
+      // was the largest part of what an unsampled request paid), and Fastify needs none of it
+      // on Node 24: it resumes after the body in an AsyncResource made in this context, and
+      // the response's 'finish' and 'close' come from writes made in it (http-server-spans.spec.ts).
       context.bind(requestContext, request);
       context.bind(requestContext, response);
       return original.call(this, event, ...args);

@@ -37,6 +37,7 @@ describe('HTTP server spans, sampled once at the edge', () => {
   let stopServerSpans: () => void;
   let app: FastifyInstance;
   let url: string;
+  const respondedIn = new Map<string, ReturnType<typeof activeTrace>>();
 
   beforeAll(async () => {
     tracing = startInMemoryTracing(sampler);
@@ -50,6 +51,11 @@ describe('HTTP server spans, sampled once at the edge', () => {
     app.post('/items', (request) => ({ body: request.body, trace: activeTrace() }));
     app.get('/broken', (_request, reply) => reply.code(503).send({ error: 'down' }));
     app.get('/health/live', () => activeTrace());
+    // Where a request's log line is written (packages/bootstrap's request log).
+    app.addHook('onResponse', (request, _reply, done) => {
+      respondedIn.set(request.url, activeTrace());
+      done();
+    });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
   });
 
@@ -105,6 +111,9 @@ describe('HTTP server spans, sampled once at the edge', () => {
     // Called once the body's last chunk arrived (a socket event), the handler is still in the
     // caller's trace, which it passes on unsampled.
     expect(answer).toEqual({ body: { name: 'teapot' }, trace: { traceId, sampled: false } });
+    // So is its onResponse hook (the request's log line carries the trace id).
+    await waitFor('the onResponse hook', () => respondedIn.get('/items'));
+    expect(respondedIn.get('/items')).toEqual({ traceId, sampled: false });
     // One decision at the edge: @fastify/otel started nothing for it.
     expect(sampler.asked).toEqual(['POST']);
     expect(exporter.getFinishedSpans()).toEqual([]);
