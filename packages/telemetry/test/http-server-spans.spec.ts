@@ -92,6 +92,15 @@ describe('HTTP server spans, sampled once at the edge', () => {
     expect(spanNamed(exporter, 'request').parentSpanContext?.spanId).toBe(server.spanContext().spanId);
   });
 
+  it('keeps a sampled request in its trace after its body arrived and in its onResponse hook', async () => {
+    const answer = await postInTwoChunks(`${url}/items`, { 'content-type': 'application/json' }, JSON.stringify({ name: 'kettle' }));
+
+    const server = await waitFor('the server span', () => exporter.getFinishedSpans().find((span) => span.kind === SpanKind.SERVER));
+    const sampledTrace = { traceId: server.spanContext().traceId, sampled: true };
+    expect(answer).toEqual({ body: { name: 'kettle' }, trace: sampledTrace });
+    expect(respondedIn.get('/items')).toEqual(sampledTrace);
+  });
+
   it('marks a 5xx answer as an error', async () => {
     expect((await fetch(`${url}/broken`)).status).toBe(503);
 
