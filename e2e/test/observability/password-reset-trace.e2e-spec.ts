@@ -44,7 +44,9 @@ describe('one trace for a password-reset email, exported over OTLP', () => {
       'the email job to be exported inside the password-reset trace',
       () => {
         trace = traceOf(receiver.spans, 'POST', '/auth/password-reset');
-        return trace.some((span) => span.service === 'notifications' && span.kind === SpanKind.CONSUMER && /email/.test(span.name));
+        // Each service exports on its own schedule: the email job's span can arrive before
+        // the spans of the hops that caused it; wait until every parent has arrived too.
+        return trace.some((span) => span.service === 'notifications' && span.kind === SpanKind.CONSUMER && /email/.test(span.name)) && orphans(trace).length === 0;
       },
       { timeoutMs: 20_000, intervalMs: 200 },
     ).catch((error: Error) => {

@@ -40,7 +40,9 @@ describe.each(['redis-streams', 'redis'])('one trace across the platform over %s
     let trace: RecordedSpan[] = [];
     await waitFor('the email job to finish inside the stock change trace', () => {
       trace = traceOf(readSpans(spansFile), 'PATCH', '/products/:id/stock');
-      return trace.some((span) => span.service === 'notifications' && span.kind === SpanKind.CONSUMER && /email/.test(span.name));
+      // Each service exports on its own schedule: the email job's span can arrive before
+      // the spans of the hops that caused it; wait until every parent has arrived too.
+      return trace.some((span) => span.service === 'notifications' && span.kind === SpanKind.CONSUMER && /email/.test(span.name)) && orphans(trace).length === 0;
     }, { timeoutMs: 20_000, intervalMs: 200 }).catch((error: Error) => {
       throw new Error(`${error.message}\n--- the trace so far ---\n${outline(trace)}`);
     });

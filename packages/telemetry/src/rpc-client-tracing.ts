@@ -3,7 +3,7 @@ import type { ClientProxy, ReadPacket } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
 import { patternName, type RpcMessageKind, rpcAttributes, rpcSpanName } from './rpc-attributes.js';
 import { recordSpanError } from './span-errors.js';
-import { tracer } from './tracer.js';
+import { inUnsampledTrace, tracer } from './tracer.js';
 
 export interface TraceRpcClientOptions {
   /** The `nestjs.transport` attribute; derived from the class (ClientRedis -> redis) if omitted. */
@@ -67,37 +67,42 @@ export function traceRpcClient<T extends TraceableClient>(client: T, options: Tr
   const emit = client.emit.bind(client);
 
   // Cold, like Nest's: the span covers one subscription, from publish to the last reply.
+  // Inside an unsampled trace there is no span to make: the dispatch hook still passes the
+  // trace's context (flags 00) on, from the context the call is made in.
   client.send = <TResult, TInput>(pattern: unknown, data: TInput, ...rest: unknown[]): Observable<TResult> =>
-    new Observable<TResult>((subscriber) => {
-      const span = startClientSpan('request', pattern, transport);
-      const finish = spanFinisher(span);
-      let replied = false;
-      const subscription = context.with(trace.setSpan(context.active(), span), () =>
-        send<TResult, TInput>(pattern, data, ...rest).subscribe({
-          next: (value) => {
-            replied = true;
-            subscriber.next(value);
-          },
-          error: (error: unknown) => {
-            finish({ error });
-            subscriber.error(error);
-          },
-          complete: () => {
+    inUnsampledTrace(context.active())
+      ? send<TResult, TInput>(pattern, data, ...rest)
+      : new Observable<TResult>((subscriber) => {
+          const span = startClientSpan('request', pattern, transport);
+          const finish = spanFinisher(span);
+          let replied = false;
+          const subscription = context.with(trace.setSpan(context.active(), span), () =>
+            send<TResult, TInput>(pattern, data, ...rest).subscribe({
+              next: (value) => {
+                replied = true;
+                subscriber.next(value);
+              },
+              error: (error: unknown) => {
+                finish({ error });
+                subscriber.error(error);
+              },
+              complete: () => {
+                finish();
+                subscriber.complete();
+              },
+            }),
+          );
+          return () => {
+            subscription.unsubscribe();
+            // The caller gave up first (a deadline, usually): without a reply that is a failure.
+            if (!replied) span.setStatus({ code: SpanStatusCode.ERROR, message: 'no reply before the caller unsubscribed' });
             finish();
-            subscriber.complete();
-          },
-        }),
-      );
-      return () => {
-        subscription.unsubscribe();
-        // The caller gave up first (a deadline, usually): without a reply that is a failure.
-        if (!replied) span.setStatus({ code: SpanStatusCode.ERROR, message: 'no reply before the caller unsubscribed' });
-        finish();
-      };
-    });
+          };
+        });
 
   // Hot, like Nest's: the event is published now even if nobody subscribes to the result.
   client.emit = <TResult, TInput>(pattern: unknown, data: TInput): Observable<TResult> => {
+    if (inUnsampledTrace(context.active())) return emit<TResult, TInput>(pattern, data);
     const span = startClientSpan('event', pattern, transport);
     const finish = spanFinisher(span);
     const published = context.with(trace.setSpan(context.active(), span), () => emit<TResult, TInput>(pattern, data));

@@ -3,7 +3,7 @@ import { isObservable, tap } from 'rxjs';
 import { patternName, type RpcMessageKind, rpcAttributes, rpcSpanName } from './rpc-attributes.js';
 import { recordSpanError } from './span-errors.js';
 import { extractTraceContext } from './trace-metadata.js';
-import { tracer } from './tracer.js';
+import { inUnsampledTrace, tracer } from './tracer.js';
 
 export interface TraceRpcServerOptions {
   /** The `nestjs.transport` attribute; derived from the server's transport id if omitted. */
@@ -131,11 +131,14 @@ export function traceRpcServer(target: TraceableMicroservice | object, options: 
   server.setOnProcessingStartHook((transportId, rpcContext, done) => {
     if (typeof rpcContext !== 'object' || rpcContext === null) return previousStart(transportId, rpcContext, done);
     const accessors = rpcContext as RpcContextLike;
-    const pattern = patternOf(accessors);
-    const kind: RpcMessageKind = server.getHandlerByPattern(pattern)?.isEventHandler ? 'event' : 'request';
     // ROOT, not the active context: the socket or subscriber callback this runs in may carry
     // an unrelated context; only what the client sent says which trace this belongs to.
     const parent = extractTraceContext(accessors.getMetadata?.(), ROOT_CONTEXT);
+    // The caller's trace is not sampled: no span, the handler runs in the caller's context,
+    // which passes the decision on to whatever the handler calls.
+    if (inUnsampledTrace(parent)) return context.with(parent, () => previousStart(transportId, rpcContext, done));
+    const pattern = patternOf(accessors);
+    const kind: RpcMessageKind = server.getHandlerByPattern(pattern)?.isEventHandler ? 'event' : 'request';
     const span = tracer().startSpan(
       rpcSpanName(kind, 'server', pattern),
       { kind: kind === 'request' ? SpanKind.SERVER : SpanKind.CONSUMER, attributes: rpcAttributes(kind, 'server', pattern, transport) },

@@ -5,6 +5,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_INSTANCE_ID, ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import { httpInstrumentations } from './http-instrumentations.js';
+import { traceHttpServers } from './http-server-spans.js';
 import { subscribeIoredisTracing } from './ioredis-tracing.js';
 import { NoInternalRootSampler, samplerFromEnv } from './sampler.js';
 import { tracer } from './tracer.js';
@@ -40,12 +41,14 @@ export function startSdk(options: SdkOptions): { shutdown: () => Promise<void> }
     // start OTLP metric and log exporters of its own.
     metricReaders: [],
     logRecordProcessors: [],
-    instrumentations: httpInstrumentations(options.untracedPaths),
+    instrumentations: httpInstrumentations(),
   });
   sdk.start();
+  const stopHttpServerTracing = traceHttpServers(tracer(), options.untracedPaths);
   const stopIoredisTracing = subscribeIoredisTracing(tracer());
   return {
     shutdown: async () => {
+      stopHttpServerTracing();
       stopIoredisTracing();
       await sdk.shutdown();
     },

@@ -1,4 +1,4 @@
-import { trace, type Tracer } from '@opentelemetry/api';
+import { type Context, isSpanContextValid, trace, TraceFlags, type Tracer } from '@opentelemetry/api';
 
 /** The instrumentation scope of the spans this package creates itself. */
 export const TRACER_NAME = '@platform/telemetry';
@@ -9,4 +9,14 @@ export const TRACER_NAME = '@platform/telemetry';
  */
 export function tracer(): Tracer {
   return trace.getTracer(TRACER_NAME);
+}
+
+/**
+ * Whether `ctx` is inside a trace the sampler turned down. Work there records nothing, so it
+ * needs no span of its own: the context it already carries (the trace id, flags `00`) is what
+ * a hop passes on, and every service downstream follows the decision.
+ */
+export function inUnsampledTrace(ctx: Context): boolean {
+  const spanContext = trace.getSpanContext(ctx);
+  return spanContext !== undefined && (spanContext.traceFlags & TraceFlags.SAMPLED) === 0 && isSpanContextValid(spanContext);
 }

@@ -1,13 +1,13 @@
 import { Controller, type INestMicroservice, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClientTCP, Ctx, EventPattern, MessagePattern, Payload, type TcpContext, Transport } from '@nestjs/microservices';
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, TraceFlags } from '@opentelemetry/api';
 import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { freePort, waitFor } from '@platform/testing';
 import { firstValueFrom, NEVER, timeout } from 'rxjs';
 import { traceRpcClient } from '../src/rpc-client-tracing.js';
 import { traceRpcServer } from '../src/rpc-server-tracing.js';
-import { spanNamed, startInMemoryTracing } from './support/in-memory-tracing.js';
+import { CountingSampler, spanNamed, startInMemoryTracing } from './support/in-memory-tracing.js';
 
 /** Which handlers of `event.fanout` ran. */
 const fanout: string[] = [];
@@ -17,6 +17,13 @@ class ProbeController {
   @MessagePattern('metadata.echo')
   echo(@Ctx() context: TcpContext) {
     return context.getMetadata() ?? {};
+  }
+
+  /** The trace context the handler runs in. */
+  @MessagePattern('context.echo')
+  activeContext() {
+    const active = trace.getSpanContext(context.active());
+    return active ? { traceId: active.traceId, spanId: active.spanId, traceFlags: active.traceFlags } : null;
   }
 
   @MessagePattern('never.replies')
@@ -50,11 +57,12 @@ class ProbeModule {}
 describe('Nest transport tracing, client and server in one process', () => {
   let tracing: ReturnType<typeof startInMemoryTracing>;
   let exporter: InMemorySpanExporter;
+  const sampler = new CountingSampler();
   let microservice: INestMicroservice;
   let client: ClientTCP;
 
   beforeAll(async () => {
-    tracing = startInMemoryTracing();
+    tracing = startInMemoryTracing(sampler);
     exporter = tracing.exporter;
     const port = await freePort();
     microservice = await NestFactory.createMicroservice(ProbeModule, {
@@ -82,7 +90,11 @@ describe('Nest transport tracing, client and server in one process', () => {
     await tracing.stop();
   });
 
-  beforeEach(() => exporter.reset());
+  beforeEach(() => {
+    exporter.reset();
+    fanout.length = 0;
+    sampler.asked.length = 0;
+  });
 
   it('sends the client span as W3C traceparent in the packet metadata, next to existing metadata', async () => {
     const metadata = await firstValueFrom(client.send<Record<string, string>>('metadata.echo', {}));
@@ -121,7 +133,6 @@ describe('Nest transport tracing, client and server in one process', () => {
   });
 
   it('keeps every handler of one event running, in one CONSUMER span', async () => {
-    fanout.length = 0;
     await firstValueFrom(client.emit('event.fanout', {}), { defaultValue: undefined });
 
     const consumer = await waitFor('the consumer span', () =>
@@ -129,5 +140,21 @@ describe('Nest transport tracing, client and server in one process', () => {
     );
     expect(fanout.sort()).toEqual(['first', 'second']);
     expect(consumer.status.code).toBe(SpanStatusCode.UNSET);
+  });
+
+  it('starts no span in a trace the caller did not sample, and hands the caller its context on', async () => {
+    // What a request the gateway did not sample carries: its trace id, the `00` flags.
+    const unsampled = { traceId: '4bf92f3577b34da6a3ce929d0e0e4736', spanId: '00f067aa0ba902b7', traceFlags: TraceFlags.NONE };
+    const inUnsampledTrace = trace.setSpanContext(context.active(), unsampled);
+
+    const handledIn = await context.with(inUnsampledTrace, () => firstValueFrom(client.send('context.echo', {})));
+    await context.with(inUnsampledTrace, () => firstValueFrom(client.emit('event.fanout', {}), { defaultValue: undefined }));
+
+    // The handler continues the caller's trace, unsampled, so whatever it calls follows the decision.
+    expect(handledIn).toEqual({ ...unsampled, traceFlags: TraceFlags.NONE });
+    // Neither side made a span only to find it would not be recorded: the sampler was never asked.
+    await waitFor('both handlers of the event', () => fanout.length === 2 || undefined);
+    expect(sampler.asked).toEqual([]);
+    expect(exporter.getFinishedSpans()).toEqual([]);
   });
 });

@@ -1,13 +1,38 @@
-import { context, propagation, type SpanKind, trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-node';
+import { type Attributes, type Context, context, type Link, propagation, type SpanKind, trace } from '@opentelemetry/api';
+import {
+  AlwaysOnSampler,
+  InMemorySpanExporter,
+  NodeTracerProvider,
+  ParentBasedSampler,
+  type ReadableSpan,
+  type Sampler,
+  type SamplingResult,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-node';
+
+/** The default sampler (parent-based, roots sampled), counting the spans it is asked about. */
+export class CountingSampler implements Sampler {
+  /** The name of every span the tracer was asked to start, sampled or not. */
+  readonly asked: string[] = [];
+  private readonly delegate = new ParentBasedSampler({ root: new AlwaysOnSampler() });
+
+  shouldSample(ctx: Context, traceId: string, name: string, kind: SpanKind, attributes: Attributes, links: Link[]): SamplingResult {
+    this.asked.push(name);
+    return this.delegate.shouldSample(ctx, traceId, name, kind, attributes, links);
+  }
+
+  toString(): string {
+    return 'CountingSampler';
+  }
+}
 
 /**
  * The real SDK in this test process, recording into an InMemorySpanExporter: a
  * NodeTracerProvider registered globally (AsyncLocalStorage context, W3C propagation).
  */
-export function startInMemoryTracing(): { exporter: InMemorySpanExporter; stop: () => Promise<void> } {
+export function startInMemoryTracing(sampler: Sampler = new CountingSampler()): { exporter: InMemorySpanExporter; stop: () => Promise<void> } {
   const exporter = new InMemorySpanExporter();
-  const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
+  const provider = new NodeTracerProvider({ sampler, spanProcessors: [new SimpleSpanProcessor(exporter)] });
   provider.register();
   return {
     exporter,
