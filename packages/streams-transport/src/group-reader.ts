@@ -2,6 +2,7 @@ import type { LoggerService } from '@nestjs/common';
 import { isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { takeUpTo, waitForNewEntries } from './bounded-take.js';
+import { corkableSocket } from './corked-socket.js';
 import type { InFlight } from './in-flight.js';
 import { planRead } from './read-plan.js';
 import { parseReadReply, redisErrorCode, type StreamBatch, type StreamEntry } from './redis-replies.js';
@@ -156,14 +157,14 @@ export class GroupReader {
    * next turn of the event loop, about 0.1 ms on a busy machine).
    */
   private handOver(batches: readonly StreamBatch[]): void {
-    const socket = this.options.writer.stream as { cork?: () => void; uncork?: () => void } | undefined;
-    socket?.cork?.();
+    const socket = corkableSocket(this.options.writer);
+    socket?.cork();
     try {
       for (const { stream, entries } of batches) {
         for (const entry of entries) this.options.onEntry(stream, entry);
       }
     } finally {
-      socket?.uncork?.();
+      socket?.uncork();
     }
   }
 

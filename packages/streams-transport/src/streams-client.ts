@@ -7,6 +7,7 @@ import { closeRedis, commandFailure, isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { Observable, throwError } from 'rxjs';
 import { type Connection, openConnection, type StreamsStatus } from './connections.js';
+import { corkableSocket } from './corked-socket.js';
 import { encodeEvent, encodeRequest } from './envelope.js';
 import { StreamsTransportError } from './errors.js';
 import { type StreamKeys, streamKeys } from './keys.js';
@@ -222,13 +223,13 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
    */
   private batchWrites(redis: Redis): void {
     if (this.corked) return;
-    const socket = redis.stream as { cork?: () => void; uncork?: () => void } | undefined;
-    if (!socket?.cork || !socket.uncork) return;
+    const socket = corkableSocket(redis);
+    if (!socket) return;
     socket.cork();
     this.corked = true;
     process.nextTick(() => {
       this.corked = false;
-      socket.uncork!();
+      socket.uncork();
     });
   }
 
