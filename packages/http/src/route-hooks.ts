@@ -3,19 +3,7 @@ import { FASTIFY_ROUTE_CONFIG_METADATA } from '@nestjs/platform-fastify/constant
 import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 
 /** The request and reply hooks a Fastify route may have of its own. */
-export type RouteHookName =
-  | 'onRequest'
-  | 'preParsing'
-  | 'preValidation'
-  | 'preHandler'
-  | 'preSerialization'
-  | 'onSend'
-  | 'onResponse'
-  | 'onTimeout'
-  | 'onError'
-  | 'onRequestAbort';
-
-const ROUTE_HOOKS: ReadonlySet<string> = new Set<RouteHookName>([
+const ROUTE_HOOK_NAMES = [
   'onRequest',
   'preParsing',
   'preValidation',
@@ -26,7 +14,11 @@ const ROUTE_HOOKS: ReadonlySet<string> = new Set<RouteHookName>([
   'onTimeout',
   'onError',
   'onRequestAbort',
-]);
+] as const;
+
+export type RouteHookName = (typeof ROUTE_HOOK_NAMES)[number];
+
+const ROUTE_HOOKS: ReadonlySet<string> = new Set(ROUTE_HOOK_NAMES);
 
 type AnyHook = (this: unknown, ...args: unknown[]) => unknown;
 
