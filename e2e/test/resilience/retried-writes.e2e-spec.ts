@@ -65,6 +65,31 @@ async function holderOf(redis: Redis): Promise<string> {
 }
 
 /**
+ * Resolves once a catalog replica starts a blocked read of the createProduct stream that lasts
+ * at least `minBlockMs` (seen under MONITOR). A replica frozen right then still waits in Redis
+ * for the next request, so Redis hands the request to it. Frozen at a random moment, every
+ * replica's block may already have ended (each ends at the next take-over, every 1.7 s, and the
+ * replicas keep in step after a stall), leaving the request in the stream with no holder.
+ */
+async function freshBlockedRead(redis: Redis, minBlockMs: number): Promise<void> {
+  const monitor = await redis.monitor();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no catalog replica started a blocked read within 10 s')), 10_000);
+      monitor.on('monitor', (_time: string, args: string[]) => {
+        const block = args.findIndex((arg) => arg.toUpperCase() === 'BLOCK');
+        if (args[0]?.toUpperCase() !== 'XREADGROUP' || !args.includes(CREATE_STREAM) || block < 0) return;
+        if (Number(args[block + 1]) < minBlockMs) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  } finally {
+    monitor.disconnect();
+  }
+}
+
+/**
  * Faults in the middle of a write, and a client that retries it with its Idempotency-Key:
  * whatever the first answer was, every retry ends with the same product, and catalog holds
  * exactly one. The route's call to catalog carries a request id derived from the key, so a
@@ -152,12 +177,13 @@ describe('a write retried with its Idempotency-Key through faults (real Redis, e
   }, 120_000);
 
   /**
-   * Runs `send` while every catalog replica is frozen (SIGSTOP) in its blocked read, so Redis
-   * hands the request to one of them; kills that one (SIGKILL) with the request in hand, thaws
+   * Runs `send` while every catalog replica is frozen (SIGSTOP), one of them just after it began
+   * a blocked read, so Redis hands the request to it; kills that one (SIGKILL) with the request in hand, thaws
    * the others, and resolves with what `send` answered.
    */
   async function whileHolderKilled<T>(send: () => Promise<T>): Promise<T> {
     const replicas = replicasOf(platform.services, 'catalog').filter((replica) => !replica.process.hasExited);
+    await freshBlockedRead(redis, 1_000);
     for (const replica of replicas) replica.pause();
     let victim: (typeof replicas)[number] | undefined;
     try {
