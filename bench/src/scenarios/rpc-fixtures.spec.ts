@@ -1,4 +1,4 @@
-import { brokerPid, NEST_NATS, STREAMS_READ_ONLY, TRANSPORTS, withNats } from './rpc-fixtures.js';
+import { brokerPid, NEST_NATS, STREAMS_RETRY_SAFE, TRANSPORTS, withNats } from './rpc-fixtures.js';
 
 describe('withNats', () => {
   it('puts Nest NATS right after Nest Redis, to be read side by side', () => {
@@ -12,7 +12,7 @@ describe('withNats', () => {
 describe('brokerPid', () => {
   it('counts nats-server for NATS and redis-server for the others', () => {
     expect(brokerPid(NEST_NATS, { redis: 1, nats: 2 })).toBe(2);
-    expect(brokerPid(STREAMS_READ_ONLY, { redis: 1, nats: 2 })).toBe(1);
+    expect(brokerPid(STREAMS_RETRY_SAFE, { redis: 1, nats: 2 })).toBe(1);
     expect(() => brokerPid(NEST_NATS, { redis: 1 })).toThrow('nats-server');
   });
 });

@@ -7,7 +7,7 @@ export interface TransportVariant {
   id: string;
   label: string;
   transport: FixtureTransport;
-  /** Env for the variant's server and caller on top of the transport's (e.g. READ_ONLY, see rpc-server.ts). */
+  /** Env for the variant's server and caller on top of the transport's (e.g. CHOSEN_IDS, see rpc-client.ts). */
   env?: Record<string, string>;
   /**
    * Appended to the echo service's name. A variant on the same transport as another needs it:
@@ -33,16 +33,17 @@ export const TRANSPORTS: readonly TransportVariant[] = [
 export const NEST_NATS: TransportVariant = { id: 'nest-nats', label: 'Nest NATS transport (queue group)', transport: 'nats' };
 
 /**
- * The Streams transport with its request memory off: the handler declares itself read-only,
- * so the server neither claims the request id before it runs (`SET ... NX GET`) nor records
- * the replies in the reply's MULTI. Beside `streams`, it prices the memory.
+ * The Streams transport with its request memory on: each call carries a request id its caller
+ * chose (as a retry under an Idempotency-Key does), so the client records it as running when
+ * it appends the request (one script) and the server records the replies in the reply's
+ * MULTI. Beside `streams` (random ids, which nobody records), it prices the memory.
  */
-export const STREAMS_READ_ONLY: TransportVariant = {
-  id: 'streams-read-only',
-  label: 'Streams transport, request memory off (read-only handler)',
+export const STREAMS_RETRY_SAFE: TransportVariant = {
+  id: 'streams-retry-safe',
+  label: 'Streams transport, retry-safe calls (a chosen request id each: request memory on)',
   transport: 'redis-streams',
-  env: { READ_ONLY: '1' },
-  serviceSuffix: '-read-only',
+  env: { CHOSEN_IDS: '1' },
+  serviceSuffix: '-retry-safe',
 };
 
 /** `variants` with NEST_NATS right after Nest's Redis transport, to read the two side by side. */

@@ -1,8 +1,8 @@
 import { ms, perRequest, rate, type Recorder, type Table, times } from '../results.js';
 import { ratio } from '../stats.js';
 
-const ON = 'streams';
-const OFF = 'streams-read-only';
+const ON = 'streams-retry-safe';
+const OFF = 'streams';
 
 /** "+0.04 (1.12x)": what the memory adds, and as a ratio of on to off. */
 function added(on: number, off: number, format: (value: number) => string): string {
@@ -19,8 +19,8 @@ function held(keys: number, bytesPerKey: number): string {
 }
 
 /**
- * The Streams transport's request memory priced: the same transport with it (as shipped) and
- * without it (a read-only handler), measured side by side in the rpc scenario.
+ * The Streams transport's request memory priced: the same transport with it (retry-safe
+ * calls, a chosen id each) and without it (plain calls, a random id), side by side in the rpc scenario.
  */
 export function requestMemoryTable(recorder: Recorder, concurrency: number): Table {
   const figure = (variant: string, name: string) => recorder.median(variant, name);
@@ -31,7 +31,7 @@ export function requestMemoryTable(recorder: Recorder, concurrency: number): Tab
     added(figure(ON, name), figure(OFF, name), format),
   ];
   return {
-    title: 'The Streams transport’s request memory: on (as shipped) vs off (a read-only handler)',
+    title: 'The Streams transport’s request memory: on (retry-safe calls, a chosen id each) vs off (plain calls, a random id)',
     columns: ['figure', 'memory on', 'memory off', 'the memory adds (on vs off)'],
     rows: [
       row('p50 at 1 in flight (ms)', 'p50', ms),

@@ -11,6 +11,12 @@ export interface CreateRedisOptions {
    * connections that fire many independent commands at once; never for blocking ones.
    */
   autoPipelining?: boolean;
+  /**
+   * Resend the commands a dropped connection left unanswered, once it is back (default true).
+   * Off where sending a command twice would do its work twice: such a command then fails
+   * ("Connection is closed", or its timeout), its outcome unknown.
+   */
+  resendUnanswered?: boolean;
 }
 
 /** A new ioredis connection for `role`; see RedisRole for what the role changes. */
@@ -18,9 +24,14 @@ export function createRedis(
   settings: RedisSettings,
   role: RedisRole,
   clientName: string,
-  { onError, lazyConnect = false, autoPipelining = false }: CreateRedisOptions = {},
+  { onError, lazyConnect = false, autoPipelining = false, resendUnanswered = true }: CreateRedisOptions = {},
 ): Redis {
-  const client = new Redis({ ...redisOptions(settings, role, clientName), lazyConnect, enableAutoPipelining: autoPipelining });
+  const client = new Redis({
+    ...redisOptions(settings, role, clientName),
+    lazyConnect,
+    enableAutoPipelining: autoPipelining,
+    autoResendUnfulfilledCommands: resendUnanswered,
+  });
   // Without an 'error' listener ioredis logs every failed reconnect itself, unstructured.
   client.on('error', onError ?? (() => undefined));
   return client;

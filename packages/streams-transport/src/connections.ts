@@ -21,13 +21,14 @@ export function openConnection(
   role: RedisRole,
   purpose: string,
   logger: LoggerService,
-  { autoPipelining = false }: { autoPipelining?: boolean } = {},
+  { autoPipelining = false, resendUnanswered = true }: { autoPipelining?: boolean; resendUnanswered?: boolean } = {},
 ): Connection {
   // A random tag keeps names unique when one process runs several servers or clients.
   const clientName = `${purpose}:${randomBytes(3).toString('hex')}`;
   let lastLogged = 0;
   const redis = createRedis(settings, role, clientName, {
     autoPipelining,
+    resendUnanswered,
     onError: (error) => {
       const now = Date.now();
       if (now - lastLogged < ERROR_LOG_INTERVAL_MS) return;

@@ -3,7 +3,7 @@ import { isStreamsTransportError } from './errors.js';
 import type { WritePacket } from '@nestjs/microservices';
 
 const REPLIES = ['streams:replies:', 'streams:inbox:'];
-const request = { id: 'r1', replyTo: `${REPLIES[0]}caller-1`, deadline: 1_700_000_000_000, keepReplyMs: 0, headers: { traceparent: 't' }, data: { a: [1, 'two'] } };
+const request = { id: 'r1', replyTo: `${REPLIES[0]}caller-1`, deadline: 1_700_000_000_000, keepReplyMs: 0, memory: undefined, headers: { traceparent: 't' }, data: { a: [1, 'two'] } };
 
 function reasonOf(entry: string[], max = 10_000): string {
   const decoded = decodeRequest(entry, max, REPLIES);
@@ -30,6 +30,16 @@ describe('stream entry codec', () => {
     expect(fields).toEqual(expect.arrayContaining(['keep', '86400000']));
     expect(decodeRequest(fields, 10_000, REPLIES)).toEqual({ ok: true, value: kept });
     expect(reasonOf(fields.map((part, i) => (fields[i - 1] === 'keep' ? '-5' : part)))).toBe('wrong-shape');
+  });
+
+  it('says who remembers the id only when asked, so the server of a legacy caller records it itself', () => {
+    for (const memory of ['recorded', 'off'] as const) {
+      const fields = encodeRequest({ ...request, memory }, 10_000, 'request');
+      expect(fields).toEqual(expect.arrayContaining(['memory', memory]));
+      expect(decodeRequest(fields, 10_000, REPLIES)).toEqual({ ok: true, value: { ...request, memory } });
+      expect(reasonOf(fields.map((part, i) => (fields[i - 1] === 'memory' ? 'yes' : part)))).toBe('wrong-shape');
+    }
+    expect(encodeRequest(request, 10_000, 'request')).not.toContain('memory');
   });
 
   it('names why an entry is malformed', () => {

@@ -26,9 +26,18 @@ export interface RequestEnvelope {
    * (0: only until the deadline, long enough to recognise a duplicate of this very call).
    */
   keepReplyMs: number;
+  /**
+   * Who remembers the id: `recorded`, the caller recorded it as running when it appended the
+   * request (see enqueueRemembered); `off`, nobody (a random id, or a read-only call). A
+   * caller of the previous version sends neither, and the server records the id itself.
+   */
+  memory?: RequestMemoryMode | undefined;
   headers: Headers;
   data: unknown;
 }
+
+/** See RequestEnvelope.memory. */
+export type RequestMemoryMode = 'recorded' | 'off';
 
 export interface EventEnvelope {
   headers: Headers;
@@ -80,8 +89,8 @@ const requestFields: FieldRules = {
     headers: anyText,
     data: anyText,
   },
-  // Written only when not 0: a server of an older version reads the rest.
-  optional: { keep: digits(12, 'milliseconds') },
+  // `keep` is written only when not 0, so a server of an older version reads the rest.
+  optional: { keep: digits(12, 'milliseconds'), memory: (value) => (value === 'recorded' || value === 'off' ? undefined : 'must be "recorded" or "off"') },
 };
 
 const eventFields: FieldRules = { required: { v: version, headers: anyText, data: anyText }, optional: {} };
@@ -180,6 +189,7 @@ export function decodeRequest(fields: readonly string[], maxBytes: number, reply
       replyTo,
       deadline: Number(deadline),
       keepReplyMs: keep === undefined ? 0 : Number(keep),
+      memory: fieldOf(fields, 'memory') as RequestMemoryMode | undefined,
       headers: decoded.value.headers,
       data: decoded.value.data,
     },
@@ -244,6 +254,7 @@ export function encodeRequest(request: RequestEnvelope, maxBytes: number, what: 
       'replyTo', request.replyTo,
       'deadline', String(request.deadline),
       ...(request.keepReplyMs > 0 ? ['keep', String(request.keepReplyMs)] : []),
+      ...(request.memory ? ['memory', request.memory] : []),
       'headers', JSON.stringify(request.headers),
       'data', toJson(request.data),
     ],

@@ -5,12 +5,12 @@ describe('transport options', () => {
     const server = resolveServerOptions({ redis: { url: 'redis://h' }, service: 'catalog' });
     expect(server).toMatchObject({ keyPrefix: 'streams', service: 'catalog', blockMs: 5_000, claimIdleMs: 5_000, eventsFrom: 'new' });
     expect(server.consumer).toMatch(new RegExp(`-${process.pid}$`));
-    expect(resolveClientOptions({ redis: { url: 'redis://h' } })).toMatchObject({ name: 'client', requestTimeoutMs: 5_000, trim: { maxLength: 10_000 } });
+    expect(resolveClientOptions({ redis: { url: 'redis://h' } })).toMatchObject({ name: 'client', requestTimeoutMs: 5_000, claimIdleMs: 5_000, trim: { maxLength: 10_000 } });
   });
 
   it('lists every invalid option at once', () => {
     expect(() => resolveServerOptions({ redis: { url: 'redis://h' }, service: 'has space', blockMs: -1, claimIdleMs: 1.5 })).toThrow(
-      /service: .*; blockMs: .*; claimIdleMs: /,
+      /claimIdleMs: .*; service: .*; blockMs: /,
     );
     expect(() => resolveClientOptions({ redis: {} as never, trim: { maxLength: 1, maxAgeMs: 1 } as never })).toThrow(/redis: .*trim/);
   });

@@ -22,6 +22,12 @@ export interface StreamsCommonOptions {
   keyPrefix?: string;
   /** Largest encoded request, event or reply in bytes: refused when sent, set aside when read (default 1 MiB). */
   maxEntryBytes?: number;
+  /**
+   * An entry pending this long without a heartbeat is taken over by another replica, and a
+   * request id stays recorded as running this long past its deadline (default 5000). Give
+   * a service and its callers the same value.
+   */
+  claimIdleMs?: number;
 }
 
 /** Options of the server strategy (the consuming side). */
@@ -40,8 +46,6 @@ export interface StreamsServerOptions extends StreamsCommonOptions {
    * start stays in the stream for another replica (default 64).
    */
   maxInFlight?: number;
-  /** An entry pending this long without a heartbeat is taken over by another replica (default 5000). */
-  claimIdleMs?: number;
   /** After this many deliveries an entry is moved to the dead-letter stream instead of handled (default 5). */
   maxDeliveries?: number;
   /** About how many entries the group's dead-letter stream keeps (default 10000). */
@@ -75,6 +79,7 @@ const commonSchema = {
   redis: redisSettings,
   keyPrefix: name.default(DEFAULT_KEY_PREFIX),
   maxEntryBytes: positiveInt.default(1024 * 1024),
+  claimIdleMs: positiveInt.min(30).default(5_000),
 };
 
 const serverSchema = z.object({
@@ -84,7 +89,6 @@ const serverSchema = z.object({
   blockMs: positiveInt.default(5_000),
   batchSize: positiveInt.default(16),
   maxInFlight: positiveInt.default(64),
-  claimIdleMs: positiveInt.min(30).default(5_000),
   maxDeliveries: positiveInt.default(5),
   deadLetterMaxLength: positiveInt.default(10_000),
   deadLetterRetentionMs: positiveInt.default(7 * 24 * 3_600_000),

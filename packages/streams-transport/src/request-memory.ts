@@ -27,6 +27,17 @@ export type Admission =
  */
 const CLOCK_SLACK_MS = 1_000;
 
+/** The value that records `entry`, a request of the caller reading `replyTo`, as running. */
+export function runningRecord(entry: string, replyTo: string): string {
+  const running: Remembered = { state: 'running', entry, replyTo };
+  return JSON.stringify(running);
+}
+
+/** How long a request id stays recorded as running: past its deadline by the claim delay. */
+export function runningTtlMs(deadline: number, claimIdleMs: number): number {
+  return leftMs(deadline) + claimIdleMs;
+}
+
 /**
  * Each request's effect once, whoever repeats it: ioredis resending an XADD Redis had
  * already executed (a connection reset), the caller retrying after a timeout under the same
@@ -54,17 +65,9 @@ export class RequestMemory {
 
   /** Records `request` (entry `entryId`) as running unless its id is known; says what to do. */
   async admit(pattern: string, entryId: string, request: RequestEnvelope): Promise<Admission> {
-    const running: Remembered = { state: 'running', entry: entryId, replyTo: request.replyTo };
-    const ttl = leftMs(request.deadline) + this.claimIdleMs;
-    const previous = await this.redis.call('SET', this.keys.handled(pattern, request.id), JSON.stringify(running), 'PX', String(ttl), 'NX', 'GET');
-    if (previous === null) return { kind: 'run' };
-    const remembered = parse(previous);
-    if (!remembered) return { kind: 'run' };
-    if (remembered.state === 'done') return { kind: 'replay', replies: remembered.replies };
-    // The same entry again: the replica that held it stopped heartbeating (it died), so
-    // another took it over; its replies never went out.
-    if (remembered.entry === entryId) return { kind: 'run' };
-    return remembered.replyTo === request.replyTo ? { kind: 'duplicate' } : { kind: 'in-progress' };
+    const ttl = runningTtlMs(request.deadline, this.claimIdleMs);
+    const previous = await this.redis.call('SET', this.keys.handled(pattern, request.id), runningRecord(entryId, request.replyTo), 'PX', String(ttl), 'NX', 'GET');
+    return previous === null ? { kind: 'run' } : admissionGiven(previous, entryId, request.replyTo);
   }
 
   /**
@@ -78,6 +81,30 @@ export class RequestMemory {
     const done: Remembered = { state: 'done', replies };
     return ['SET', key, JSON.stringify(done), 'PX', String(leftMs(request.deadline) + request.keepReplyMs)];
   }
+}
+
+/**
+ * What to do with entry `entryId` of the caller reading `replyTo`, given the value remembered
+ * under its request id (see Remembered). `entryId` is undefined for a request not appended
+ * yet (the caller's enqueue found the id remembered), which is never the same entry.
+ */
+export function admissionGiven(previous: unknown, entryId: string | undefined, replyTo: string): Admission {
+  const remembered = parse(previous);
+  if (!remembered) return { kind: 'run' };
+  if (remembered.state === 'done') return { kind: 'replay', replies: remembered.replies };
+  // The same entry again: the replica that held it stopped heartbeating (it died), so
+  // another took it over; its replies never went out.
+  if (remembered.entry === entryId) return { kind: 'run' };
+  return remembered.replyTo === replyTo ? { kind: 'duplicate' } : { kind: 'in-progress' };
+}
+
+/** The error a request gets while another caller's request under its id is handled (409, nothing done). */
+export function stillInProgress(pattern: string, id: string): { statusCode: number; error: string; message: string } {
+  return {
+    statusCode: 409,
+    error: 'Conflict',
+    message: `a ${pattern} request with the id ${id} is still being handled for another caller; nothing was done: retry after it completes`,
+  };
 }
 
 function leftMs(deadline: number): number {
@@ -106,4 +133,71 @@ function parse(value: unknown): Remembered | undefined {
 export function saysNothingWasDone(error: unknown): boolean {
   const status = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof status === 'number' && ((status >= 400 && status < 500) || status === 503 || status === 504);
+}
+
+/**
+ * Appends a request and records its id as running, in one step: the caller claims the id
+ * when it sends, so the server runs the entry at once instead of asking the memory first (a
+ * round trip on the path of every request, the largest cost the transport had left: see the
+ * README). An id already remembered is not appended again; the answer says what is known.
+ * KEYS: the request stream, the id's memory key. ARGV: the record's TTL in ms, the caller's
+ * reply key as JSON, then XADD's arguments after the key. The record is built exactly as
+ * runningRecord builds it, so forgetRunning can compare it. A value this version did not
+ * write is overwritten, as admit does.
+ * Returns `{1, entryId}` when appended, `{0, remembered}` when the id is known.
+ */
+const ENQUEUE = `
+local previous = redis.call('GET', KEYS[2])
+if previous then
+  local ok, value = pcall(cjson.decode, previous)
+  if ok and type(value) == 'table' and (value.state == 'done' or value.state == 'running') then return {0, previous} end
+end
+local entry = redis.call('XADD', KEYS[1], unpack(ARGV, 3))
+redis.call('SET', KEYS[2], '{"state":"running","entry":"' .. entry .. '","replyTo":' .. ARGV[2] .. '}', 'PX', ARGV[1])
+return {1, entry}
+`;
+
+/** Deletes KEYS[1] only while it still holds ARGV[1] (the running record of one entry). */
+const FORGET_RUNNING = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+interface ScriptedRedis extends Redis {
+  streamsEnqueue(keyCount: 2, stream: string, memoryKey: string, ...args: string[]): Promise<unknown>;
+}
+
+/** What enqueueRemembered did: appended the request, or found its id remembered. */
+export type Enqueued = { appended: true; entryId: string } | { appended: false; admission: Exclude<Admission, { kind: 'run' }> };
+
+/** A request to append to `stream` with its id recorded as running under `memoryKey`. */
+export interface RememberedRequest {
+  stream: string;
+  memoryKey: string;
+  replyTo: string;
+  deadline: number;
+  claimIdleMs: number;
+  /** XADD's arguments after the key: trimming, `*`, the entry's fields. */
+  entry: string[];
+}
+
+/** Appends `request` unless its id is remembered (see ENQUEUE); one round trip. */
+export async function enqueueRemembered(redis: Redis, request: RememberedRequest): Promise<Enqueued> {
+  const scripted = redis as ScriptedRedis;
+  // defineCommand runs the script by its SHA (EVALSHA) and loads it again after a Redis restart.
+  if (typeof scripted.streamsEnqueue !== 'function') redis.defineCommand('streamsEnqueue', { lua: ENQUEUE });
+  const ttl = String(runningTtlMs(request.deadline, request.claimIdleMs));
+  const reply = await scripted.streamsEnqueue(2, request.stream, request.memoryKey, ttl, JSON.stringify(request.replyTo), ...request.entry);
+  if (!Array.isArray(reply) || reply.length !== 2) throw new Error(`unexpected enqueue reply: ${JSON.stringify(reply)?.slice(0, 200)}`);
+  const [appended, value] = reply as [unknown, unknown];
+  if (appended === 1) return { appended: true, entryId: String(value) };
+  const admission = admissionGiven(String(value), undefined, request.replyTo);
+  if (admission.kind === 'run') throw new Error(`the memory of request ${request.memoryKey} holds a value this version cannot read; nothing was sent`);
+  return { appended: false, admission };
+}
+
+/**
+ * The command that forgets a request's running record, for a transaction: only while the
+ * record is still this entry's, since by the time an expired entry is read its record may have
+ * expired and a retry recorded a new one.
+ */
+export function forgetRunning(memoryKey: string, entryId: string, replyTo: string): RedisCommand {
+  return ['EVAL', FORGET_RUNNING, '1', memoryKey, runningRecord(entryId, replyTo)];
 }

@@ -8,10 +8,11 @@ import type { Redis } from 'ioredis';
 import { Observable, throwError } from 'rxjs';
 import { type Connection, openConnection, type StreamsStatus } from './connections.js';
 import { corkableSocket } from './corked-socket.js';
-import { encodeEvent, encodeRequest } from './envelope.js';
+import { decodeReply, encodeEvent, encodeRequest, replyElement } from './envelope.js';
 import { StreamsTransportError } from './errors.js';
 import { type StreamKeys, streamKeys } from './keys.js';
 import { ReplyReader } from './reply-reader.js';
+import { type Admission, enqueueRemembered, stillInProgress } from './request-memory.js';
 import { type ResolvedClientOptions, resolveClientOptions, type StreamsClientOptions, trimArguments } from './options.js';
 import { withinTime } from './timers.js';
 import { outgoingHeaders } from './trace.js';
@@ -28,7 +29,15 @@ export interface SendOptions {
   requestId?: string;
   /** How long after the deadline the server keeps the reply for such a retry (default 0). */
   keepReplyMs?: number;
+  /**
+   * The handler writes nothing (a contract's `readOnly`): even a chosen id is not recorded,
+   * and a repeat simply runs again. A random id is never recorded: it cannot come again.
+   */
+  readOnly?: boolean;
 }
+
+/** How a repeated request id was answered without sending the request (see StreamsClient.onRepeat). */
+export type ClientRepeatAnswer = 'replayed' | 'duplicate' | 'in_progress';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -49,6 +58,9 @@ interface CallOptions {
   timeoutMs: number;
   id: string;
   keepReplyMs: number;
+  /** Whether the caller chose the id (see SendOptions.requestId). */
+  chosenId: boolean;
+  readOnly: boolean;
 }
 
 interface PendingCall {
@@ -69,6 +81,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
   private readonly keys: StreamKeys;
   private readonly calls = new Map<string, PendingCall>();
   private readonly listeners: Array<[string, Listener]> = [];
+  private readonly repeatListeners: Array<(pattern: string, answer: ClientRepeatAnswer) => void> = [];
   private connections: Connections | undefined;
   /** Whether the command socket is corked until the end of this tick (see batchWrites). */
   private corked = false;
@@ -110,6 +123,15 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       this.connections.command.redis.on(event, callback);
       this.connections.replyReader.redis.on(event, callback);
     }
+  }
+
+  /**
+   * Calls `listener` for each request not sent because its id was remembered: answered with
+   * the first call's replies, left to the reply of this client's earlier call under the id,
+   * or refused (409) while another caller's call under it runs. For metrics.
+   */
+  onRepeat(listener: (pattern: string, answer: ClientRepeatAnswer) => void): void {
+    this.repeatListeners.push(listener);
   }
 
   /** `[command, replyReader]`: the connection that sends and the one that reads replies. */
@@ -155,7 +177,9 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     return {
       timeoutMs: options.timeoutMs ?? this.options.requestTimeoutMs,
       id: options.requestId ?? randomUUID(),
+      chosenId: options.requestId !== undefined,
       keepReplyMs: options.keepReplyMs ?? 0,
+      readOnly: options.readOnly === true,
     };
   }
 
@@ -176,8 +200,12 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     return undefined as T;
   }
 
-  private request(packet: ReadPacket, callback: (packet: WritePacket) => void, { timeoutMs, id, keepReplyMs }: CallOptions): () => void {
+  private request(packet: ReadPacket, callback: (packet: WritePacket) => void, { timeoutMs, id, keepReplyMs, chosenId, readOnly }: CallOptions): () => void {
     const pattern = this.normalizePattern(packet.pattern);
+    const deadline = Date.now() + timeoutMs;
+    // Only an id the caller chose can come again (its retry); a random one never does, as
+    // the command connection resends nothing (see open()).
+    const remembered = chosenId && !readOnly;
     let command: Redis;
     let fields: string[];
     try {
@@ -189,8 +217,9 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
         {
           id,
           replyTo: this.connections!.repliesKey,
-          deadline: Date.now() + timeoutMs,
+          deadline,
           keepReplyMs,
+          memory: remembered ? 'recorded' : 'off',
           headers: outgoingHeaders(packet.metadata),
           data: packet.data,
         },
@@ -206,13 +235,47 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     }, timeoutMs);
     this.calls.set(id, { callback, timer });
     this.batchWrites(command);
-    command.call('XADD', this.keys.request(pattern), ...trimArguments(this.options.trim), '*', ...fields).catch((error: unknown) => {
-      // Only an XADD ioredis never wrote is certainly not stored; after any other failure Redis
-      // may hold the request, and a 503 "nothing was sent" would be a lie.
+    const stream = this.keys.request(pattern);
+    const entry = [...trimArguments(this.options.trim), '*', ...fields];
+    const failed = (error: unknown) => {
+      // Only a command ioredis never wrote certainly stored nothing; after any other failure
+      // Redis may hold the request, and a 503 "nothing was sent" would be a lie.
       this.settle(id, { err: commandFailure(error) === 'not-sent' ? unavailable(`request ${pattern} was not sent`, error) : unknownOutcome(pattern, id, error) });
-    });
+    };
+    if (!remembered) {
+      command.call('XADD', stream, ...entry).catch(failed);
+    } else {
+      const replyTo = this.connections!.repliesKey;
+      const { claimIdleMs } = this.options;
+      enqueueRemembered(command, { stream, memoryKey: this.keys.handled(pattern, id), replyTo, deadline, claimIdleMs, entry }).then(
+        (enqueued) => {
+          if (!enqueued.appended) this.answerRepeat(pattern, id, enqueued.admission);
+        },
+        failed,
+      );
+    }
     // Unsubscribing (e.g. the caller's own timeout) forgets the call; a late reply is ignored.
     return () => this.forget(id);
+  }
+
+  /** Answers a call whose id was remembered, without the request being sent (see enqueueRemembered). */
+  private answerRepeat(pattern: string, id: string, admission: Exclude<Admission, { kind: 'run' }>): void {
+    const answer: ClientRepeatAnswer = admission.kind === 'replay' ? 'replayed' : admission.kind === 'duplicate' ? 'duplicate' : 'in_progress';
+    for (const listener of this.repeatListeners) listener(pattern, answer);
+    switch (admission.kind) {
+      case 'replay':
+        for (const json of admission.replies) {
+          const reply = decodeReply(replyElement(id, json), this.options.maxEntryBytes);
+          this.settle(id, reply.ok ? reply.value.packet : { err: new Error(`the remembered reply to ${pattern} (${id}) is unreadable: ${reply.detail}`) });
+        }
+        return;
+      case 'duplicate':
+        // This client's earlier call under the id (given up on, e.g. after its timeout) is
+        // still queued or running: its reply reaches this client's list under the same id.
+        return;
+      case 'in-progress':
+        this.settle(id, { err: stillInProgress(pattern, id), isDisposed: true });
+    }
   }
 
   /**
@@ -269,7 +332,10 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     const purpose = `${name}:streams-client`;
     // Role `command`: a send while Redis is down fails in milliseconds, not at the timeout.
     // Sends are batched by corking the socket (see batchWrites), not by ioredis' auto-pipelining.
-    const command = openConnection(redis, 'command', purpose, this.logger);
+    // Nothing is resent after a reconnect: an XADD Redis may have executed would be appended
+    // twice, and a random request id is not remembered (see request()). The call fails with
+    // UNKNOWN_OUTCOME instead, which a caller retries under a chosen id.
+    const command = openConnection(redis, 'command', purpose, this.logger, { resendUnanswered: false });
     const replyReader = openConnection(redis, 'blocking', `${purpose}-replies`, this.logger);
     const repliesKey = this.keys.replies(`${name}:${hostname()}-${process.pid}:${randomBytes(6).toString('hex')}`);
     const replies = new ReplyReader({

@@ -19,7 +19,7 @@ import { type ResolvedServerOptions, resolveServerOptions, type StreamsServerOpt
 import { Reclaimer } from './reclaimer.js';
 import { execResults, type StreamEntry } from './redis-replies.js';
 import { type RedisCommand, ReplyWriter } from './reply-writer.js';
-import { type Admission, RequestMemory, saysNothingWasDone } from './request-memory.js';
+import { type Admission, forgetRunning, RequestMemory, saysNothingWasDone, stillInProgress } from './request-memory.js';
 import { StreamsContext } from './streams-context.js';
 import { withinTime } from './timers.js';
 import { incomingContext, runInContext } from './trace.js';
@@ -287,7 +287,9 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
       if (request.value.deadline <= Date.now()) {
         // The caller has already given up: handling it now would only produce side effects nobody awaits.
         this.logger.debug(`${stream} ${entry.id}: expired ${Date.now() - request.value.deadline} ms ago; dropped`);
-        await this.ackAndDelete(stream, entry.id);
+        // Its id is forgotten too, so a retry under it runs instead of waiting for this entry.
+        const { id, replyTo, memory } = request.value;
+        await this.ackAndDelete(stream, entry.id, memory === 'recorded' ? forgetRunning(this.keys.handled(route.pattern, id), entry.id, replyTo) : undefined);
         for (const listener of this.expiredListeners) listener(route.pattern);
         return;
       }
@@ -307,7 +309,10 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
    * XACK and the memory of the replies.
    */
   private async answer(stream: string, route: Route, entryId: string, request: RequestEnvelope): Promise<void> {
-    const admission: Admission = route.remembered ? await this.memory!.admit(route.pattern, entryId, request) : { kind: 'run' };
+    // Only a caller of the previous version leaves the id to the server to record; a request
+    // whose caller recorded it, or that nobody needs to remember, runs at once.
+    const recordsHere = route.remembered && request.memory === undefined;
+    const admission: Admission = recordsHere ? await this.memory!.admit(route.pattern, entryId, request) : { kind: 'run' };
     if (admission.kind !== 'run') return this.answerRepeat(stream, route, entryId, request, admission);
     const context = new StreamsContext([route.pattern, request.headers, stream, entryId]);
     let finish!: () => void;
@@ -325,9 +330,12 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
         // else needs the entry.
         if (last) {
           commands.push(['XACK', stream, this.options.service, entryId], ['XDEL', stream, entryId]);
-          if (route.remembered) {
+          if (route.remembered && request.memory !== 'off') {
             const nothingDone = packet.err !== undefined && saysNothingWasDone(packet.err);
             commands.push(this.memory!.settle(route.pattern, request, nothingDone ? undefined : sent));
+          } else if (request.memory === 'recorded') {
+            // A read-only handler's caller did not know it: its record goes, nothing is kept.
+            commands.push(forgetRunning(this.keys.handled(route.pattern, request.id), entryId, request.replyTo));
           }
         }
         await this.replies!.write(commands);
@@ -443,8 +451,10 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
   }
 
   /** For requests only: event streams are shared by every subscribing group and keep entries. */
-  private async ackAndDelete(stream: string, entryId: string): Promise<void> {
-    execResults(await this.writer!.redis.multi().call('XACK', stream, this.options.service, entryId).call('XDEL', stream, entryId).exec());
+  private async ackAndDelete(stream: string, entryId: string, also?: RedisCommand): Promise<void> {
+    const transaction = this.writer!.redis.multi().call('XACK', stream, this.options.service, entryId).call('XDEL', stream, entryId);
+    if (also) transaction.call(...also);
+    execResults(await transaction.exec());
   }
 }
 
@@ -471,14 +481,6 @@ function isReadOnly(handler: MessageHandler): boolean {
 }
 
 /** The error a request gets while another caller's request under its id is being handled. */
-function stillInProgress(pattern: string, id: string): { statusCode: number; error: string; message: string } {
-  return {
-    statusCode: 409,
-    error: 'Conflict',
-    message: `a ${pattern} request with the id ${id} is still being handled for another caller; nothing was done: retry after it completes`,
-  };
-}
-
 /** A Nest HttpException (or its RPC form) with a 4xx status. */
 function isClientError(error: unknown): boolean {
   const candidate = error as { getStatus?: () => number; statusCode?: unknown; status?: unknown } | null;

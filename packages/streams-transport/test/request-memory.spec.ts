@@ -3,7 +3,9 @@ import { MessagePattern, Payload } from '@nestjs/microservices';
 import { RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { lastValueFrom } from 'rxjs';
+import { encodeRequest } from '../src/envelope.js';
 import { isStreamsTransportError, type SendOptions, StreamsClient } from '../src/index.js';
+import { enqueueRemembered, forgetRunning, runningRecord } from '../src/request-memory.js';
 import { handledKey } from './fixtures/work.controller.js';
 import { outcome, startServer } from './support/harness.js';
 
@@ -38,6 +40,8 @@ describe('each request handled once, whoever repeats it', () => {
   let second: StreamsClient;
 
   const handled = async (id: string) => Number((await probe.hget(handledKey, id)) ?? 0);
+  /** What the second client answered without sending, as `<pattern> <answer>` (see onRepeat). */
+  const repeats: string[] = [];
 
   beforeAll(async () => {
     redis = await RedisServer.start();
@@ -45,6 +49,7 @@ describe('each request handled once, whoever repeats it', () => {
     app = await startServer({ redisUrl: redis.url, service: 'work', replica: 'r1', delayMs: 0 }, { keyPrefix }, [ReadController]);
     first = new StreamsClient({ redis: { url: redis.url }, keyPrefix, name: 'first' });
     second = new StreamsClient({ redis: { url: redis.url }, keyPrefix, name: 'second' });
+    second.onRepeat((pattern, answer) => repeats.push(`${pattern} ${answer}`));
   });
 
   afterAll(async () => {
@@ -54,21 +59,67 @@ describe('each request handled once, whoever repeats it', () => {
     await redis?.destroy();
   });
 
-  it('handles a request appended twice (an ioredis resend) once, and drops the copy without a reply', async () => {
+  it('handles a request sent twice (an ioredis resend) once: the resend appends nothing, and after the answer gets the reply', async () => {
     const call = send(first, 'work.do', { id: 'resent', delayMs: 300 }, { requestId: 'resent-1' });
-    // The same entry again while the first is handled, as ioredis resends an XADD whose
-    // answer was lost with its connection.
-    const fields = await pendingEntry(probe, `${keyPrefix}:rpc:work.do`);
-    await probe.xadd(`${keyPrefix}:rpc:work.do`, '*', ...fields);
+    const stream = `${keyPrefix}:rpc:work.do`;
+    const fields = await pendingEntry(probe, stream);
+    // The same command again while the first is handled, as ioredis resends one whose answer
+    // was lost with its connection.
+    const resend = () =>
+      enqueueRemembered(probe, {
+        stream,
+        memoryKey: memoryOf('work.do', 'resent-1'),
+        replyTo: fields[fields.indexOf('replyTo') + 1]!,
+        deadline: Date.now() + 5_000,
+        claimIdleMs: 5_000,
+        entry: ['*', ...fields],
+      });
+    expect(await resend()).toEqual({ appended: false, admission: { kind: 'duplicate' } });
+    expect(await probe.xlen(stream)).toBe(1);
     expect(await call).toEqual({ ok: true, value: { id: 'resent', replica: 'r1' } });
-    await waitFor('the copy to be taken', async () => (await probe.xlen(`${keyPrefix}:rpc:work.do`)) === 0 || undefined);
     expect(await handled('resent')).toBe(1);
-    expect(await probe.xpending(`${keyPrefix}:rpc:work.do`, 'work')).toEqual([0, null, null, null]);
+    expect(await probe.xpending(stream, 'work')).toEqual([0, null, null, null]);
 
-    // A copy that arrives after the answer is answered from memory: still handled once.
-    await probe.xadd(`${keyPrefix}:rpc:work.do`, '*', ...fields);
-    await waitFor('the late copy to be taken', async () => (await probe.xlen(`${keyPrefix}:rpc:work.do`)) === 0 || undefined);
+    // A resend that arrives after the answer gets the answer: still handled once.
+    expect(await resend()).toEqual({ appended: false, admission: { kind: 'replay', replies: [expect.stringContaining('"replica":"r1"')] } });
+    expect(await probe.xlen(stream)).toBe(0);
     expect(await handled('resent')).toBe(1);
+  });
+
+  it('handles a request a caller of the previous version appended twice once: the server asks the memory itself', async () => {
+    const stream = `${keyPrefix}:rpc:work.do`;
+    const fields = encodeRequest(
+      { id: 'legacy-1', replyTo: `${keyPrefix}:replies:legacy-caller`, deadline: Date.now() + 5_000, keepReplyMs: 0, headers: {}, data: { id: 'legacy', delayMs: 200 } },
+      10_000,
+      'request',
+    );
+    expect(fields).not.toContain('memory');
+    await probe.xadd(stream, '*', ...fields);
+    await probe.xadd(stream, '*', ...fields);
+    await waitFor('both copies to be taken', async () => ((await probe.xlen(stream)) === 0 && (await probe.llen(`${keyPrefix}:replies:legacy-caller`)) === 1) || undefined);
+    expect(await handled('legacy')).toBe(1);
+  });
+
+  it('forgets the id of a request dropped for its deadline, so a retry under it runs, but never a newer record', async () => {
+    const stream = `${keyPrefix}:rpc:work.do`;
+    const replyTo = `${keyPrefix}:replies:late-caller`;
+    const memoryKey = memoryOf('work.do', 'late-1');
+    const deadline = Date.now() - 1;
+    const request = { id: 'late-1', replyTo, deadline, keepReplyMs: 0, memory: 'recorded' as const, headers: {}, data: { id: 'late' } };
+    const enqueued = await enqueueRemembered(probe, { stream, memoryKey, replyTo, deadline, claimIdleMs: 5_000, entry: ['*', ...encodeRequest(request, 10_000, 'request')] });
+    expect(enqueued).toMatchObject({ appended: true });
+    await waitFor('the expired request to be dropped', async () => (await probe.xlen(stream)) === 0 || undefined);
+    await waitFor('its id to be forgotten', async () => (await probe.exists(memoryKey)) === 0 || undefined);
+    expect(await handled('late')).toBe(0);
+    expect(await send(first, 'work.do', { id: 'late' }, { requestId: 'late-1' })).toEqual({ ok: true, value: { id: 'late', replica: 'r1' } });
+    expect(await handled('late')).toBe(1);
+
+    // The record of another entry (a retry recorded after this one's expired) stays.
+    const [, ...forget] = forgetRunning(memoryKey, '1-1', replyTo);
+    await probe.set(memoryKey, runningRecord('2-2', replyTo));
+    expect(await probe.call('EVAL', ...forget)).toBe(0);
+    await probe.set(memoryKey, runningRecord('1-1', replyTo));
+    expect(await probe.call('EVAL', ...forget)).toBe(1);
   });
 
   it('answers a retry under the same id, from another caller, with the first reply, without running the handler', async () => {
@@ -77,6 +128,7 @@ describe('each request handled once, whoever repeats it', () => {
     expect(answer).toEqual({ ok: true, value: { id: 'retried', replica: 'r1' } });
     expect(await send(second, 'work.do', { id: 'retried' }, options)).toEqual(answer);
     expect(await handled('retried')).toBe(1);
+    expect(repeats.splice(0)).toEqual(['work.do replayed']);
     // Kept as long as the caller asked, past its deadline.
     expect(await probe.pttl(memoryOf('work.do', 'retried-1'))).toBeGreaterThan(60_000);
   });
@@ -86,6 +138,7 @@ describe('each request handled once, whoever repeats it', () => {
     await pendingEntry(probe, `${keyPrefix}:rpc:work.do`);
     const contender = await send(second, 'work.do', { id: 'contended' }, { requestId: 'contended-1' });
     expect(contender).toEqual({ ok: false, error: expect.objectContaining({ statusCode: 409, message: expect.stringMatching(/still being handled/) }) });
+    expect(repeats.splice(0)).toEqual(['work.do in_progress']);
     expect(await running).toEqual({ ok: true, value: { id: 'contended', replica: 'r1' } });
     expect(await handled('contended')).toBe(1);
   });
@@ -101,7 +154,14 @@ describe('each request handled once, whoever repeats it', () => {
     expect(await send(second, 'work.fail', { kind: 'crash' }, { requestId: 'crashed-1' })).toEqual(crashed);
   });
 
-  it('remembers a request with a random id only a little past its deadline', async () => {
+  it('records nothing for a random id, which cannot come again', async () => {
+    const before = (await probe.keys(`${keyPrefix}:handled:work.do:*`)).length;
+    expect(await send(first, 'work.do', { id: 'anonymous' }, {})).toEqual({ ok: true, value: { id: 'anonymous', replica: 'r1' } });
+    expect(await probe.keys(`${keyPrefix}:handled:work.do:*`)).toHaveLength(before);
+    expect(await handled('anonymous')).toBe(1);
+  });
+
+  it('keeps the reply of a chosen id only a little past its deadline unless asked for longer', async () => {
     await send(first, 'work.do', { id: 'short' }, { requestId: 'short-1', timeoutMs: 2_000 });
     const ttl = await probe.pttl(memoryOf('work.do', 'short-1'));
     expect(ttl).toBeGreaterThan(0);

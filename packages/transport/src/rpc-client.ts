@@ -37,6 +37,15 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
       help: 'Duration of calls to other services, by target service, pattern and outcome.',
       labelNames: ['target', 'pattern', 'outcome'],
     });
+    const repeated = options.metrics?.counter({
+      name: 'rpc_client_repeated_total',
+      help: 'Calls not sent because their request id was already recorded (a retry, a resend): answered with the first call\'s replies (replayed), left to the reply of an earlier call of this caller (duplicate), or refused while another caller\'s runs (in_progress).',
+      labelNames: ['pattern', 'answer'],
+    });
+    if (!repeated) return;
+    for (const [, client] of this.entries()) {
+      if (client instanceof StreamsClient) client.onRepeat((pattern, answer) => repeated.inc({ pattern, answer }));
+    }
   }
 
   /** Connects in the background, so the first request does not pay for it. */
@@ -150,11 +159,11 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * The request id of a call within a named operation (see callId), and how long the callee
- * keeps its reply; nothing (a random id) for a read-only request, which a retry may simply
- * run again.
+ * keeps its reply; for a read-only request, which a retry may simply run again, a random id
+ * that is not recorded.
  */
-function requestIdOf(contract: RpcContract): { requestId?: string; keepReplyMs?: number } {
-  if (contract.readOnly) return {};
+function requestIdOf(contract: RpcContract): { requestId?: string; keepReplyMs?: number; readOnly?: boolean } {
+  if (contract.readOnly) return { readOnly: true };
   const call = callId(contract.pattern);
   return call ? { requestId: call.id, keepReplyMs: call.keepReplyMs } : {};
 }
