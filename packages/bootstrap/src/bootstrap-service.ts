@@ -8,7 +8,7 @@ import { createLogger, type Logger, NestPinoLogger, requestLogger } from '@platf
 import { HttpErrorFilter } from '@platform/http';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
 import type { RedisSettings } from '@platform/redis';
-import { type Telemetry, traceRpcServer } from '@platform/telemetry';
+import { isTracingEnabled, type Telemetry, traceRpcServer } from '@platform/telemetry';
 import { RpcErrorFilter, RpcServerMetricsInterceptor, type HandledContracts, watchStreamsRequests } from '@platform/transport';
 import { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LevelWithSilent } from 'pino';
@@ -101,8 +101,9 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
   const rpcMetrics = metricsEnabled ? new RpcServerMetricsInterceptor(metrics) : undefined;
   for (const microserviceOptions of options.microservices ?? []) {
     const microservice = connectTransport(app, microserviceOptions, rpcMetrics);
-    // Each handled message runs in a SERVER/CONSUMER span continuing the caller's trace.
-    traceRpcServer(microservice);
+    // Each handled message runs in a SERVER/CONSUMER span continuing the caller's trace. With
+    // tracing off there is nothing to continue: no hook, no per-message work.
+    if (isTracingEnabled()) traceRpcServer(microservice);
   }
   await options.configure?.(app);
 
