@@ -15,33 +15,37 @@ import { outcome, startServer } from './support/harness.js';
 class AnswerEatingProxy {
   private swallowing = false;
   private readonly clients = new Set<Socket>();
+  private readonly server: Server;
 
-  private constructor(
-    private readonly server: Server,
-    readonly url: string,
-  ) {}
+  private constructor(private readonly redisPort: number) {
+    this.server = createServer((client) => this.relay(client));
+  }
 
   static async start(redisPort: number): Promise<AnswerEatingProxy> {
-    let proxy!: AnswerEatingProxy;
-    const server = createServer((client) => {
-      const upstream = new Socket();
-      upstream.connect(redisPort, '127.0.0.1');
-      proxy.clients.add(client);
-      client.on('data', (data) => upstream.write(data));
-      upstream.on('data', (data) => {
-        if (!proxy.swallowing) client.write(data);
-      });
-      const close = () => {
-        proxy.clients.delete(client);
-        client.destroy();
-        upstream.destroy();
-      };
-      client.on('close', close).on('error', close);
-      upstream.on('close', close).on('error', close);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new AnswerEatingProxy(server, `redis://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const proxy = new AnswerEatingProxy(redisPort);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
     return proxy;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+  }
+
+  private relay(client: Socket): void {
+    const upstream = new Socket();
+    upstream.connect(this.redisPort, '127.0.0.1');
+    this.clients.add(client);
+    client.on('data', (data) => upstream.write(data));
+    upstream.on('data', (data) => {
+      if (!this.swallowing) client.write(data);
+    });
+    const close = () => {
+      this.clients.delete(client);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('close', close).on('error', close);
+    upstream.on('close', close).on('error', close);
   }
 
   /** From now on Redis' answers are dropped. */
