@@ -5,12 +5,15 @@ import { Redis } from 'ioredis';
 /** The commands one database received, by command name (lower case). */
 export interface CommandsSeen {
   /**
-   * Sent by clients: a script's EVALSHA once, each command of a MULTI once (ioredis writes a
-   * MULTI … EXEC in one go, so a transaction is one round trip however many commands it has).
+   * Sent by clients: a script's EVALSHA once, a transaction as its MULTI and EXEC (ioredis
+   * writes a MULTI … EXEC in one go, so a transaction is one round trip however many commands
+   * it has).
    */
   sent: Record<string, number>;
   /** Run by scripts (the GET, SET ... inside an EVALSHA): no round trip of their own. */
   inScripts: Record<string, number>;
+  /** Queued between a client's MULTI and EXEC: no round trip of their own either. */
+  inTransactions: Record<string, number>;
 }
 
 /**
@@ -29,7 +32,9 @@ export async function watchCommands(
   /** Clients whose commands are not counted, by address (`127.0.0.1:port`): e.g. the bench's own driver. */
   ignoredClients: ReadonlySet<string> = new Set(),
 ): Promise<CommandsSeen> {
-  const seen: CommandsSeen = { sent: {}, inScripts: {} };
+  const seen: CommandsSeen = { sent: {}, inScripts: {}, inTransactions: {} };
+  // MONITOR shows a transaction as MULTI, its commands (when EXEC runs them), then EXEC.
+  const inTransaction = new Set<string>();
   // The last command of `during` reaches the monitor a moment after its answer: a marker sent
   // afterwards says when everything before it has been seen.
   const fence = `bench-monitor-fence-${randomUUID()}`;
@@ -57,8 +62,10 @@ export async function watchCommands(
           fenceSeen();
           continue;
         }
-        const counts = entry.source === 'lua' ? seen.inScripts : seen.sent;
+        if (entry.command === 'exec' || entry.command === 'discard') inTransaction.delete(entry.source);
+        const counts = entry.source === 'lua' ? seen.inScripts : inTransaction.has(entry.source) ? seen.inTransactions : seen.sent;
         counts[entry.command] = (counts[entry.command] ?? 0) + 1;
+        if (entry.command === 'multi') inTransaction.add(entry.source);
       }
     });
     socket.write('MONITOR\r\n');

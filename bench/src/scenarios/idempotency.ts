@@ -18,7 +18,7 @@ type VariantId = (typeof VARIANTS)[number]['id'];
 
 const PRODUCT = JSON.stringify({ name: 'Bench widget', price: 9.99, stock: 5 });
 const KEY_HEADER = 'idempotency-key';
-const NOTHING_SEEN: CommandsSeen = { sent: {}, inScripts: {} };
+const NOTHING_SEEN: CommandsSeen = { sent: {}, inScripts: {}, inTransactions: {} };
 const REPLAYED_HEADER = 'idempotent-replayed';
 
 /** The headers of a POST /products of `variant`; `key` is the replayed variant's one key. */
@@ -148,7 +148,7 @@ export const idempotencyScenario: Scenario = {
           `under load ${signed(extraUnderLoad)} commands run per request (INFO commandstats: the scripts' own commands included, ` +
           'and blocking reads that batch fewer requests when the variant is slower)',
         met: Number.isFinite(onThePath) ? onThePath <= 1 : null,
-        note: 'a script counts once; the claim is awaited before the route runs, the store is sent before the answer leaves and not awaited',
+        note: 'a script or a transaction counts once; the claim is awaited before the route runs, the store is sent before the answer leaves and not awaited',
       },
     ];
     return {
