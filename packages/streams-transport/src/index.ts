@@ -9,6 +9,7 @@ export {
   type StreamsServerOptions,
   type StreamTrim,
 } from './options.js';
-export { type ClientRepeatAnswer, type SendOptions, StreamsClient } from './streams-client.js';
+export { type SendOptions, StreamsClient } from './streams-client.js';
 export { StreamsContext } from './streams-context.js';
-export { REDIS_STREAMS_TRANSPORT, type RepeatAnswer, type StreamsHandlerExtras, StreamsServer } from './streams-server.js';
+export { type RepeatAnswer } from './request-memory.js';
+export { REDIS_STREAMS_TRANSPORT, type StreamsHandlerExtras, StreamsServer } from './streams-server.js';

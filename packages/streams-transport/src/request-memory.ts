@@ -98,6 +98,14 @@ export function admissionGiven(previous: unknown, entryId: string | undefined, r
   return remembered.replyTo === replyTo ? { kind: 'duplicate' } : { kind: 'in-progress' };
 }
 
+/** How a repeated request id was answered without its handler: the label metrics count it under. */
+export type RepeatAnswer = 'replayed' | 'duplicate' | 'in_progress';
+
+/** The metric label of a repeat's admission. */
+export function repeatAnswerOf(admission: Exclude<Admission, { kind: 'run' }>): RepeatAnswer {
+  return admission.kind === 'replay' ? 'replayed' : admission.kind === 'duplicate' ? 'duplicate' : 'in_progress';
+}
+
 /** The error a request gets while another caller's request under its id is handled (409, nothing done). */
 export function stillInProgress(pattern: string, id: string): { statusCode: number; error: string; message: string } {
   return {

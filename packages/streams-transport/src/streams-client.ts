@@ -12,7 +12,7 @@ import { decodeReply, encodeEvent, encodeRequest, replyElement } from './envelop
 import { StreamsTransportError } from './errors.js';
 import { type StreamKeys, streamKeys } from './keys.js';
 import { ReplyReader } from './reply-reader.js';
-import { type Admission, enqueueRemembered, stillInProgress } from './request-memory.js';
+import { type Admission, enqueueRemembered, type RepeatAnswer, repeatAnswerOf, stillInProgress } from './request-memory.js';
 import { type ResolvedClientOptions, resolveClientOptions, type StreamsClientOptions, trimArguments } from './options.js';
 import { withinTime } from './timers.js';
 import { outgoingHeaders } from './trace.js';
@@ -35,9 +35,6 @@ export interface SendOptions {
    */
   readOnly?: boolean;
 }
-
-/** How a repeated request id was answered without sending the request (see StreamsClient.onRepeat). */
-export type ClientRepeatAnswer = 'replayed' | 'duplicate' | 'in_progress';
 
 type Listener = (...args: unknown[]) => void;
 
@@ -81,7 +78,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
   private readonly keys: StreamKeys;
   private readonly calls = new Map<string, PendingCall>();
   private readonly listeners: Array<[string, Listener]> = [];
-  private readonly repeatListeners: Array<(pattern: string, answer: ClientRepeatAnswer) => void> = [];
+  private readonly repeatListeners: Array<(pattern: string, answer: RepeatAnswer) => void> = [];
   private connections: Connections | undefined;
   /** Whether the command socket is corked until the end of this tick (see batchWrites). */
   private corked = false;
@@ -130,7 +127,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
    * the first call's replies, left to the reply of this client's earlier call under the id,
    * or refused (409) while another caller's call under it runs. For metrics.
    */
-  onRepeat(listener: (pattern: string, answer: ClientRepeatAnswer) => void): void {
+  onRepeat(listener: (pattern: string, answer: RepeatAnswer) => void): void {
     this.repeatListeners.push(listener);
   }
 
@@ -260,7 +257,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
 
   /** Answers a call whose id was remembered, without the request being sent (see enqueueRemembered). */
   private answerRepeat(pattern: string, id: string, admission: Exclude<Admission, { kind: 'run' }>): void {
-    const answer: ClientRepeatAnswer = admission.kind === 'replay' ? 'replayed' : admission.kind === 'duplicate' ? 'duplicate' : 'in_progress';
+    const answer = repeatAnswerOf(admission);
     for (const listener of this.repeatListeners) listener(pattern, answer);
     switch (admission.kind) {
       case 'replay':

@@ -19,7 +19,7 @@ import { type ResolvedServerOptions, resolveServerOptions, type StreamsServerOpt
 import { Reclaimer } from './reclaimer.js';
 import { execResults, type StreamEntry } from './redis-replies.js';
 import { type RedisCommand, ReplyWriter } from './reply-writer.js';
-import { type Admission, forgetRunning, RequestMemory, saysNothingWasDone, stillInProgress } from './request-memory.js';
+import { type Admission, forgetRunning, type RepeatAnswer, RequestMemory, repeatAnswerOf, saysNothingWasDone, stillInProgress } from './request-memory.js';
 import { StreamsContext } from './streams-context.js';
 import { withinTime } from './timers.js';
 import { incomingContext, runInContext } from './trace.js';
@@ -44,9 +44,6 @@ interface Route {
   /** Whether repeats of a request are answered from memory (all but `readOnly` handlers). */
   remembered: boolean;
 }
-
-/** How a repeated request was answered: its first replies, dropped as a copy, or refused. */
-export type RepeatAnswer = 'replayed' | 'duplicate' | 'in_progress';
 
 /**
  * What a handler may declare for this transport, as Nest pattern extras:
@@ -373,7 +370,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
 
   /** Answers a repeated request without its handler: the first replies, nothing, or 409. */
   private async answerRepeat(stream: string, route: Route, entryId: string, request: RequestEnvelope, admission: Exclude<Admission, { kind: 'run' }>): Promise<void> {
-    const answer: RepeatAnswer = admission.kind === 'replay' ? 'replayed' : admission.kind === 'duplicate' ? 'duplicate' : 'in_progress';
+    const answer = repeatAnswerOf(admission);
     for (const listener of this.repeatListeners) listener(route.pattern, answer);
     // A copy of a call being handled under another entry: that entry's replies reach the same
     // reply list under the same id, so this one goes without a reply.
