@@ -159,11 +159,11 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
 
 /**
  * The request id of a call within a named operation (see callId), and how long the callee
- * keeps its reply; for a read-only request, which a retry may simply run again, a random id
- * that is not recorded.
+ * keeps its reply; nothing for a read-only request, which a retry may simply run again: a
+ * random id, which nobody records.
  */
-function requestIdOf(contract: RpcContract): { requestId?: string; keepReplyMs?: number; readOnly?: boolean } {
-  if (contract.readOnly) return { readOnly: true };
+function requestIdOf(contract: RpcContract): { requestId?: string; keepReplyMs?: number } {
+  if (contract.readOnly) return {};
   const call = callId(contract.pattern);
   return call ? { requestId: call.id, keepReplyMs: call.keepReplyMs } : {};
 }
