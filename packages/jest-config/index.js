@@ -6,6 +6,8 @@
  * the legacy decorators with `design:paramtypes` metadata, as tsc does for the build, so
  * constructor injection works the same in tests and in production.
  */
+import { fileURLToPath } from 'node:url';
+
 const swcOptions = {
   jsc: {
     target: 'es2023',
@@ -28,4 +30,6 @@ export default {
   testPathIgnorePatterns: ['/node_modules/', '/dist/'],
   // Integration tests start real processes (redis-server, services); give them room.
   testTimeout: 30_000,
+  // The summary reporter also ends a run that jest would not leave (see its comment).
+  reporters: ['default', 'github-actions', fileURLToPath(new URL('./run-summary-reporter.js', import.meta.url))],
 };
