@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CatalogRpc } from '@contracts/catalog';
-import { ServiceProcess, tally, waitFor } from '@platform/testing';
+import { RedisMonitor, ServiceProcess, tally, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
 import { ADMIN, ADMIN_TOKEN, JSON_BODY } from '../shop.js';
@@ -71,21 +71,25 @@ async function holderOf(redis: Redis): Promise<string> {
  * replica's block may already have ended (each ends at the next take-over, every 1.7 s, and the
  * replicas keep in step after a stall), leaving the request in the stream with no holder.
  */
-async function freshBlockedRead(redis: Redis, minBlockMs: number): Promise<void> {
-  const monitor = await redis.monitor();
+async function freshBlockedRead(redisUrl: string, minBlockMs: number): Promise<void> {
+  let started!: () => void;
+  const blockedReadStarted = new Promise<void>((resolve) => (started = resolve));
+  const monitor = await RedisMonitor.start(redisUrl, ({ args }) => {
+    const block = args.findIndex((arg) => arg.toUpperCase() === 'BLOCK');
+    if (args[0]?.toUpperCase() !== 'XREADGROUP' || !args.includes(CREATE_STREAM) || block < 0) return;
+    if (Number(args[block + 1]) >= minBlockMs) started();
+  });
+  let timer: NodeJS.Timeout | undefined;
   try {
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error('no catalog replica started a blocked read within 10 s')), 10_000);
-      monitor.on('monitor', (_time: string, args: string[]) => {
-        const block = args.findIndex((arg) => arg.toUpperCase() === 'BLOCK');
-        if (args[0]?.toUpperCase() !== 'XREADGROUP' || !args.includes(CREATE_STREAM) || block < 0) return;
-        if (Number(args[block + 1]) < minBlockMs) return;
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+    await Promise.race([
+      blockedReadStarted,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('no catalog replica started a blocked read within 10 s')), 10_000);
+      }),
+    ]);
   } finally {
-    monitor.disconnect();
+    clearTimeout(timer);
+    monitor.stop();
   }
 }
 
@@ -183,7 +187,7 @@ describe('a write retried with its Idempotency-Key through faults (real Redis, e
    */
   async function whileHolderKilled<T>(send: () => Promise<T>): Promise<T> {
     const replicas = replicasOf(platform.services, 'catalog').filter((replica) => !replica.process.hasExited);
-    await freshBlockedRead(redis, 1_000);
+    await freshBlockedRead(platform.redis.url, 1_000);
     for (const replica of replicas) replica.pause();
     let victim: (typeof replicas)[number] | undefined;
     try {

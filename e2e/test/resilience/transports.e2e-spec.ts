@@ -1,4 +1,4 @@
-import { httpOutcome, LoadRun, type ServiceProcess, ServiceProcess as Service, tally, waitFor } from '@platform/testing';
+import { httpOutcome, LoadRun, RedisMonitor, type ServiceProcess, ServiceProcess as Service, tally, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
 import { CHANNEL_GARBAGE, fieldsOf, keysOfType, REPLY_GARBAGE, streamGarbage } from './garbage.js';
@@ -97,10 +97,8 @@ describe.each([
     // Every stream and group exists once each service listens; make one request and one
     // event flow so the reply paths exist too. A reply list exists only while replies wait,
     // as its client pops them at once: the lists are found by their readers' BLMPOPs.
-    // monitor() opens a connection of its own.
-    const monitor = await redis.monitor();
     const replyLists = new Set<string>();
-    monitor.on('monitor', (_time: string, args: string[]) => {
+    const monitor = await RedisMonitor.start(platform.redis.url, ({ args }) => {
       if (args[0]?.toUpperCase() === 'BLMPOP' && args[3]?.startsWith('streams:replies:')) replyLists.add(args[3]);
     });
     try {
@@ -108,7 +106,7 @@ describe.each([
       expect((await platform.request('/test2')).status).toBe(202);
       if (transport === 'redis-streams') await waitFor('a client to read its reply list', () => replyLists.size > 0);
     } finally {
-      monitor.disconnect();
+      monitor.stop();
     }
 
     // 1. Streams: every request and event stream, every group reading it.

@@ -7,6 +7,7 @@ export { freePort, freePorts } from './ports.js';
 export { type Exit, ManagedProcess, OutputBuffer } from './processes.js';
 export { PrometheusServer, type PrometheusSample, RedisExporter } from './prometheus-server.js';
 export { SeededRandom } from './random.js';
+export { type MonitoredCommand, parseMonitorLine, RedisMonitor } from './redis-monitor.js';
 export { RedisServer, type RedisServerOptions } from './redis-server.js';
 export { routeTableOf } from './route-table.js';
 export { type Sentinel, SentinelCluster, type SentinelClusterOptions } from './sentinel-cluster.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ServiceUnavailableException } from '@nestjs/common';
 import { LiveConfig, LiveConfigStore } from '@platform/live-config';
-import { RedisServer } from '@platform/testing';
+import { RedisMonitor, RedisServer } from '@platform/testing';
 import type { Session } from 'fastify';
 import type { Redis } from 'ioredis';
 import { AccountSessions, accountSessionsKey, END_BATCH_SIZE } from '../src/auth/account-sessions.js';
@@ -161,16 +161,16 @@ describe('AccountSessions: at most N sessions per account, an index pruned by ex
     const ids = await Promise.all(Array.from({ length: 1_200 }, () => login(account)));
     expect(await redis.zcard(accountSessionsKey(account))).toBe(1_200);
 
-    const monitor = await redis.monitor();
     const keysPerCommand: Array<{ command: string; keys: number }> = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
+    const monitor = await RedisMonitor.start(server.url, ({ args }) => {
       const command = args[0]?.toLowerCase();
       if (command === 'del' || command === 'unlink') keysPerCommand.push({ command, keys: args.length - 1 });
     });
     try {
       await replicas[0]!.sessions.endAll(account);
+      await monitor.caughtUpWith(redis);
     } finally {
-      monitor.disconnect();
+      monitor.stop();
     }
 
     expect(await alive(ids)).toEqual([]);

@@ -1,5 +1,5 @@
 import { Signer } from '@fastify/cookie';
-import { waitFor } from '@platform/testing';
+import { RedisMonitor, waitFor } from '@platform/testing';
 import { GatewayAlone } from './gateway-alone.js';
 import { TEST_SESSION_SECRET } from './test-env.js';
 
@@ -27,22 +27,20 @@ describe('gateway sessions while Redis comes and goes (gateway and Redis only)',
   /** What the gateway asked Redis while `work` ran, and the answers' Set-Cookie headers. */
   const watchRedis = async (work: () => Promise<Response[]>) => {
     const probe = alone.redis.client();
-    const monitor = await probe.monitor();
     const commands: string[] = [];
     // The command name as sent (XADD or xadd), lower-cased; the arguments as they are.
-    monitor.on('monitor', (_time: string, [name = '', ...args]: string[]) => commands.push([name.toLowerCase(), ...args].join(' ')));
+    const monitor = await RedisMonitor.start(alone.redis.url, ({ args: [name = '', ...args] }) => commands.push([name.toLowerCase(), ...args].join(' ')));
     try {
       const responses = await work();
-      // Redis runs commands in order: once MONITOR shows this PING, it has shown what the gateway sent before its answers.
-      const marker = `sessions-spec-${Date.now()}`;
-      await probe.ping(marker);
-      await waitFor('MONITOR to show the marker', () => commands.includes(`ping ${marker}`) || undefined, { timeoutMs: 5_000 });
+      // Redis runs commands in order: once MONITOR shows the probe's marker, it has shown what the gateway sent before its answers.
+      await monitor.caughtUpWith(probe);
       return { commands, setCookies: responses.flatMap((response) => response.headers.getSetCookie()), statuses: responses.map((response) => response.status) };
     } finally {
       probe.disconnect();
-      monitor.disconnect();
+      monitor.stop();
     }
   };
+
   it('does no session work on routes without a session: no lookup for a session cookie, no cookie set', async () => {
     const cookie = signedCookie('0123456789abcdefghijklmnopqrstuv');
     const { commands, setCookies, statuses } = await watchRedis(() =>
