@@ -6,6 +6,11 @@ import { reportFigure } from './support.js';
 const PASSWORD = 'correct horse battery staple';
 /** How long the bound-test worker may take to stop (SHUTDOWN_TIMEOUT_MS). */
 const SHORT_SHUTDOWN_TIMEOUT_MS = 2_000;
+/**
+ * Every worker's stalled-job check (EMAIL_STALLED_CHECK_MS), instead of BullMQ's 30 s. A check
+ * holds off the others for its interval, so every worker of the queue gets it.
+ */
+const WORKER_ENV = { EMAIL_STALLED_CHECK_MS: '1000' };
 
 /**
  * The notifications email worker (BullMQ) stopped or killed while it is sending: the SMTP
@@ -13,8 +18,9 @@ const SHORT_SHUTDOWN_TIMEOUT_MS = 2_000;
  * real producer (accounts, via the gateway's registration: its verification email). An email counts as sent when
  * the sink answered 250, as with a relay.
  *
- * A job whose worker dies keeps its BullMQ lock until it expires (30 s); the stalled-job check
- * of a live worker then puts it back in the queue. That is why the second test takes ~35 s.
+ * A job whose worker dies keeps its BullMQ lock until it expires (30 s after its last renewal,
+ * which comes every 15 s); the stalled-job check of a live worker then puts it back in the
+ * queue. That is why the second test takes 15-35 s.
  */
 describe('email worker faults (notifications, BullMQ, SMTP)', () => {
   let platform: Platform;
@@ -24,7 +30,7 @@ describe('email worker faults (notifications, BullMQ, SMTP)', () => {
   beforeAll(async () => {
     sink = await SmtpSink.start();
     // Debug: the worker logs each finished job only at that level (the first test reads the line).
-    platform = await startPlatform({ serviceEnv: { notifications: { SMTP_URL: sink.url, LOG_LEVEL: 'debug' } } });
+    platform = await startPlatform({ serviceEnv: { notifications: { SMTP_URL: sink.url, LOG_LEVEL: 'debug', ...WORKER_ENV } } });
   }, 120_000);
 
   afterAll(async () => {
@@ -41,7 +47,7 @@ describe('email worker faults (notifications, BullMQ, SMTP)', () => {
   }
 
   function startWorker(env: Record<string, string> = {}): Promise<ServiceProcess> {
-    return ServiceProcess.start('notifications', { env: { ...platform.env, SMTP_URL: sink.url, ...env } }).then((worker) => {
+    return ServiceProcess.start('notifications', { env: { ...platform.env, SMTP_URL: sink.url, ...WORKER_ENV, ...env } }).then((worker) => {
       extraWorkers.push(worker);
       return worker;
     });
@@ -89,17 +95,17 @@ describe('email worker faults (notifications, BullMQ, SMTP)', () => {
     sink.release();
     await startWorker();
     await waitFor('both emails to be sent by the healthy worker', () =>
-      sink.acceptedFor('bounded@example.com').length >= 1 && sink.acceptedFor('killed@example.com').length >= 1, { timeoutMs: 90_000, intervalMs: 200 });
+      sink.acceptedFor('bounded@example.com').length >= 1 && sink.acceptedFor('killed@example.com').length >= 1, { timeoutMs: 60_000, intervalMs: 200 });
     const recoveredMs = Date.now() - killedAt;
     // Late duplicates would arrive within a moment.
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
     reportFigure('email worker SIGTERM past the bound', `exited ${boundedExit.code} after ${stopMs} ms (SHUTDOWN_TIMEOUT_MS ${SHORT_SHUTDOWN_TIMEOUT_MS})`);
-    reportFigure('email worker SIGKILL mid-job', `the job was sent by another worker ${recoveredMs} ms after the kill (BullMQ lock 30 s + stalled check)`);
+    reportFigure('email worker SIGKILL mid-job', `the job was sent by another worker ${recoveredMs} ms after the kill (BullMQ lock 30 s after its last renewal + a stalled check every ${WORKER_ENV.EMAIL_STALLED_CHECK_MS} ms)`);
     for (const email of ['bounded@example.com', 'killed@example.com']) {
       expect(sink.acceptedFor(email)).toHaveLength(1);
       // The interrupted attempt reached the sink but was never accepted.
       expect(sink.messages.filter((message) => message.to.includes(email) && !message.accepted).length).toBeGreaterThanOrEqual(1);
     }
-  }, 150_000);
+  }, 120_000);
 });

@@ -16,6 +16,14 @@ const NotificationsEnv = z.object({
   /** Attempts of the email jobs notifications enqueues, and the first retry's delay (it doubles). */
   EMAIL_ATTEMPTS: positiveInt().max(50).default(EMAIL_JOB_POLICY.attempts),
   EMAIL_BACKOFF_MS: positiveInt().max(3_600_000).default(EMAIL_JOB_POLICY.backoffDelayMs),
+  /**
+   * How often the email worker looks for jobs whose worker died mid-job and queues them again.
+   * Such a job waits for its lock to expire (BullMQ's 30 s), then for up to two checks: BullMQ
+   * notes the job at one check and moves it at the next. Each check is one script on Redis,
+   * and holds off every other worker's check for its own interval: give every worker of the
+   * queue the same value.
+   */
+  EMAIL_STALLED_CHECK_MS: positiveInt().min(1_000).max(300_000).default(30_000),
   /** How many emails the dev outbox keeps (newest first; older ones are dropped). */
   OUTBOX_MAX_EMAILS: positiveInt().max(10_000).default(100),
 });

@@ -10,7 +10,7 @@ import { NOTIFICATIONS_CONFIG } from '../notifications.constants.js';
 import { EMAIL_WORKER_REDIS, EmailKeys, MAIL_TRANSPORT } from './email.constants.js';
 import { EmailConnectionModule } from './email-connection.module.js';
 import { EmailDelivery } from './email-delivery.service.js';
-import { EmailProcessor } from './email.processor.js';
+import { EmailProcessor, emailWorkerWith } from './email.processor.js';
 import { type MailTransport, OutboxMailTransport, SmtpMailTransport } from './mail-transport.js';
 import { OutboxController } from './outbox.controller.js';
 
@@ -44,19 +44,20 @@ import { OutboxController } from './outbox.controller.js';
         config.SMTP_URL ? new SmtpMailTransport(config.SMTP_URL, redis) : new OutboxMailTransport(redis, EmailKeys.outbox, config.OUTBOX_MAX_EMAILS),
     },
     EmailDelivery,
-    EmailProcessor,
   ],
-  exports: [EmailConnectionModule, EmailProcessor],
+  exports: [EmailConnectionModule],
 })
 export class EmailModule {
   /**
    * With the email queue's producer, whose attempts and backoff come from the queue's
-   * contract unless EMAIL_ATTEMPTS / EMAIL_BACKOFF_MS override them.
+   * contract unless EMAIL_ATTEMPTS / EMAIL_BACKOFF_MS override them, and its worker, which
+   * checks for stalled jobs every EMAIL_STALLED_CHECK_MS.
    */
   static forRoot(config: NotificationsConfig): DynamicModule {
     const producer = QueuesModule.forRoot({
       produce: [{ contract: NotificationsQueues.email, retry: { attempts: config.EMAIL_ATTEMPTS, backoffDelayMs: config.EMAIL_BACKOFF_MS } }],
     });
-    return { module: EmailModule, imports: [producer], exports: [producer] };
+    const worker = { provide: EmailProcessor, useClass: emailWorkerWith({ stalledCheckMs: config.EMAIL_STALLED_CHECK_MS }) };
+    return { module: EmailModule, imports: [producer], providers: [worker], exports: [producer, worker] };
   }
 }

@@ -1,4 +1,4 @@
-import { Inject, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown, type Type } from '@nestjs/common';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { describeIssues } from '@platform/validation';
 import { EmailJob, EmailJobs, NotificationsCounters, NotificationsQueues } from '@contracts/notifications';
@@ -11,12 +11,20 @@ import { EMAIL_WORKER_CONCURRENCY, EMAIL_WORKER_REDIS, MAIL_TRANSPORT } from './
 import { type DeliveryOutcome, EmailDelivery } from './email-delivery.service.js';
 import type { MailTransport } from './mail-transport.js';
 
+/** The worker settings that come from the service's configuration. */
+export interface EmailWorkerSettings {
+  /** How often the worker looks for jobs whose worker died (their lock expired) and queues them again. */
+  stalledCheckMs: number;
+}
+
 /**
  * The email queue's worker. Transport glue only: validate the job, hand it to EmailDelivery.
  * Retries, backoff and retention come with each job (EMAIL_JOB_POLICY); a job that keeps
  * failing ends in the failed set, replayable from the gateway's admin routes or Bull Board.
+ *
+ * Not a worker by itself: `emailWorkerWith(settings)` makes it one (see there why).
  */
-@Processor(NotificationsQueues.email.name, { concurrency: EMAIL_WORKER_CONCURRENCY })
+@Injectable()
 export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EmailProcessor.name);
 
@@ -73,4 +81,15 @@ export class EmailProcessor extends WorkerHost implements OnApplicationBootstrap
     await this.transport.close();
     await closeRedis(this.connection);
   }
+}
+
+/**
+ * EmailProcessor as @nestjs/bullmq's worker, with `settings`. The decorator is applied here,
+ * to a subclass per configuration, because @Processor takes its worker options where it is
+ * written, when the module is imported, before the configuration is read.
+ */
+export function emailWorkerWith(settings: EmailWorkerSettings): Type<EmailProcessor> {
+  @Processor(NotificationsQueues.email.name, { concurrency: EMAIL_WORKER_CONCURRENCY, stalledInterval: settings.stalledCheckMs })
+  class ConfiguredEmailProcessor extends EmailProcessor {}
+  return ConfiguredEmailProcessor;
 }
