@@ -61,8 +61,14 @@ interface CallOptions {
 }
 
 interface PendingCall {
+  pattern: string;
   callback: (packet: WritePacket) => void;
   timer: NodeJS.Timeout;
+  /**
+   * Whether Redis answered the command that stored the request. Until it does, the call hangs
+   * on the command connection: should that close, no answer comes (nothing is resent, see open()).
+   */
+  stored: boolean;
 }
 
 /**
@@ -230,7 +236,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     const timer = setTimeout(() => {
       this.settle(id, { err: new StreamsTransportError('TIMEOUT', `no reply to ${pattern} within ${timeoutMs} ms (request ${id})`) });
     }, timeoutMs);
-    this.calls.set(id, { callback, timer });
+    this.calls.set(id, { pattern, callback, timer, stored: false });
     this.batchWrites(command);
     const stream = this.keys.request(pattern);
     const entry = [...trimArguments(this.options.trim), '*', ...fields];
@@ -240,12 +246,13 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       this.settle(id, { err: commandFailure(error) === 'not-sent' ? unavailable(`request ${pattern} was not sent`, error) : unknownOutcome(pattern, id, error) });
     };
     if (!remembered) {
-      command.call('XADD', stream, ...entry).catch(failed);
+      command.call('XADD', stream, ...entry).then(() => this.markStored(id), failed);
     } else {
       const replyTo = this.connections!.repliesKey;
       const { claimIdleMs } = this.options;
       enqueueRemembered(command, { stream, memoryKey: this.keys.handled(pattern, id), replyTo, deadline, claimIdleMs, entry }).then(
         (enqueued) => {
+          this.markStored(id);
           if (!enqueued.appended) this.answerRepeat(pattern, id, enqueued.admission);
         },
         failed,
@@ -305,6 +312,22 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     }
   }
 
+  private markStored(id: string): void {
+    const call = this.calls.get(id);
+    if (call) call.stored = true;
+  }
+
+  /**
+   * The command connection closed: the calls whose request Redis has not confirmed fail now
+   * (UNKNOWN_OUTCOME: Redis may have stored it), not at the command timeout. ioredis neither
+   * resends their commands here nor rejects them; it drops them on reconnect.
+   */
+  private failUnconfirmed(): void {
+    for (const [id, call] of this.calls) {
+      if (!call.stored) this.settle(id, { err: unknownOutcome(call.pattern, id, new Error('the connection closed before Redis answered')) });
+    }
+  }
+
   private forget(id: string): void {
     const call = this.calls.get(id);
     if (!call) return;
@@ -346,6 +369,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       command.redis.on(event, callback);
       replyReader.redis.on(event, callback);
     }
+    command.redis.on('close', () => this.failUnconfirmed());
     command.redis.on('ready', () => this.setStatus('connected'));
     command.redis.on('reconnecting', () => this.setStatus('reconnecting'));
     replies.start();
