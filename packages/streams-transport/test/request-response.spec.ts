@@ -112,6 +112,18 @@ describe('request/response over Redis Streams', () => {
     expect(crashed).toEqual({ ok: false, error: { status: 'error', message: 'Internal server error' } });
   });
 
+  it('answers call() as send() does, with a promise, and leaves no call behind', async () => {
+    await expect(client.call('work.do', { id: 'promised' })).resolves.toEqual({ id: 'promised', replica: 'r1' });
+    await expect(client.call('work.fail', { kind: 'rpc' })).rejects.toEqual({ statusCode: 409, message: 'already done', error: 'Conflict' });
+    await expect(client.call('work.do', undefined)).rejects.toThrow(/payload|message/i);
+    await expect(client.call('work.do', { id: 'bad-id' }, { requestId: '' })).rejects.toThrow(TypeError);
+    // Bounded by its own deadline: a handler slower than the call's timeout.
+    const late = await client.call('work.do', { id: 'late', delayMs: 500 }, { timeoutMs: 100 }).catch((error: unknown) => error);
+    expect(isStreamsTransportError(late, 'TIMEOUT')).toBe(true);
+    // Once every call settled, no timer of theirs is left to fire.
+    expect((client as unknown as { calls: Map<string, unknown> }).calls.size).toBe(0);
+  });
+
   it('refuses an oversized request before sending it', async () => {
     const small = newClient({ maxEntryBytes: 1_000 });
     try {

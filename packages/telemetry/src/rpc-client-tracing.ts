@@ -11,7 +11,9 @@ export interface TraceRpcClientOptions {
 }
 
 /** The part of a ClientProxy this module touches (its `onDispatchHook` field is protected). */
-type TraceableClient = Pick<ClientProxy, 'send' | 'emit' | 'setOnDispatchHook'>;
+/** A promise-returning request method beside `send`, as the platform's StreamsClient has (`call`). */
+type PromiseCall = (pattern: string, data: unknown, ...rest: never[]) => Promise<unknown>;
+type TraceableClient = Pick<ClientProxy, 'send' | 'emit' | 'setOnDispatchHook'> & { call?: PromiseCall };
 interface DispatchHookSlot {
   onDispatchHook?: (packet: ReadPacket) => void;
 }
@@ -99,6 +101,24 @@ export function traceRpcClient<T extends TraceableClient>(client: T, options: Tr
             finish();
           };
         });
+
+  // The same span around a client's promise-returning `call`, from the call to its answer.
+  if (typeof client.call === 'function') {
+    const call = client.call.bind(client);
+    client.call = async (pattern, data, ...rest) => {
+      if (inUnsampledTrace(context.active())) return call(pattern, data, ...rest);
+      const span = startClientSpan('request', pattern, transport);
+      const finish = spanFinisher(span);
+      try {
+        return await context.with(trace.setSpan(context.active(), span), () => call(pattern, data, ...rest));
+      } catch (error) {
+        finish({ error });
+        throw error;
+      } finally {
+        finish();
+      }
+    };
+  }
 
   // Hot, like Nest's: the event is published now even if nobody subscribes to the result.
   client.emit = <TResult, TInput>(pattern: unknown, data: TInput): Observable<TResult> => {

@@ -107,11 +107,12 @@ export class RpcClient implements OnModuleInit, OnApplicationShutdown {
       // The Streams transport carries the deadline to the handler, which drops expired work,
       // and, within a named operation (an Idempotency-Key), a request id that is the same when
       // the operation is retried: the handler's first reply answers the retry.
-      const reply$ =
+      // The Streams client bounds a call by its own deadline and answers with a promise; Nest's
+      // clients answer with an Observable that only the timeout operator bounds.
+      const reply: unknown =
         client instanceof StreamsClient
-          ? client.send(contract.pattern, payload, { timeoutMs, ...requestIdOf(contract) })
-          : client.send(contract.pattern, payload);
-      const reply: unknown = await firstValueFrom(reply$.pipe(timeout(timeoutMs)));
+          ? await client.call(contract.pattern, payload, { timeoutMs, ...requestIdOf(contract) })
+          : await firstValueFrom(client.send(contract.pattern, payload).pipe(timeout(timeoutMs)));
       const parsed = contract.response.safeParse(reply);
       if (!parsed.success) {
         outcome = 'server_error';
