@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CatalogRpc } from '@contracts/catalog';
-import { RedisMonitor, ServiceProcess, tally, waitFor } from '@platform/testing';
+import { RedisMonitor, ServiceProcess, tally, waitFor, within } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { type Platform, startPlatform } from '../platform.js';
 import { ADMIN, ADMIN_TOKEN, JSON_BODY } from '../shop.js';
@@ -79,16 +79,9 @@ async function freshBlockedRead(redisUrl: string, minBlockMs: number): Promise<v
     if (args[0]?.toUpperCase() !== 'XREADGROUP' || !args.includes(CREATE_STREAM) || block < 0) return;
     if (Number(args[block + 1]) >= minBlockMs) started();
   });
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      blockedReadStarted,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('no catalog replica started a blocked read within 10 s')), 10_000);
-      }),
-    ]);
+    await within('a catalog replica to start a blocked read', blockedReadStarted, 10_000);
   } finally {
-    clearTimeout(timer);
     monitor.stop();
   }
 }

@@ -179,21 +179,14 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     if (invalid) throw invalid;
     const call = this.callOptions(options);
     if (!this.connections || !isRedisReady(this.connections.command.redis)) await this.connect();
+    // The callback runs once: settle() forgets the call before handing over an error or a last
+    // reply, and a first reply that is not the last forgets it here.
     return new Promise<TResult>((resolve, reject) => {
-      let settled = false;
       this.request(
         this.createPacket(pattern, data),
         ({ err, response, isDisposed }) => {
-          if (settled) return;
-          if (err !== undefined && err !== null) {
-            settled = true;
-            return reject(err);
-          }
-          if (response === undefined && isDisposed) {
-            settled = true;
-            return reject(new EmptyError());
-          }
-          settled = true;
+          if (err !== undefined && err !== null) return reject(err);
+          if (response === undefined && isDisposed) return reject(new EmptyError());
           // The first reply is the answer; a streaming handler's later ones are not awaited.
           if (!isDisposed) this.forget(call.id);
           resolve(response as TResult);

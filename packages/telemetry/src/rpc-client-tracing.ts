@@ -10,9 +10,9 @@ export interface TraceRpcClientOptions {
   transport?: string;
 }
 
-/** The part of a ClientProxy this module touches (its `onDispatchHook` field is protected). */
 /** A promise-returning request method beside `send`, as the platform's StreamsClient has (`call`). */
 type PromiseCall = (pattern: string, data: unknown, ...rest: never[]) => Promise<unknown>;
+/** The part of a ClientProxy this module touches (its `onDispatchHook` field is protected). */
 type TraceableClient = Pick<ClientProxy, 'send' | 'emit' | 'setOnDispatchHook'> & { call?: PromiseCall };
 interface DispatchHookSlot {
   onDispatchHook?: (packet: ReadPacket) => void;

@@ -12,4 +12,4 @@ export { RedisServer, type RedisServerOptions } from './redis-server.js';
 export { routeTableOf } from './route-table.js';
 export { type Sentinel, SentinelCluster, type SentinelClusterOptions } from './sentinel-cluster.js';
 export { repoRoot, ServiceGroup, ServiceProcess, type ServiceProcessOptions } from './service-process.js';
-export { waitFor } from './wait.js';
+export { waitFor, within } from './wait.js';

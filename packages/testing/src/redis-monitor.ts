@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import type { Redis } from 'ioredis';
+import { within } from './wait.js';
 
 /** One command as MONITOR shows it. */
 export interface MonitoredCommand {
@@ -66,14 +67,7 @@ export class RedisMonitor {
     const marker = `monitor-marker-${randomUUID()}`;
     const seen = new Promise<void>((resolve) => this.markers.set(marker, resolve));
     await client.echo(marker);
-    let timer: NodeJS.Timeout | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`MONITOR did not show a marker within ${timeoutMs} ms`)), timeoutMs);
-    });
-    await Promise.race([seen, late]).finally(() => {
-      clearTimeout(timer);
-      this.markers.delete(marker);
-    });
+    await within('MONITOR to show a marker', seen, timeoutMs).finally(() => this.markers.delete(marker));
   }
 
   stop(): void {
