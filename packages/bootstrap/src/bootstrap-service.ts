@@ -14,6 +14,7 @@ import { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LevelWithSilent } from 'pino';
 import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
 import { platformModule } from './platform-module.js';
+import { PROBE_ROUTES } from './probe-routes.js';
 import { runRequestsUnderBudget } from './request-budget.js';
 import { logRequests } from './request-log.js';
 import { recordRoutes } from './route-table.js';
@@ -92,7 +93,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
   const fastify = app.getHttpAdapter().getInstance();
   const metricsEnabled = config.METRICS_ENABLED !== false;
   app.useGlobalFilters(new HttpErrorFilter());
-  if (metricsEnabled) instrumentHttpServer(fastify, metrics);
+  if (metricsEnabled) instrumentHttpServer(fastify, metrics, PROBE_ROUTES);
   logRequests(fastify);
   if (options.http?.requestBudgetMs !== undefined) runRequestsUnderBudget(fastify, options.http.requestBudgetMs);
   closeConnectionsWhileDraining(fastify, app.get(ReadinessState));

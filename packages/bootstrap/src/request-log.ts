@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-
-const QUIET_ROUTES = new Set(['/metrics', '/health/live', '/health/ready']);
+import { PROBE_ROUTES } from './probe-routes.js';
 
 /**
  * One line per request once it is answered: route template, status and time. Probes and
@@ -10,7 +9,7 @@ const QUIET_ROUTES = new Set(['/metrics', '/health/live', '/health/ready']);
 export function logRequests(fastify: FastifyInstance): void {
   fastify.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url;
-    const level = reply.statusCode >= 500 ? 'error' : route && QUIET_ROUTES.has(route) ? 'debug' : 'info';
+    const level = reply.statusCode >= 500 ? 'error' : route && PROBE_ROUTES.has(route) ? 'debug' : 'info';
     request.log[level](
       { method: request.method, url: request.url, route, statusCode: reply.statusCode, durationMs: Math.round(reply.elapsedTime * 10) / 10 },
       'request completed',

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, Module, NotFoundException, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { defineRpc } from '@platform/contracts';
+import { remainingMs } from '@platform/deadlines';
 import { ZodValidationPipe } from '@platform/validation';
 import { freePort, RedisServer } from '@platform/testing';
 import { ContractHandlersError, HandlesRequest, RpcClient, serverOptions, TransportModule } from '@platform/transport';
@@ -53,6 +54,12 @@ class SpecHttpController {
   exploded() {
     return this.rpc.call(explode, {});
   }
+
+  @Get('budget')
+  async budget() {
+    await Promise.resolve();
+    return { remainingMs: remainingMs() ?? null };
+  }
 }
 
 describe('bootstrapService', () => {
@@ -75,6 +82,7 @@ describe('bootstrapService', () => {
       redis: { url: redis.url },
       microservices: [serverOptions({ kind: 'redis', redis: { url: redis.url } }, 'catalog')],
       handles: [lookup, explode],
+      http: { requestBudgetMs: 1_500 },
     }));
     base = `http://127.0.0.1:${port}`;
   });
@@ -132,6 +140,18 @@ describe('bootstrapService', () => {
     });
     await expect(started).rejects.toThrow(ContractHandlersError);
     await expect(started).rejects.toThrow('catalog.spec-unanswered (request) has no handler');
+  });
+
+  it('runs a request, and what it awaits, under the request budget', async () => {
+    const { remainingMs: left } = (await (await fetch(`${base}/budget`)).json()) as { remainingMs: number | null };
+    expect(left).toBeGreaterThan(0);
+    expect(left).toBeLessThanOrEqual(1_500);
+  });
+
+  it('answers liveness with terminus\' body for no checks', async () => {
+    const live = await fetch(`${base}/health/live`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
   });
 
   it('serves readiness on the platform routes', async () => {

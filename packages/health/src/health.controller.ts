@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { HealthCheckService } from '@nestjs/terminus';
+import { type HealthCheckResult, HealthCheckService } from '@nestjs/terminus';
 import { READINESS_CHECKS, type ReadinessCheck } from './readiness-check.js';
 import { ReadinessState } from './readiness-state.js';
 
@@ -29,10 +29,14 @@ export class HealthController {
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
   ) {}
 
-  /** The process answers: nothing else. A dependency outage must not get the pod restarted. */
+  /**
+   * The process answers: nothing else. A dependency outage must not get the pod restarted.
+   * Terminus' answer to an empty list of checks, written out: it has nothing to run, and the
+   * kubelet asks every few seconds.
+   */
   @Get('live')
-  live() {
-    return this.health.check([]);
+  live(): HealthCheckResult {
+    return { status: 'ok', info: {}, error: {}, details: {} };
   }
 
   /** Every dependency answers and the service is not shutting down. */
