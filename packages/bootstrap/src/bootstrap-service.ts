@@ -9,7 +9,7 @@ import { HttpErrorFilter } from '@platform/http';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
 import type { RedisSettings } from '@platform/redis';
 import { isTracingEnabled, type Telemetry, traceRpcServer } from '@platform/telemetry';
-import { RpcErrorFilter, RpcServerMetricsInterceptor, type HandledContracts, watchStreamsRequests } from '@platform/transport';
+import { RpcErrorFilter, RpcServerMetrics, type HandledContracts, watchStreamsRequests } from '@platform/transport';
 import { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LevelWithSilent } from 'pino';
 import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
@@ -99,7 +99,7 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
   closeConnectionsWhileDraining(fastify, app.get(ReadinessState));
   const routes = recordRoutes(fastify);
 
-  const rpcMetrics = metricsEnabled ? new RpcServerMetricsInterceptor(metrics) : undefined;
+  const rpcMetrics = metricsEnabled ? new RpcServerMetrics(metrics) : undefined;
   for (const microserviceOptions of options.microservices ?? []) {
     const microservice = connectTransport(app, microserviceOptions, rpcMetrics);
     // Each handled message runs in a SERVER/CONSUMER span continuing the caller's trace. With
@@ -131,24 +131,23 @@ export async function bootstrapService(options: BootstrapOptions): Promise<Runni
 }
 
 /**
- * Connects a transport with its own error filter (RPC errors) and metrics interceptor rather
- * than the app's (HTTP errors): a global interceptor on the app would take every HTTP route off Nest's
- * no-interceptor fast path only to pass through (a measurable cost per request, see
- * bench/RESULTS.md). Nest binds handlers when it registers them, so the enhancers go first:
- * initialization is deferred, then the three steps connectMicroservice takes when it is not.
+ * Connects a transport with its own error filter (RPC errors) rather than the app's (HTTP
+ * errors), and measures its handlers (RpcServerMetrics). Nest binds handlers when it registers
+ * them, so the filter goes first: initialization is deferred, then the three steps
+ * connectMicroservice takes when it is not.
  */
 function connectTransport(
   app: NestFastifyApplication,
   options: MicroserviceOptions,
-  rpcMetrics: RpcServerMetricsInterceptor | undefined,
+  rpcMetrics: RpcServerMetrics | undefined,
 ): NestMicroservice {
   const microservice = app.connectMicroservice<MicroserviceOptions>(options, { inheritAppConfig: false, deferInitialization: true }) as NestMicroservice;
   microservice.useGlobalFilters(new RpcErrorFilter());
+  microservice.registerListeners();
   if (rpcMetrics) {
-    microservice.useGlobalInterceptors(rpcMetrics);
+    rpcMetrics.instrument(microservice);
     watchStreamsRequests(options, rpcMetrics);
   }
-  microservice.registerListeners();
   microservice.setIsInitialized(true);
   microservice.setIsInitHookCalled(true);
   return microservice;

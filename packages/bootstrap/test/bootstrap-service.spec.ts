@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Module, NotFoundException, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, NotFoundException, Param, Post } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { defineRpc } from '@platform/contracts';
-import { remainingMs } from '@platform/deadlines';
+import { DeadlineExceededError, OverloadedError, remainingMs } from '@platform/deadlines';
 import { ZodValidationPipe } from '@platform/validation';
 import { freePort, RedisServer } from '@platform/testing';
 import { ContractHandlersError, HandlesRequest, RpcClient, serverOptions, TransportModule } from '@platform/transport';
@@ -11,6 +11,7 @@ import { bootstrapService } from '../src/index.js';
 const Item = z.object({ name: z.string().min(1) }).strict();
 const lookup = defineRpc('catalog', 'spec-lookup', { request: z.object({ id: z.number() }), response: z.object({ id: z.number() }) });
 const explode = defineRpc('catalog', 'spec-explode', { request: z.object({}), response: z.object({}) });
+const refuse = defineRpc('catalog', 'spec-refuse', { request: z.object({ why: z.enum(['expired', 'overloaded']) }), response: z.object({}) });
 
 @Controller()
 class SpecRpcController {
@@ -23,6 +24,11 @@ class SpecRpcController {
   @HandlesRequest(explode)
   explode(): never {
     throw new Error('secret internals');
+  }
+
+  @HandlesRequest(refuse)
+  refuse({ why }: { why: 'expired' | 'overloaded' }): never {
+    throw why === 'expired' ? new DeadlineExceededError('the spec step', -1) : new OverloadedError('the spec step', 2);
   }
 }
 
@@ -55,6 +61,11 @@ class SpecHttpController {
     return this.rpc.call(explode, {});
   }
 
+  @Get('refuse/:why')
+  refused(@Param('why') why: 'expired' | 'overloaded') {
+    return this.rpc.call(refuse, { why });
+  }
+
   @Get('budget')
   async budget() {
     await Promise.resolve();
@@ -81,7 +92,7 @@ describe('bootstrapService', () => {
       config: { HOST: '127.0.0.1', PORT: port, LOG_LEVEL: 'silent', SHUTDOWN_DELAY_MS: 0, SHUTDOWN_TIMEOUT_MS: 5_000 },
       redis: { url: redis.url },
       microservices: [serverOptions({ kind: 'redis', redis: { url: redis.url } }, 'catalog')],
-      handles: [lookup, explode],
+      handles: [lookup, explode, refuse],
       http: { requestBudgetMs: 1_500 },
     }));
     base = `http://127.0.0.1:${port}`;
@@ -152,6 +163,19 @@ describe('bootstrapService', () => {
     const live = await fetch(`${base}/health/live`);
     expect(live.status).toBe(200);
     expect(await live.json()).toEqual({ status: 'ok', info: {}, error: {}, details: {} });
+  });
+
+  it('measures each handled message by its outcome, the handler\'s deadline and overload refusals apart', async () => {
+    expect((await fetch(`${base}/lookup/7`)).status).toBe(200);
+    expect((await fetch(`${base}/refuse/expired`)).status).toBe(504);
+    expect((await fetch(`${base}/refuse/overloaded`)).status).toBe(503);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const count = (pattern: string, outcome: string) =>
+      new RegExp(`rpc_server_duration_seconds_count\\{service="catalog",pattern="catalog.${pattern}",kind="request",outcome="${outcome}"\\} (\\d+)`).exec(metrics)?.[1];
+    expect(Number(count('spec-lookup', 'ok'))).toBeGreaterThanOrEqual(1);
+    expect(count('spec-refuse', 'expired')).toBe('1');
+    expect(count('spec-refuse', 'overloaded')).toBe('1');
+    expect(metrics).toContain('rpc_server_expired_total{pattern="catalog.spec-refuse",stage="handler",service="catalog"} 1');
   });
 
   it('serves readiness on the platform routes', async () => {

@@ -2,6 +2,7 @@ import { context, ROOT_CONTEXT, type Span, SpanKind, trace } from '@opentelemetr
 import { isObservable, tap } from 'rxjs';
 import { patternName, type RpcMessageKind, rpcAttributes, rpcSpanName } from './rpc-attributes.js';
 import { recordSpanError } from './span-errors.js';
+import { type HandlerRegistry, isHandlerRegistry, type MessageHandler, wrapMessageHandlers } from './message-handlers.js';
 import { extractTraceContext } from './trace-metadata.js';
 import { inUnsampledTrace, tracer } from './tracer.js';
 
@@ -18,29 +19,19 @@ export interface TraceableMicroservice {
 type StartHook = (transportId: unknown, rpcContext: unknown, done: () => Promise<unknown>) => unknown;
 type EndHook = (transportId: unknown, rpcContext: unknown) => void;
 
-/** A registered pattern handler (Nest's MessageHandler): called with the data and the RPC context. */
-interface MessageHandler {
-  (data: unknown, rpcContext?: unknown): Promise<unknown>;
-  isEventHandler?: boolean;
-  extras?: Record<string, unknown>;
-  next?: MessageHandler;
-}
-
 /**
  * Nest's Server (@nestjs/microservices server/server.js) runs every handled message between
  * a processing start hook, which receives `done` to run the handler, and an end hook called
  * once the handler's reply stream settles. The current hooks are protected fields, read so
  * that ours wrap them instead of replacing them (e.g. a metrics package using the same slots).
  */
-interface HookableServer {
+interface HookableServer extends HandlerRegistry {
   transportId?: unknown;
   onProcessingStartHook?: StartHook;
   onProcessingEndHook?: EndHook;
   setOnProcessingStartHook(hook: StartHook): void;
   setOnProcessingEndHook(hook: EndHook): void;
-  getHandlers(): Map<string, MessageHandler>;
   getHandlerByPattern(pattern: string): MessageHandler | null;
-  addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void;
 }
 
 /** The accessors Nest's RPC contexts offer (RedisContext#getChannel, TcpContext#getPattern, ...). */
@@ -62,9 +53,9 @@ function transportOfServer(server: HookableServer): string {
 }
 
 function isHookableServer(server: unknown): server is HookableServer {
-  if (typeof server !== 'object' || server === null) return false;
-  const { setOnProcessingStartHook, setOnProcessingEndHook, getHandlers, addHandler } = server as Partial<HookableServer>;
-  return [setOnProcessingStartHook, setOnProcessingEndHook, getHandlers, addHandler].every((method) => typeof method === 'function');
+  if (!isHandlerRegistry(server)) return false;
+  const { setOnProcessingStartHook, setOnProcessingEndHook } = server as Partial<HookableServer>;
+  return typeof setOnProcessingStartHook === 'function' && typeof setOnProcessingEndHook === 'function';
 }
 
 /**
@@ -74,7 +65,7 @@ function isHookableServer(server: unknown): server is HookableServer {
  * is in the service's log, under the same trace id.
  */
 function recordingFailures(handler: MessageHandler, spans: WeakMap<object, Span>): MessageHandler {
-  const wrapped: MessageHandler = async (data, rpcContext) => {
+  return async (data, rpcContext) => {
     const span = typeof rpcContext === 'object' && rpcContext !== null ? spans.get(rpcContext) : undefined;
     if (!span) return handler(data, rpcContext);
     try {
@@ -85,17 +76,6 @@ function recordingFailures(handler: MessageHandler, spans: WeakMap<object, Span>
       throw error;
     }
   };
-  wrapped.isEventHandler = handler.isEventHandler;
-  wrapped.extras = handler.extras;
-  // Nest chains several handlers of one event through `next` on the function it registered
-  // (Server#addHandler links it, Nest's event handler reads it): keep that on the original.
-  Object.defineProperty(wrapped, 'next', {
-    get: () => handler.next,
-    set: (next: MessageHandler | undefined) => {
-      handler.next = next;
-    },
-  });
-  return wrapped;
 }
 
 function patternOf(rpcContext: RpcContextLike): string {
@@ -170,9 +150,5 @@ export function traceRpcServer(target: TraceableMicroservice | object, options: 
 
   // The end hook is told that a message is done, not how it went: the handlers are. Those
   // registered already are wrapped in place, those registered later on their way in.
-  const handlers = server.getHandlers();
-  for (const [pattern, handler] of handlers) handlers.set(pattern, recordingFailures(handler, spans));
-  const addHandler = server.addHandler.bind(server);
-  server.addHandler = (pattern, callback, isEventHandler, extras) =>
-    addHandler(pattern, recordingFailures(callback, spans), isEventHandler, extras);
+  wrapMessageHandlers(server, (handler) => recordingFailures(handler, spans));
 }

@@ -4,6 +4,7 @@ import { DeadlineExceededError, OverloadedError } from '@platform/deadlines';
 import { commandFailure } from '@platform/redis';
 import { type Observable, throwError } from 'rxjs';
 import { isRemoteError, type RemoteError } from './rpc-errors.js';
+import { markOutcome } from './rpc-outcome.js';
 
 /**
  * What a handler's failure travels back as: `{statusCode, error, message}`, so the caller
@@ -35,11 +36,14 @@ export class RpcErrorFilter implements RpcExceptionFilter<unknown> {
     }
     if (exception instanceof OverloadedError) {
       // Refused before anything was done: the caller answers 503 with Retry-After.
-      return { statusCode: 503, error: 'Service Unavailable', message: exception.message, retryAfterSeconds: exception.retryAfterSeconds };
+      return markOutcome(
+        { statusCode: 503, error: 'Service Unavailable', message: exception.message, retryAfterSeconds: exception.retryAfterSeconds },
+        'overloaded',
+      );
     }
     if (exception instanceof DeadlineExceededError) {
       // Work skipped on purpose (the caller already answered 504): counted, not an error.
-      return { statusCode: 504, error: 'Gateway Timeout', message: exception.message };
+      return markOutcome({ statusCode: 504, error: 'Gateway Timeout', message: exception.message }, 'expired');
     }
     const pattern = host.switchToRpc().getContext<{ getPattern?: () => string }>()?.getPattern?.();
     const lostRedis = commandFailure(exception);

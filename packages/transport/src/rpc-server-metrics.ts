@@ -1,33 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
-import { DeadlineExceededError, OverloadedError } from '@platform/deadlines';
 import type { MetricsService } from '@platform/metrics';
 import type { MicroserviceOptions } from '@nestjs/microservices';
 import { type RepeatAnswer, StreamsServer } from '@platform/streams-transport';
-import { type Observable, tap } from 'rxjs';
-import { isRemoteError } from './rpc-errors.js';
-
-// Nest's own metadata keys (@nestjs/microservices constants), read from the handler itself so
-// the labels are the declared pattern whatever the transport's context object offers.
-const PATTERN_METADATA = 'microservices:pattern';
-const PATTERN_HANDLER_METADATA = 'microservices:handler_type';
-const EVENT_HANDLER = 2;
-
-const labelsByHandler = new WeakMap<object, { pattern: string; kind: 'request' | 'event' }>();
-
-function handlerLabels(handler: object): { pattern: string; kind: 'request' | 'event' } {
-  let labels = labelsByHandler.get(handler);
-  if (!labels) {
-    const patterns = (Reflect.getMetadata(PATTERN_METADATA, handler) as unknown[] | undefined) ?? [];
-    const first = patterns[0];
-    labels = {
-      pattern: typeof first === 'string' ? first : JSON.stringify(first ?? 'unknown'),
-      kind: Reflect.getMetadata(PATTERN_HANDLER_METADATA, handler) === EVENT_HANDLER ? 'event' : 'request',
-    };
-    labelsByHandler.set(handler, labels);
-  }
-  return labels;
-}
+import { isHandlerRegistry, type MessageHandler, type TraceableMicroservice, wrapMessageHandlers } from '@platform/telemetry';
+import { isObservable, tap } from 'rxjs';
+import { handledOutcome } from './rpc-outcome.js';
 
 /**
  * Records every handled message in `rpc_server_duration_seconds` by pattern and outcome, and
@@ -36,9 +13,14 @@ function handlerLabels(handler: object): { pattern: string; kind: 'request' | 'e
  * watchStreamsRequests), `stage="handler"` when the handler stopped before an irreversible
  * step (`throwIfExpired`, outcome `expired`); and the repeats of requests already seen, answered
  * without their handler, in `rpc_server_repeated_total` (see watchStreamsRequests).
+ *
+ * It wraps the transport's message handlers rather than being a Nest interceptor: one with
+ * an interceptor runs every message through two deferred Observables, two async resources
+ * and an execution context: about a tenth of catalog's CPU per `/test1` request, measured
+ * side by side (bench/analysis.md). A message's outcome is read off the error reply the filter
+ * made (see handledOutcome), so it is the same whatever the transport.
  */
-@Injectable()
-export class RpcServerMetricsInterceptor implements NestInterceptor {
+export class RpcServerMetrics {
   private readonly duration;
   private readonly expired;
   private readonly repeated;
@@ -71,27 +53,40 @@ export class RpcServerMetricsInterceptor implements NestInterceptor {
     this.repeated.inc({ pattern, answer });
   }
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() !== 'rpc') return next.handle();
-    const { pattern, kind } = handlerLabels(context.getHandler());
-    const started = performance.now();
-    const observe = (outcome: string) =>
-      this.duration.observe({ pattern, kind, outcome }, (performance.now() - started) / 1_000);
-    return next.handle().pipe(
-      tap({
-        complete: () => observe('ok'),
-        error: (error: unknown) => {
-          if (error instanceof DeadlineExceededError) {
-            observe('expired');
-            this.countExpired(pattern, 'handler');
-            return;
-          }
-          if (error instanceof OverloadedError) return observe('overloaded');
-          const status = isRemoteError(error) ? error.statusCode : (error as { status?: number })?.status;
-          observe(typeof status === 'number' && status < 500 ? 'client_error' : 'server_error');
-        },
-      }),
-    );
+  /**
+   * Measures every message the microservice's handlers take, those registered already and
+   * those registered later. Each message is measured once, from the handler's call (guards,
+   * pipes and the exception filter included) until its reply completes or fails; an event
+   * with several handlers is one message.
+   */
+  instrument(microservice: TraceableMicroservice): void {
+    const server = microservice.getTransportServer();
+    if (!isHandlerRegistry(server)) throw new Error('RpcServerMetrics: not a Nest transport server (needs @nestjs/microservices 12 or later)');
+    wrapMessageHandlers(server, (handler, pattern) => this.measured(handler, pattern));
+  }
+
+  private measured(handler: MessageHandler, pattern: string): MessageHandler {
+    const kind = handler.isEventHandler ? 'event' : 'request';
+    return async (data, rpcContext) => {
+      const started = performance.now();
+      const observe = (error?: unknown) => {
+        const outcome = error === undefined ? 'ok' : handledOutcome(error);
+        this.duration.observe({ pattern, kind, outcome }, (performance.now() - started) / 1_000);
+        if (outcome === 'expired') this.countExpired(pattern, 'handler');
+      };
+      let result: unknown;
+      try {
+        result = await handler(data, rpcContext);
+      } catch (error) {
+        observe(error ?? new Error('handler failed'));
+        throw error;
+      }
+      if (!isObservable(result)) {
+        observe();
+        return result;
+      }
+      return result.pipe(tap({ complete: () => observe(), error: (error: unknown) => observe(error ?? new Error('handler failed')) }));
+    };
   }
 }
 
@@ -99,7 +94,7 @@ export class RpcServerMetricsInterceptor implements NestInterceptor {
  * Counts, in `metrics`, the requests a Streams transport answers without a handler: dropped
  * for their expired deadline, or repeats of a request id it had seen.
  */
-export function watchStreamsRequests(transport: MicroserviceOptions, metrics: RpcServerMetricsInterceptor): void {
+export function watchStreamsRequests(transport: MicroserviceOptions, metrics: RpcServerMetrics): void {
   const strategy: unknown = 'strategy' in transport ? transport.strategy : undefined;
   if (!(strategy instanceof StreamsServer)) return;
   strategy.onExpired((pattern) => metrics.countExpired(pattern, 'queued'));
