@@ -14,6 +14,7 @@ export interface HandlerRegistry {
   addHandler(pattern: unknown, callback: MessageHandler, isEventHandler?: boolean, extras?: Record<string, unknown>): void;
 }
 
+/** Whether `server` keeps its handlers as Nest's transport servers do. */
 export function isHandlerRegistry(server: unknown): server is HandlerRegistry {
   if (typeof server !== 'object' || server === null) return false;
   const { getHandlers, addHandler } = server as Partial<HandlerRegistry>;
