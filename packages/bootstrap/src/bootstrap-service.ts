@@ -9,7 +9,7 @@ import { HttpErrorFilter } from '@platform/http';
 import { instrumentHttpServer, MetricsService } from '@platform/metrics';
 import type { RedisSettings } from '@platform/redis';
 import { isTracingEnabled, type Telemetry, traceRpcServer } from '@platform/telemetry';
-import { RpcErrorFilter, RpcServerMetrics, type HandledContracts, watchStreamsRequests } from '@platform/transport';
+import { RpcErrorFilter, RpcServerMetrics, type HandledContracts } from '@platform/transport';
 import { type FastifyBaseLogger, LogController } from 'fastify';
 import type { Bindings, ChildLoggerOptions, LevelWithSilent } from 'pino';
 import { closeConnectionsWhileDraining, handleShutdownSignals } from './graceful-shutdown.js';
@@ -144,10 +144,7 @@ function connectTransport(
   const microservice = app.connectMicroservice<MicroserviceOptions>(options, { inheritAppConfig: false, deferInitialization: true }) as NestMicroservice;
   microservice.useGlobalFilters(new RpcErrorFilter());
   microservice.registerListeners();
-  if (rpcMetrics) {
-    rpcMetrics.instrument(microservice);
-    watchStreamsRequests(options, rpcMetrics);
-  }
+  rpcMetrics?.instrument(microservice);
   microservice.setIsInitialized(true);
   microservice.setIsInitHookCalled(true);
   return microservice;

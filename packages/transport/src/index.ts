@@ -5,7 +5,7 @@ export { RpcClient, type RpcClientOptions } from './rpc-client.js';
 export { RpcErrorFilter } from './rpc-error.filter.js';
 export { isRemoteError, type RemoteError, type RpcOutcome, toHttpException } from './rpc-errors.js';
 export { type HandledOutcome, handledOutcome, markOutcome } from './rpc-outcome.js';
-export { RpcServerMetrics, watchStreamsRequests } from './rpc-server-metrics.js';
+export { RpcServerMetrics } from './rpc-server-metrics.js';
 export { serverOptions } from './server-options.js';
 export { transportOf } from './transport-name.js';
 export { TransportReadiness } from './transport-readiness.js';

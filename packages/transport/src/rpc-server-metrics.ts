@@ -1,18 +1,17 @@
 import { performance } from 'node:perf_hooks';
 import type { MetricsService } from '@platform/metrics';
-import type { MicroserviceOptions } from '@nestjs/microservices';
-import { type RepeatAnswer, StreamsServer } from '@platform/streams-transport';
+import { StreamsServer } from '@platform/streams-transport';
 import { isHandlerRegistry, type MessageHandler, type TraceableMicroservice, wrapMessageHandlers } from '@platform/telemetry';
 import { isObservable, tap } from 'rxjs';
-import { handledOutcome } from './rpc-outcome.js';
+import { type HandledOutcome, handledOutcome } from './rpc-outcome.js';
 
 /**
  * Records every handled message in `rpc_server_duration_seconds` by pattern and outcome, and
  * the work skipped because its caller's deadline had passed in `rpc_server_expired_total`:
- * `stage="queued"` when the transport dropped it before any handler took it (see
- * watchStreamsRequests), `stage="handler"` when the handler stopped before an irreversible
- * step (`throwIfExpired`, outcome `expired`); and the repeats of requests already seen, answered
- * without their handler, in `rpc_server_repeated_total` (see watchStreamsRequests).
+ * `stage="queued"` when the Streams transport dropped it before any handler took it,
+ * `stage="handler"` when the handler stopped before an irreversible step (`throwIfExpired`,
+ * outcome `expired`); and the repeats of requests already seen, which the Streams transport
+ * answers without their handler, in `rpc_server_repeated_total`.
  *
  * It wraps the transport's message handlers rather than being a Nest interceptor: one with
  * an interceptor runs every message through two deferred Observables, two async resources
@@ -43,60 +42,43 @@ export class RpcServerMetrics {
     });
   }
 
-  /** Counts a request skipped for its expired deadline. */
-  countExpired(pattern: string, stage: 'queued' | 'handler'): void {
-    this.expired.inc({ pattern, stage });
-  }
-
-  /** Counts a repeated request answered without its handler. */
-  countRepeated(pattern: string, answer: RepeatAnswer): void {
-    this.repeated.inc({ pattern, answer });
-  }
-
   /**
    * Measures every message the microservice's handlers take, those registered already and
    * those registered later. Each message is measured once, from the handler's call (guards,
    * pipes and the exception filter included) until its reply completes or fails; an event
-   * with several handlers is one message.
+   * with several handlers is one message. A Streams transport also reports the requests it
+   * answers without a handler: dropped for their expired deadline, or repeats of an id it saw.
    */
   instrument(microservice: TraceableMicroservice): void {
     const server = microservice.getTransportServer();
     if (!isHandlerRegistry(server)) throw new Error('RpcServerMetrics: not a Nest transport server (needs @nestjs/microservices 12 or later)');
     wrapMessageHandlers(server, (handler, pattern) => this.measured(handler, pattern));
+    if (server instanceof StreamsServer) {
+      server.onExpired((pattern) => this.expired.inc({ pattern, stage: 'queued' }));
+      server.onRepeat((pattern, answer) => this.repeated.inc({ pattern, answer }));
+    }
   }
 
   private measured(handler: MessageHandler, pattern: string): MessageHandler {
     const kind = handler.isEventHandler ? 'event' : 'request';
     return async (data, rpcContext) => {
       const started = performance.now();
-      const observe = (error?: unknown) => {
-        const outcome = error === undefined ? 'ok' : handledOutcome(error);
+      const observe = (outcome: HandledOutcome) => {
         this.duration.observe({ pattern, kind, outcome }, (performance.now() - started) / 1_000);
-        if (outcome === 'expired') this.countExpired(pattern, 'handler');
+        if (outcome === 'expired') this.expired.inc({ pattern, stage: 'handler' });
       };
       let result: unknown;
       try {
         result = await handler(data, rpcContext);
       } catch (error) {
-        observe(error ?? new Error('handler failed'));
+        observe(handledOutcome(error));
         throw error;
       }
       if (!isObservable(result)) {
-        observe();
+        observe('ok');
         return result;
       }
-      return result.pipe(tap({ complete: () => observe(), error: (error: unknown) => observe(error ?? new Error('handler failed')) }));
+      return result.pipe(tap({ complete: () => observe('ok'), error: (error: unknown) => observe(handledOutcome(error)) }));
     };
   }
-}
-
-/**
- * Counts, in `metrics`, the requests a Streams transport answers without a handler: dropped
- * for their expired deadline, or repeats of a request id it had seen.
- */
-export function watchStreamsRequests(transport: MicroserviceOptions, metrics: RpcServerMetrics): void {
-  const strategy: unknown = 'strategy' in transport ? transport.strategy : undefined;
-  if (!(strategy instanceof StreamsServer)) return;
-  strategy.onExpired((pattern) => metrics.countExpired(pattern, 'queued'));
-  strategy.onRepeat((pattern, answer) => metrics.countRepeated(pattern, answer));
 }
