@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { scrapeMetric, ServiceProcess, waitFor } from '@platform/testing';
+import { RedisMonitor, scrapeMetric, ServiceProcess, waitFor, within } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import type { Platform } from '../platform.js';
 import { ADMIN, createProduct, registerAccount, tokenIn } from '../shop.js';
@@ -94,15 +94,31 @@ describe('security: sessions bound to the credentials they were made with, one c
     const token = await newResetToken(email);
     const oldHash = await passwordHashOf(accountId);
 
-    // Accounts takes the token, then Redis stalls while it hashes the new password: the
-    // impatient gateway gives up (504) before accounts can store the new hash and the gateway
-    // could end any session; the change lands once Redis answers again.
-    const confirming = confirm(token, NEW_PASSWORD, impatientGateway.url);
+    // Accounts takes the token and reads the account, then Redis stalls while it hashes the
+    // new password: the impatient gateway gives up (504) before accounts can store the new hash
+    // and the gateway could end any session; the change lands once Redis answers again. The
+    // stall starts once the account was read (MONITOR), not once the token is gone: a stall
+    // that caught the token's script or the read would outlast accounts' command timeout and
+    // end the confirm before any change, token spent (a new reset email is then needed).
     const tokenKey = `accounts:reset-token:${createHash('sha256').update(token).digest('hex')}`;
-    await waitFor('accounts to take the token', async () => (await redis.exists(tokenKey)) === 0, { intervalMs: 1, timeoutMs: 5_000 });
-    const stall = platform.redis.block(2_500);
-    const answer = await confirming;
-    await stall;
+    let tokenTaken = false;
+    let accountRead!: () => void;
+    const hashing = new Promise<void>((resolve) => (accountRead = resolve));
+    const monitor = await RedisMonitor.start(platform.redis.url, ({ args }) => {
+      const command = args[0]?.toUpperCase();
+      if (command === 'GETDEL' && args[1] === tokenKey) tokenTaken = true;
+      else if (tokenTaken && command === 'HGETALL' && args[1] === `accounts:user:${accountId}`) accountRead();
+    });
+    let answer: Awaited<ReturnType<typeof confirm>>;
+    try {
+      const confirming = confirm(token, NEW_PASSWORD, impatientGateway.url);
+      await within('accounts to take the token and read the account', hashing, 5_000);
+      const stall = platform.redis.block(2_500);
+      answer = await confirming;
+      await stall;
+    } finally {
+      monitor.stop();
+    }
     expect([503, 504]).toContain(answer.status);
 
     await waitFor('the new password hash to be stored', async () => (await passwordHashOf(accountId)) !== oldHash, { timeoutMs: 10_000 });
