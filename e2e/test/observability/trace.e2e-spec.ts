@@ -66,6 +66,24 @@ describe.each(['redis-streams', 'redis'])('one trace across the platform over %s
     expect(trace.some((span) => span.service === 'catalog' && span.kind === SpanKind.CLIENT && span.attributes['db.system.name'] === 'redis')).toBe(true);
   });
 
+  it('traces GET /test1 as its hop, without a span per Redis command of the Streams transport', async () => {
+    expect((await platform.request('/test1')).status).toBe(200);
+    let trace: RecordedSpan[] = [];
+    await waitFor('the catalog span', () => {
+      trace = traceOf(readSpans(spansFile), 'GET', '/test1');
+      return trace.some((span) => span.service === 'catalog' && span.kind === SpanKind.SERVER) && orphans(trace).length === 0;
+    });
+    const call = trace.find((span) => span.service === 'gateway' && span.kind === SpanKind.CLIENT && span.name.includes('catalog.hello'))!;
+    const handled = trace.find((span) => span.service === 'catalog' && span.kind === SpanKind.SERVER && span.name.includes('catalog.hello'))!;
+    expect(handled.parentSpanId).toBe(call.spanId);
+    // The handler reads no Redis: every Redis span here would be the transport's own request,
+    // reply or acknowledgement, which its CLIENT and SERVER spans already stand for. (Nest's
+    // pub/sub transport's PUBLISH is its own business: not checked.)
+    if (transport === 'redis-streams') {
+      expect(trace.filter((span) => span.attributes['db.system.name'] === 'redis').map((span) => `${span.service}: ${span.name}`)).toEqual([]);
+    }
+  });
+
   it('follows GET /test over TCP to legacy', async () => {
     expect((await platform.request('/test')).status).toBe(200);
     let trace: RecordedSpan[] = [];

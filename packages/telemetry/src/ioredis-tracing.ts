@@ -1,5 +1,6 @@
 import { tracingChannel } from 'node:diagnostics_channel';
 import { type Attributes, context, type Span, SpanKind, trace, type Tracer } from '@opentelemetry/api';
+import { isTracingSuppressed } from '@opentelemetry/core';
 import {
   ATTR_DB_NAMESPACE,
   ATTR_DB_OPERATION_NAME,
@@ -60,8 +61,9 @@ export function subscribeIoredisTracing(tracer: Tracer): () => void {
       const parent = context.active();
       // Commands outside any traced work (connection handshakes, BullMQ's blocking polls,
       // Nest's subscriber) would each start a trace of their own: noise, so they are skipped,
-      // as are commands under a span that is not recorded (not sampled, or already ended).
-      if (!trace.getSpan(parent)?.isRecording()) return;
+      // as are commands under a span that is not recorded (not sampled, or already ended),
+      // and those a component keeps out of traces (suppressTracing: the Streams transport's own).
+      if (!trace.getSpan(parent)?.isRecording() || isTracingSuppressed(parent)) return;
       const operation = message.command.toUpperCase();
       const attributes: Attributes = {
         ...connectionAttributes(message),

@@ -1,6 +1,7 @@
 // ioredis is imported (and its connections made) before the subscription starts: spans do not
 // depend on load order or on the ESM loader, only on ioredis's diagnostics channels.
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import type { InMemorySpanExporter } from '@opentelemetry/sdk-trace-node';
 import { RedisServer } from '@platform/testing';
 import { Redis } from 'ioredis';
@@ -78,6 +79,15 @@ describe('ioredis commands as spans, from ioredis 6 tracing channels', () => {
     expect(incr.status.code).toBe(SpanStatusCode.ERROR);
     expect(incr.events.map((event) => event.name)).toEqual(['exception']);
     expect(exporter.getFinishedSpans().map((span) => span.name).slice(2, -1)).toEqual(['MULTI', 'SET', 'SET', 'EXEC']);
+  });
+
+  it('records nothing for commands a component keeps out of traces (suppressTracing), inside traced work', async () => {
+    await within(async () => {
+      await context.with(suppressTracing(context.active()), () => client.get('internal'));
+      await client.get('greeting');
+    });
+    expect(exporter.getFinishedSpans().map((span) => span.name)).toEqual(['GET', 'parent']);
+    expect(spanNamed(exporter, 'GET').attributes['db.query.text']).toBe('GET greeting');
   });
 
   it('records nothing outside traced work, nor once unsubscribed', async () => {
