@@ -94,25 +94,25 @@ describe('security: sessions bound to the credentials they were made with, one c
     const token = await newResetToken(email);
     const oldHash = await passwordHashOf(accountId);
 
-    // Accounts takes the token and reads the account, then Redis stalls while it hashes the
-    // new password: the impatient gateway gives up (504) before accounts can store the new hash
+    // Accounts reads the token and the account, then Redis stalls while it hashes the new
+    // password: the impatient gateway gives up (504) before accounts can store the new hash
     // and the gateway could end any session; the change lands once Redis answers again. The
-    // stall starts once the account was read (MONITOR), not once the token is gone: a stall
-    // that caught the token's script or the read would outlast accounts' command timeout and
-    // end the confirm before any change, token spent (a new reset email is then needed).
+    // stall starts once the account was read (MONITOR): a stall that caught one of the reads
+    // would outlast accounts' command timeout and end the confirm before any change (the token
+    // stays usable then; accounts.spec covers that case).
     const tokenKey = `accounts:reset-token:${createHash('sha256').update(token).digest('hex')}`;
-    let tokenTaken = false;
+    let tokenRead = false;
     let accountRead!: () => void;
     const hashing = new Promise<void>((resolve) => (accountRead = resolve));
     const monitor = await RedisMonitor.start(platform.redis.url, ({ args }) => {
       const command = args[0]?.toUpperCase();
-      if (command === 'GETDEL' && args[1] === tokenKey) tokenTaken = true;
-      else if (tokenTaken && command === 'HGETALL' && args[1] === `accounts:user:${accountId}`) accountRead();
+      if (command === 'GET' && args[1] === tokenKey) tokenRead = true;
+      else if (tokenRead && command === 'HGETALL' && args[1] === `accounts:user:${accountId}`) accountRead();
     });
     let answer: Awaited<ReturnType<typeof confirm>>;
     try {
       const confirming = confirm(token, NEW_PASSWORD, impatientGateway.url);
-      await within('accounts to take the token and read the account', hashing, 5_000);
+      await within('accounts to read the token and the account', hashing, 5_000);
       const stall = platform.redis.block(2_500);
       answer = await confirming;
       await stall;

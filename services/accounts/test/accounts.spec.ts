@@ -179,6 +179,25 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
       expect(await client.hget(`accounts:user:${accountId}`, 'passwordHash')).toBeDefined();
     });
 
+    it('leaves the token usable when a confirm fails before the change: the retry resets the password', async () => {
+      const token = await requestToken();
+      // Redis stalls longer than the connection's command timeout (2 s) as the confirm starts:
+      // the confirm fails, and Redis runs what it was sent once the stall ends.
+      const stall = redis.block(2_500);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await expect(resets.confirm({ token, password: 'a password after the stall' })).rejects.toThrow(/timed out/i);
+      await stall;
+      expect(await resets.confirm({ token, password: 'a password after the stall' })).toBe(accountId);
+      expect((await auth.login({ email: 'linus@example.com', password: 'a password after the stall', clientAddress: nextAddress() })).outcome).toBe('success');
+    });
+
+    it('changes the password once for two concurrent confirms of one token', async () => {
+      const token = await requestToken();
+      const outcomes = await Promise.allSettled(['first concurrent password', 'second concurrent password'].map((password) => resets.confirm({ token, password })));
+      expect(outcomes.map((outcome) => outcome.status).sort()).toEqual(['fulfilled', 'rejected']);
+      expect(outcomes.find((outcome) => outcome.status === 'rejected')).toMatchObject({ reason: expect.any(BadRequestException) });
+    });
+
     it('sends at most one email per account per auth.resetEmailIntervalSeconds, answering the same', async () => {
       await requestToken();
       const before = (await emails.counts(['waiting'])).waiting;

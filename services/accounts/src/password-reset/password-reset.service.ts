@@ -69,14 +69,16 @@ export class PasswordResetService {
   }
 
   private async resetPassword({ token, password }: PasswordResetConfirmation): Promise<string> {
-    // Consumed first: a token is spent by the first confirm that presents it, whatever follows.
-    const accountId = await this.tokens.consume(token);
-    const user = accountId ? await this.users.findById(accountId) : undefined;
-    if (!user) throw new BadRequestException('the reset token is invalid, expired or already used');
-    // The hash, the epoch that outdates every session made with the old password, and the end
-    // of every other reset token change together: whatever the caller hears (204, 504, 503),
-    // once the new password is stored no old session or token is honoured.
-    const epoch = await this.users.changePassword(user.id, await this.hasher.hash(password));
+    // Read, not spent: the change below spends it, so a confirm that fails before the change
+    // (Redis unreachable, the hash refused) leaves the token for a retry.
+    const reset = await this.tokens.accountFor(token);
+    const user = reset ? await this.users.findById(reset.accountId) : undefined;
+    if (!reset || !user) throw new BadRequestException('the reset token is invalid, expired or already used');
+    // The hash, the epoch that outdates every session made with the old password, the token
+    // spent and the end of every other reset token change together: whatever the caller hears
+    // (204, 504, 503), once the new password is stored no old session or token is honoured.
+    // A concurrent confirm of the same token that got there first: refused here.
+    const epoch = await this.users.changePassword(user.id, await this.hasher.hash(password), reset.tokenHash);
     if (epoch === undefined) throw new BadRequestException('the reset token is invalid, expired or already used');
     // Whoever holds the mailbox may log in now, even if someone else tripped the email's limit.
     await this.limiter.forgetEmail(user.email);

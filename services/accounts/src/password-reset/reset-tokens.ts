@@ -4,34 +4,21 @@ import type { Redis } from 'ioredis';
 import { AccountsKeys } from '../accounts.keys.js';
 import { type EmailToken, newEmailToken, tokenDigest } from '../email-token.js';
 
-/** Deletes KEYS[1] if it holds ARGV[1]: 1 then, 0 otherwise. */
-const TAKE_IF_CURRENT = `
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[1])
-return 1
-`;
-
-type ScriptedRedis = Redis & { accountsTakeCurrentResetToken(currentKey: string, tokenHash: string): Promise<number> };
-
 export interface IssuedToken extends EmailToken {
   expiresAt: Date;
 }
 
 /**
  * Single-use password-reset tokens: 256 random bits, kept only as their hash with a TTL, so
- * Redis expires them by itself; consuming one is a single GETDEL, so of two concurrent
- * confirms exactly one gets the account and the other finds nothing. One token per account is
- * current (AccountsKeys.currentResetToken): issuing a new one voids the older, and a password
- * change voids all (UserRepository.changePassword deletes the current one).
+ * Redis expires them by itself. One token per account is current
+ * (AccountsKeys.currentResetToken): issuing a new one voids the older, and a password change
+ * voids all. A token is spent by the password change itself (UserRepository.changePassword,
+ * in the same atomic step), so of two concurrent confirms exactly one changes the password, and
+ * a confirm that fails before the change leaves the token usable for a retry.
  */
 @Injectable()
 export class ResetTokens {
-  private readonly redis: ScriptedRedis;
-
-  constructor(@Inject(REDIS) redis: Redis) {
-    redis.defineCommand('accountsTakeCurrentResetToken', { numberOfKeys: 1, lua: TAKE_IF_CURRENT });
-    this.redis = redis as ScriptedRedis;
-  }
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
 
   async issue(accountId: string, ttlSeconds: number): Promise<IssuedToken> {
     const { token, tokenHash } = newEmailToken();
@@ -50,16 +37,14 @@ export class ResetTokens {
   }
 
   /**
-   * The account the token was for, or undefined if it is unknown, expired, already used or no
-   * longer the account's current token. Spent either way.
+   * The account the token is for, with the token's hash (what the change spends), or undefined
+   * if it is unknown, expired, used or no longer the account's current token. Reads only.
    */
-  async consume(token: string): Promise<string | undefined> {
+  async accountFor(token: string): Promise<{ accountId: string; tokenHash: string } | undefined> {
     const tokenHash = tokenDigest(token);
-    const accountId = await this.redis.getdel(AccountsKeys.resetToken(tokenHash));
+    const accountId = await this.redis.get(AccountsKeys.resetToken(tokenHash));
     if (!accountId) return undefined;
-    // Compare-and-delete in one step: of a token and a newer one issued meanwhile, only the
-    // current one passes, and it passes once.
-    const current = await this.redis.accountsTakeCurrentResetToken(AccountsKeys.currentResetToken(accountId), tokenHash);
-    return current === 1 ? accountId : undefined;
+    const current = await this.redis.get(AccountsKeys.currentResetToken(accountId));
+    return current === tokenHash ? { accountId, tokenHash } : undefined;
   }
 }

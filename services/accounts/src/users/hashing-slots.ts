@@ -11,7 +11,7 @@ export const HASH_RESERVE_MS = 400;
  * With it, `concurrency` hash at full speed, a few more wait at most `maxWaitMs`, and the
  * rest are refused at once (503 with Retry-After at the gateway) before anything is done.
  * An operation holds its slot from its first step (the login attempt charged, the reset token
- * spent) to its last write, so a refusal always means nothing happened; and it is not started
+ * read) to its last write, so a refusal always means nothing happened; and it is not started
  * with less than HASH_RESERVE_MS of its caller's deadline left.
  */
 export class HashingSlots extends WorkLimit {

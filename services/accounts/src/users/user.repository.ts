@@ -39,14 +39,18 @@ return 1
  * atomic step. Whatever a concurrent login read, it holds either the old hash with the old
  * epoch or the new with the new, so a session it makes is never newer than its credentials.
  * Only for an account that exists (a deleted account is not recreated); answers the new
- * epoch, or -1.
+ * epoch, or -1. A reset spends its token here (KEYS[4], its hash ARGV[2]): only while it is
+ * still the account's current token (else -2), so a confirm that failed earlier left it usable
+ * and of two confirms of one token one changes the password. HSET is the first write: Redis
+ * refuses a script for lack of memory only there, before anything changed.
  */
 const CHANGE_PASSWORD = `
+if ARGV[2] and redis.call('GET', KEYS[3]) ~= ARGV[2] then return -2 end
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 redis.call('HSET', KEYS[1], 'passwordHash', ARGV[1])
 local epoch = redis.call('HINCRBY', KEYS[1], 'credentialEpoch', 1)
 redis.call('SET', KEYS[2], epoch)
-redis.call('DEL', KEYS[3])
+redis.call('DEL', unpack(KEYS, 3))
 return epoch
 `;
 
@@ -63,7 +67,7 @@ return 1
 
 type ScriptedRedis = Redis & {
   accountsCreateFromRegistration(registrationKey: string, emailKey: string, userKey: string, id: string, email: string, passwordHash: string, createdAt: string): Promise<number>;
-  accountsChangePassword(userKey: string, epochKey: string, resetTokenKey: string, passwordHash: string): Promise<number>;
+  accountsChangePassword(numberOfKeys: number, ...keysAndArgs: string[]): Promise<number>;
   accountsReplaceUnchangedHash(userKey: string, verifiedHash: string, passwordHash: string): Promise<number>;
 };
 
@@ -78,7 +82,7 @@ export class UserRepository {
 
   constructor(@Inject(REDIS) redis: Redis) {
     redis.defineCommand('accountsCreateFromRegistration', { numberOfKeys: 3, lua: CREATE_FROM_REGISTRATION });
-    redis.defineCommand('accountsChangePassword', { numberOfKeys: 3, lua: CHANGE_PASSWORD });
+    redis.defineCommand('accountsChangePassword', { lua: CHANGE_PASSWORD });
     redis.defineCommand('accountsReplaceUnchangedHash', { numberOfKeys: 1, lua: REPLACE_UNCHANGED_HASH });
     this.redis = redis as ScriptedRedis;
   }
@@ -131,14 +135,16 @@ export class UserRepository {
     return { id: fields.id, email: fields.email, passwordHash: fields.passwordHash, createdAt: fields.createdAt, credentialEpoch };
   }
 
-  /** The new credential epoch, or undefined when the account no longer exists. Voids every reset token. */
-  async changePassword(id: string, passwordHash: string): Promise<number | undefined> {
-    const epoch = await this.redis.accountsChangePassword(
-      AccountsKeys.user(id),
-      AccountsKeys.credentialEpoch(id),
-      AccountsKeys.currentResetToken(id),
-      passwordHash,
-    );
+  /**
+   * The new credential epoch, or undefined when the account no longer exists or, for a reset
+   * (`resetTokenHash`), when that token is no longer current (used, replaced or expired).
+   * Voids every reset token.
+   */
+  async changePassword(id: string, passwordHash: string, resetTokenHash?: string): Promise<number | undefined> {
+    const keys = [AccountsKeys.user(id), AccountsKeys.credentialEpoch(id), AccountsKeys.currentResetToken(id)];
+    const epoch = resetTokenHash
+      ? await this.redis.accountsChangePassword(4, ...keys, AccountsKeys.resetToken(resetTokenHash), passwordHash, resetTokenHash)
+      : await this.redis.accountsChangePassword(3, ...keys, passwordHash);
     return epoch >= 0 ? epoch : undefined;
   }
 
