@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
-import { context, trace } from '@opentelemetry/api';
-import { suppressTracing } from '@opentelemetry/core';
 import { createRedis, type RedisRole, type RedisSettings } from '@platform/redis';
 import type { Redis } from 'ioredis';
+import { untraced } from './trace.js';
 
 /** Connection states the server and the client report on Nest's `status` observable. */
 export type StreamsStatus = 'connected' | 'reconnecting' | 'disconnected';
@@ -40,21 +39,4 @@ export function openConnection(
   });
   untraced(redis);
   return { redis, name: `${clientName}:${role}` };
-}
-
-/**
- * The transport's own commands start no span, even inside a sampled request: the hop is traced
- * by its CLIENT and SERVER spans (traceRpcClient, traceRpcServer), and the commands are its
- * inner workings. Before, a sampled `GET /test1` had a fifth span, the request's XADD under
- * the CLIENT span, to record and export for nothing. Marked with OpenTelemetry's standard
- * suppression, which ioredis instrumentations honour, and only under a recording span: elsewhere
- * no span would start anyway, and a context switch per command would cost unsampled requests.
- */
-function untraced(redis: Redis): void {
-  const send = redis.sendCommand.bind(redis) as (command: unknown, stream?: unknown, node?: unknown) => unknown;
-  redis.sendCommand = ((command: unknown, stream?: unknown, node?: unknown) => {
-    const active = context.active();
-    if (!trace.getSpan(active)?.isRecording()) return send(command, stream, node);
-    return context.with(suppressTracing(active), () => send(command, stream, node));
-  }) as Redis['sendCommand'];
 }

@@ -1,4 +1,6 @@
-import { type Context, context, propagation, ROOT_CONTEXT } from '@opentelemetry/api';
+import { type Context, context, propagation, ROOT_CONTEXT, trace } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import type { Redis } from 'ioredis';
 import type { Headers } from './envelope.js';
 
 /**
@@ -24,4 +26,21 @@ export function incomingContext(headers: Readonly<Headers>): Context {
 /** Runs `work` with `ctx` active, so spans and logs inside it join the sender's trace. */
 export function runInContext<T>(ctx: Context, work: () => T): T {
   return context.with(ctx, work);
+}
+
+/**
+ * The transport's own commands start no span, even inside a sampled request: the hop is traced
+ * by its CLIENT and SERVER spans (traceRpcClient, traceRpcServer), and the commands are its
+ * inner workings. Before, a sampled `GET /test1` had a fifth span, the request's XADD under
+ * the CLIENT span, to record and export for nothing. Marked with OpenTelemetry's standard
+ * suppression, which ioredis instrumentations honour, and only under a recording span: elsewhere
+ * no span would start anyway, and a context switch per command would cost unsampled requests.
+ */
+export function untraced(redis: Redis): void {
+  const send = redis.sendCommand.bind(redis) as (command: unknown, stream?: unknown, node?: unknown) => unknown;
+  redis.sendCommand = ((command: unknown, stream?: unknown, node?: unknown) => {
+    const active = context.active();
+    if (!trace.getSpan(active)?.isRecording()) return send(command, stream, node);
+    return context.with(suppressTracing(active), () => send(command, stream, node));
+  }) as Redis['sendCommand'];
 }
