@@ -3,7 +3,7 @@
 // their contracts, the gateway's routes to them, their tests, dashboards, bench scenarios and
 // docs) and leaves the platform: the gateway (health, metrics, API docs, live-config admin,
 // queue administration), metrics-exporter and packages/. Run it once, right after cloning;
-// e2e/test/strip-examples.e2e-spec.ts runs it in a copy of the repository and proves the
+// e2e/test/template/strip-examples.e2e-spec.ts runs it in a copy of the repository and proves the
 // skeleton builds, tests and serves.
 //
 // What goes:
@@ -44,7 +44,7 @@ export const EXAMPLE_PATHS = [
   // services/gateway/test/admin-surface.e2e-spec.ts.
   'e2e/test/security',
   // Its work is done once the example is gone.
-  'e2e/test/strip-examples.e2e-spec.ts',
+  'e2e/test/template/strip-examples.e2e-spec.ts',
   'e2e/test/email-outbox.e2e-spec.ts',
   'e2e/test/email-smtp.e2e-spec.ts',
   'e2e/test/products.e2e-spec.ts',
