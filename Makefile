@@ -43,9 +43,9 @@ test: prerequisites node_modules ## Lint, typecheck and run every test (unit, in
 	@# Workspace tests two at a time: they spend most of their time waiting (windows, failovers,
 	@# timeouts), about half of it on CPU. The tests that time whole systems then run alone: the
 	@# deploy checks (a Sentinel failover of the Redis chart's pods, bounded in seconds, took
-	@# 8.5 s instead of 2-4 beside accounts' password hashing) and e2e (whole platforms; its
-	@# template tests, which only build and test copies of the repository, run niced beside
-	@# them: e2e/run-tests.mjs).
+	@# 8.5 s instead of 2-4 beside accounts' password hashing) and e2e (whole platforms). Each
+	@# runs its untimed tests (chart renders; builds of a copy of the repository) niced beside
+	@# its timed ones: packages/jest-config/jest-beside.js.
 	npx turbo run test --concurrency=2 --filter='!@platform/e2e' --filter='!@platform/deploy-checks'
 	npx turbo run test --filter=@platform/deploy-checks
 	npx turbo run test --filter=@platform/e2e
