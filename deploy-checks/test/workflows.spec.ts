@@ -39,8 +39,9 @@ describe('the CI workflow', () => {
 
   it('installs what the tests run with scripts/prerequisites.sh, exactly as .ci/run does, before make test', () => {
     const ciRun = readFileSync(repoPath('.ci', 'run'), 'utf8');
-    // .ci/run also builds a real image (make image-check), so it asks for that tool set too.
-    expect(ciRun).toMatch(/^bash scripts\/prerequisites\.sh install( image-check)?$/m);
+    // .ci/run also builds a real image (make image-check), so it asks for that tool set too,
+    // and it times each of its steps (`step <name> <command>`).
+    expect(ciRun).toMatch(/^(step \S+ )?bash scripts\/prerequisites\.sh install( image-check)?$/m);
     const steps = runs('test');
     const install = steps.findIndex((run) => /^bash scripts\/prerequisites\.sh install$/m.test(run));
     expect(install).toBeGreaterThanOrEqual(0);

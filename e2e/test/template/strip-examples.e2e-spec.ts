@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRegistry } from '@platform/registry';
-import { freePort, ManagedProcess, waitFor } from '@platform/testing';
+import { freePort, ManagedProcess, waitFor, within } from '@platform/testing';
 import { copyRepository, git, renderPlatformChart, sh } from './repo-copy.js';
 
 /** The example domain's services: after make strip-examples nothing may import or deploy them. */
@@ -87,7 +87,8 @@ describe('make strip-examples (in a copy of the repository)', () => {
       expect(metrics).toMatch(/^http_server_request_duration_seconds_count\{[^}]*route="\/docs\/openapi.json"/m);
     } finally {
       process.kill(-dev.pid!, 'SIGINT');
-      await Promise.race([dev.exited, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+      // Not thrown here, where it would hide the try block's failure: the check follows.
+      await within('make dev to exit', dev.exited, 30_000).catch(() => undefined);
     }
     expect(dev.hasExited).toBe(true);
     expect(await fetch(`http://127.0.0.1:${port}/health/live`).then(() => 'answered', () => 'refused')).toBe('refused');
