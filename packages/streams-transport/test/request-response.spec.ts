@@ -1,3 +1,4 @@
+import { tracingChannel } from 'node:diagnostics_channel';
 import { Controller, type INestMicroservice } from '@nestjs/common';
 import { MessagePattern } from '@nestjs/microservices';
 import { context } from '@opentelemetry/api';
@@ -150,6 +151,25 @@ describe('request/response over Redis Streams', () => {
       uninstall();
     }
     await expect(lastValueFrom(client.send('work.tenant', {}))).resolves.toEqual({ tenant: null });
+  });
+
+  it('sends its own commands past ioredis\' tracing channel: a subscriber sees none of them', async () => {
+    // What @platform/telemetry subscribes to. With a subscriber, ioredis builds a message and a
+    // wrapper promise for every command it publishes, sampled or not: the transport's own
+    // commands (untraced, src/trace.ts) are never published.
+    const channel = tracingChannel<{ command: string }, { command: string }>('ioredis:command');
+    const published: string[] = [];
+    const subscriber = { start: (message: { command: string }) => void published.push(message.command), end() {}, asyncStart() {}, asyncEnd() {}, error() {} };
+    channel.subscribe(subscriber);
+    try {
+      await expect(lastValueFrom(client.send('work.tenant', {}))).resolves.toEqual({ tenant: null });
+      await lastValueFrom(client.emit('work.tenant.seen', {}), { defaultValue: undefined });
+      // A connection of no transport's, as a control: its command is published.
+      await probe.ping();
+    } finally {
+      channel.unsubscribe(subscriber);
+    }
+    expect(published).toEqual(['ping']);
   });
 
   it('lets a running handler finish and answer when the server closes', async () => {
