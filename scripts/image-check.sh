@@ -183,8 +183,8 @@ prepare_base() {
 }
 
 # --- 1. the rehearsal, with 2. beside it ------------------------------------------------------
-# The base is mostly downloads and unpacking, the rehearsal mostly CPU: side by side they take
-# about a minute less than one after the other. The base's output is held and shown after.
+# The base is mostly downloads and unpacking, the rehearsal mostly CPU: side by side they took
+# 94 s here against 117 s one after the other. The base's output is held and shown after.
 SECONDS=0
 [ -d node_modules ] || fail "node_modules is missing: run npm ci first (make image-check does)"
 (
