@@ -13,19 +13,28 @@
  * need CPU, not timing (builds of a copy of the repository, chart renders), fill that idle
  * time when niced beside them, and give the CPU back whenever a timed test wants it: the
  * timed tests see the machine they would see alone, and the suite ends minutes sooner than
- * with the two one after the other. Put only untimed tests under `--niced`: a niced test gets
- * almost no CPU while the others are busy.
+ * with the two one after the other. A niced test gets almost no CPU while the others are busy:
+ * the timed part of one (a drain bounded in seconds, in a copy of the repository) first awaits
+ * `untilTimedTestsEnd()` from @platform/testing, which resolves once the other run has ended
+ * (this script then creates the file named by JEST_BESIDE_TIMED_DONE). The niced files run two
+ * at a time, so one waiting there does not hold back the next.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import preset from './index.js';
+
+/** The variable @platform/testing's untilTimedTestsEnd() reads (TIMED_TESTS_DONE_ENV there). */
+const TIMED_TESTS_DONE_ENV = 'JEST_BESIDE_TIMED_DONE';
 
 const JEST_NODE_OPTIONS = '--experimental-vm-modules --disable-warning=ExperimentalWarning';
 
 /** Runs jest with `args`; resolves to its exit code. With `held`, its output is collected there instead of printed. */
-function jest(args, { niced = false, held } = {}) {
+function jest(args, { niced = false, held, env = {} } = {}) {
   const command = niced ? ['nice', '-n', '19', 'jest', ...args] : ['jest', ...args];
   const child = spawn(command[0], command.slice(1), {
-    env: { ...process.env, NODE_OPTIONS: JEST_NODE_OPTIONS },
+    env: { ...process.env, ...env, NODE_OPTIONS: JEST_NODE_OPTIONS },
     stdio: held ? ['ignore', 'pipe', 'pipe'] : 'inherit',
   });
   if (held) {
@@ -56,11 +65,17 @@ if (jestArgs.length > 0 || niced.length === 0) process.exit(await jest(jestArgs)
 const nicedOutput = [];
 const what = niced.join(' ');
 console.log(`jest-beside: ${what} run beside the other tests at the lowest CPU priority; their output follows.`);
+const markerDir = mkdtempSync(join(tmpdir(), 'jest-beside-'));
+const timedDone = join(markerDir, 'timed-tests-done');
 const [timed, untimed] = await Promise.all([
   // The preset's ignore patterns stay: the flag replaces them rather than adding to them.
-  jest(['--testPathIgnorePatterns', ...preset.testPathIgnorePatterns, ...niced]),
-  jest(niced, { niced: true, held: nicedOutput }),
+  jest(['--testPathIgnorePatterns', ...preset.testPathIgnorePatterns, ...niced]).then((code) => {
+    writeFileSync(timedDone, String(code));
+    return code;
+  }),
+  jest(['--maxWorkers=2', ...niced], { niced: true, held: nicedOutput, env: { [TIMED_TESTS_DONE_ENV]: timedDone } }),
 ]);
+rmSync(markerDir, { recursive: true, force: true });
 process.stdout.write(`\njest-beside: ${what}:\n`);
 for (const chunk of nicedOutput) process.stdout.write(chunk);
 const outcome = (code) => (code === 0 ? 'passed' : `FAILED (exit ${code})`);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { readRegistry } from '@platform/registry';
-import { freePort, ManagedProcess, waitFor, within } from '@platform/testing';
+import { freePort, ManagedProcess, untilTimedTestsEnd, waitFor, within } from '@platform/testing';
 import { copyRepository, git, renderPlatformChart, sh } from './repo-copy.js';
 
 /** The example domain's services: after make strip-examples nothing may import or deploy them. */
@@ -46,20 +46,6 @@ describe('make strip-examples (in a copy of the repository)', () => {
     expect(existsSync(join(copy, 'services', 'gateway', 'dist', 'main.js'))).toBe(true);
   }, 600_000);
 
-  it('passes the tests of the workspaces it edited', () => {
-    const output = sh(copy, 'npx', [
-      'turbo', 'run', 'test', '--output-logs=new-only',
-      '--filter=gateway', '--filter=metrics-exporter', '--filter=@platform/registry',
-    ]);
-    expect(output).toMatch(/gateway:test: .*Tests: +\d+ passed, \d+ total/s);
-    // The chart's renders, policies, alert rules and dashboards, the chart-and-code agreement, and
-    // the real-Prometheus test of the platform.
-    sh(join(copy, 'deploy-checks'), 'npm', [
-      'test', '--', 'test/charts.spec.ts', 'test/policies.spec.ts', 'test/alerts.spec.ts', 'test/rules-and-config.spec.ts', 'test/dashboards.spec.ts', 'test/agreement.spec.ts',
-    ]);
-    sh(join(copy, 'e2e'), 'npm', ['test', '--', 'test/observability/prometheus.e2e-spec.ts']);
-  }, 900_000);
-
   it('renders a chart that deploys the platform services and nothing of the example', () => {
     for (const scenario of ['default', 'minimal', 'ha'] as const) {
       const objects = renderPlatformChart(copy, scenario);
@@ -70,29 +56,50 @@ describe('make strip-examples (in a copy of the repository)', () => {
     }
   }, 120_000);
 
-  it('serves the gateway\'s health and metrics with make dev, and Ctrl-C leaves nothing running', async () => {
-    const { port } = readRegistry(copy).find((service) => service.name === 'gateway')!;
-    // Its own process group, so the test can send SIGINT to all of it, as a terminal's Ctrl-C does.
-    const { NODE_OPTIONS: _jestFlags, ...env } = process.env;
-    const dev = ManagedProcess.spawn('make', ['dev'], { cwd: copy, detached: true, env: { ...env, DEV_REDIS_PORT: String(await freePort()) } });
-    try {
-      await waitFor('make dev: the gateway ready', async () => {
-        if (dev.hasExited) throw new Error(`make dev exited:\n${dev.output.tail()}`);
-        const response = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
-        return response?.status === 200;
-      }, { timeoutMs: 180_000, intervalMs: 500 });
-      // A route of the platform (the API document), then its request in the metrics.
-      expect((await fetch(`http://127.0.0.1:${port}/docs/openapi.json`)).status).toBe(200);
-      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-      expect(metrics).toMatch(/^http_server_request_duration_seconds_count\{[^}]*route="\/docs\/openapi.json"/m);
-    } finally {
-      process.kill(-dev.pid!, 'SIGINT');
-      // Not thrown here, where it would hide the try block's failure: the check follows.
-      await within('make dev to exit', dev.exited, 30_000).catch(() => undefined);
-    }
-    expect(dev.hasExited).toBe(true);
-    expect(await fetch(`http://127.0.0.1:${port}/health/live`).then(() => 'answered', () => 'refused')).toBe('refused');
-  }, 240_000);
+  // Its tests time what they run (a drain bounded in seconds, readiness within a wait): when
+  // make test runs this file niced beside the platform's tests (packages/jest-config/jest-beside.js),
+  // they wait for those to end, so they have the machine to themselves.
+  describe('run as a user runs them', () => {
+    beforeAll(untilTimedTestsEnd, 3_600_000);
+
+    it('passes the tests of the workspaces it edited', () => {
+      const output = sh(copy, 'npx', [
+        'turbo', 'run', 'test', '--output-logs=new-only',
+        '--filter=gateway', '--filter=metrics-exporter', '--filter=@platform/registry',
+      ]);
+      expect(output).toMatch(/gateway:test: .*Tests: +\d+ passed, \d+ total/s);
+      // The chart's renders, policies, alert rules and dashboards, the chart-and-code agreement, and
+      // the real-Prometheus test of the platform.
+      sh(join(copy, 'deploy-checks'), 'npm', [
+        'test', '--', 'test/charts.spec.ts', 'test/policies.spec.ts', 'test/alerts.spec.ts', 'test/rules-and-config.spec.ts', 'test/dashboards.spec.ts', 'test/agreement.spec.ts',
+      ]);
+      sh(join(copy, 'e2e'), 'npm', ['test', '--', 'test/observability/prometheus.e2e-spec.ts']);
+    }, 900_000);
+
+    it('serves the gateway\'s health and metrics with make dev, and Ctrl-C leaves nothing running', async () => {
+      const { port } = readRegistry(copy).find((service) => service.name === 'gateway')!;
+      // Its own process group, so the test can send SIGINT to all of it, as a terminal's Ctrl-C does.
+      const { NODE_OPTIONS: _jestFlags, ...env } = process.env;
+      const dev = ManagedProcess.spawn('make', ['dev'], { cwd: copy, detached: true, env: { ...env, DEV_REDIS_PORT: String(await freePort()) } });
+      try {
+        await waitFor('make dev: the gateway ready', async () => {
+          if (dev.hasExited) throw new Error(`make dev exited:\n${dev.output.tail()}`);
+          const response = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => undefined);
+          return response?.status === 200;
+        }, { timeoutMs: 180_000, intervalMs: 500 });
+        // A route of the platform (the API document), then its request in the metrics.
+        expect((await fetch(`http://127.0.0.1:${port}/docs/openapi.json`)).status).toBe(200);
+        const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+        expect(metrics).toMatch(/^http_server_request_duration_seconds_count\{[^}]*route="\/docs\/openapi.json"/m);
+      } finally {
+        process.kill(-dev.pid!, 'SIGINT');
+        // Not thrown here, where it would hide the try block's failure: the check follows.
+        await within('make dev to exit', dev.exited, 30_000).catch(() => undefined);
+      }
+      expect(dev.hasExited).toBe(true);
+      expect(await fetch(`http://127.0.0.1:${port}/health/live`).then(() => 'answered', () => 'refused')).toBe('refused');
+    }, 240_000);
+  });
 });
 
 /** The tracked files of `root` with a line matching `pattern` (extended regex), as `file:line: text`. */

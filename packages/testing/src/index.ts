@@ -1,3 +1,4 @@
+export { TIMED_TESTS_DONE_ENV, untilTimedTestsEnd } from './beside.js';
 export { configProblems } from './config-problems.js';
 export { httpOutcome, type HttpOutcome, type LoadCall, type LoadOptions, LoadRun, tally } from './load.js';
 export { fetchJson, type JsonResponse, scrapeMetric } from './http.js';
