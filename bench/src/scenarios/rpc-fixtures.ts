@@ -36,7 +36,7 @@ export const NEST_NATS: TransportVariant = { id: 'nest-nats', label: 'Nest NATS 
  * The Streams transport with its request memory on: each call carries a request id its caller
  * chose (as a retry under an Idempotency-Key does), so the client records it as running when
  * it appends the request (one script) and the server records the replies in the reply's
- * MULTI. Beside `streams` (random ids, which nobody records), it prices the memory.
+ * call. Beside `streams` (random ids, which nobody records), it prices the memory.
  */
 export const STREAMS_RETRY_SAFE: TransportVariant = {
   id: 'streams-retry-safe',

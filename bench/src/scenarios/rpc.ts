@@ -194,7 +194,7 @@ export const rpcScenario: Scenario = {
           'variants sit idle meanwhile (a blocking read a second or so).',
         'Request memory: for a request id its caller chose (a retry-safe call), the Streams client records the id as ' +
           'running as it appends the request (one script: `GET`, `XADD`, `SET`), and the server records the replies in the ' +
-          'reply’s MULTI, kept until the deadline plus 1 s here; a random id (a plain `send`) is recorded by nobody, as it ' +
+          'reply’s call, kept until the deadline plus 1 s here; a random id (a plain `send`) is recorded by nobody, as it ' +
           'cannot come again. Ids remembered: ' +
           'the `streams:handled:<pattern>:*` keys of the variant right after its throughput window, and MEMORY USAGE of one.',
       ],

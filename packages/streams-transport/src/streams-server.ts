@@ -321,7 +321,7 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
         const reply = encodeReply(request.id, packet, this.options.maxEntryBytes);
         sent.push(reply);
         const commands = this.replyCommands(request, [reply]);
-        // Reply, ack and delete in one transaction: an answered request is never redelivered,
+        // Reply, ack and delete in one atomic call: an answered request is never redelivered,
         // and its payload (which may hold a password) does not linger until trimming. A request
         // stream has a single consumer group (the service that owns the pattern), so nobody
         // else needs the entry.

@@ -2,8 +2,8 @@ import { RedisServer } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { ReplyWriter } from '../src/reply-writer.js';
 
-async function execCalls(redis: Redis): Promise<number> {
-  return calls(await redis.info('commandstats'), 'exec');
+async function commandCalls(redis: Redis, name: string): Promise<number> {
+  return calls(await redis.info('commandstats'), name);
 }
 
 /** Calls of one command in INFO commandstats. */
@@ -24,12 +24,49 @@ describe('ReplyWriter', () => {
     await server?.destroy();
   });
 
-  it('writes the replies of one tick as one transaction', async () => {
+  it('writes the replies of one tick as one script call', async () => {
     const writer = new ReplyWriter(redis);
-    const before = await execCalls(redis);
+    await writer.write([['PEXPIRE', 'inbox', '60000']]); // loads the script on the connection
+    const [evalsha, exec] = [await commandCalls(redis, 'evalsha'), await commandCalls(redis, 'exec')];
     await Promise.all(Array.from({ length: 16 }, (_, i) => writer.write([['XADD', 'inbox', '*', 'n', String(i)], ['PEXPIRE', 'inbox', '60000']])));
-    expect(await execCalls(redis)).toBe(before + 1);
+    expect(await commandCalls(redis, 'evalsha')).toBe(evalsha + 1);
+    expect(await commandCalls(redis, 'exec')).toBe(exec);
     expect(await redis.xlen('inbox')).toBe(16);
+  });
+
+  it('writes a batch that holds a script of its own as one transaction', async () => {
+    const writer = new ReplyWriter(redis);
+    const exec = await commandCalls(redis, 'exec');
+    await Promise.all([
+      writer.write([['RPUSH', 'with-a-script', 'a'], ['PEXPIRE', 'with-a-script', '60000']]),
+      writer.write([['EVAL', "return redis.call('RPUSH', KEYS[1], ARGV[1])", '1', 'with-a-script', 'b']]),
+    ]);
+    expect(await commandCalls(redis, 'exec')).toBe(exec + 1);
+    expect(await redis.lrange('with-a-script', 0, -1)).toEqual(['a', 'b']);
+  });
+
+  it('does nothing of a batch when Redis is out of memory: no reply is acknowledged without being pushed', async () => {
+    const writer = new ReplyWriter(redis);
+    await redis.xadd('oom-requests', '1-1', 'n', '1');
+    await redis.xgroup('CREATE', 'oom-requests', 'service', '0');
+    await redis.xreadgroup('GROUP', 'service', 'c', 'STREAMS', 'oom-requests', '>');
+    await redis.config('SET', 'maxmemory', '1');
+    try {
+      const written = writer.write([['RPUSH', 'oom-replies', 'r'], ['PEXPIRE', 'oom-replies', '60000'], ['XACK', 'oom-requests', 'service', '1-1'], ['XDEL', 'oom-requests', '1-1']]);
+      await expect(written).rejects.toThrow(/OOM/);
+    } finally {
+      await redis.config('SET', 'maxmemory', '0');
+    }
+    expect(await redis.exists('oom-replies')).toBe(0);
+    expect(await redis.xlen('oom-requests')).toBe(1);
+    expect((await redis.xpending('oom-requests', 'service'))[0]).toBe(1);
+  });
+
+  it('splits a merged command that would grow past what one script call takes', async () => {
+    const writer = new ReplyWriter(redis);
+    const elements = Array.from({ length: 10_000 }, (_, i) => String(i));
+    await Promise.all(elements.map((element) => writer.write([['RPUSH', 'long-list', element], ['PEXPIRE', 'long-list', '60000']])));
+    expect(await redis.lrange('long-list', 0, -1)).toEqual(elements);
   });
 
   it('merges the pushes, acks and deletes of one batch per key, in order, before their expiry', async () => {
