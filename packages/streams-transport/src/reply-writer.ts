@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 
-/** A Redis command as `redis.call` takes it. */
+/** A Redis command as `redis.call` takes it; its first argument is the one key it touches (WRITE_BATCH declares it). */
 export type RedisCommand = [name: string, ...args: string[]];
 
 interface Queued {
