@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import { type Redis, ReplyError } from 'ioredis';
 
 /** A Redis command as `redis.call` takes it; its first argument is the one key it touches (WRITE_BATCH declares it). */
 export type RedisCommand = [name: string, ...args: string[]];
@@ -113,7 +113,7 @@ export class ReplyWriter {
       argv.push(name, String(args.length), ...args);
     }
     const results = await (this.redis as ScriptedRedis).streamsWriteBatch!(String(keys.length), ...keys, ...argv);
-    return results.map((result) => (result === 0 ? undefined : new ReplyError(result)));
+    return results.map((result) => (result === 0 ? undefined : new RedisReplyError(result)));
   }
 
   /** Runs `commands` in one MULTI/EXEC; for each, undefined or the error it failed with. */
@@ -126,10 +126,8 @@ export class ReplyWriter {
   }
 }
 
-/** A command's failure inside a batch, with Redis' message (`WRONGTYPE ...`), as ioredis reports one. */
-class ReplyError extends Error {
-  override name = 'ReplyError';
-}
+/** ioredis' class for an error reply (redis-errors', untyped there): a failed command of either path is one. */
+const RedisReplyError = ReplyError as new (message: string) => Error;
 
 /** The batch's commands with the mergeable ones merged, and for each item the commands it depends on. */
 export function merge(batch: ReadonlyArray<{ commands: RedisCommand[] }>): { commands: RedisCommand[]; owners: number[][] } {
