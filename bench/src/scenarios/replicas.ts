@@ -4,7 +4,7 @@ import { rate, Recorder, rotation, type Table, type TargetCheck, times } from '.
 import type { Scenario, ScenarioContext, ScenarioOutcome } from '../scenario.js';
 import { sideBySide } from '../side-by-side.js';
 import { everyRequestOnce, handledHistogram, ratio } from '../stats.js';
-import { brokerPid, NEST_NATS, prime, startEchoes, stopEchoes, type ThroughputFigures, TRANSPORTS, withNats } from './rpc-fixtures.js';
+import { brokerPid, cpuProfiles, NEST_NATS, prime, startEchoes, stopEchoes, type ThroughputFigures, TRANSPORTS, withNats } from './rpc-fixtures.js';
 
 const REPLICAS = 3;
 // TCP is point to point: a caller holds one connection to one replica (a Kubernetes Service
@@ -32,7 +32,7 @@ export const replicasScenario: Scenario = {
     const handled: Record<string, Record<string, number>> = {};
     const errors: Record<string, number> = {};
     try {
-      byVariant = await startEchoes(variants, { redisUrl, natsUrl: natsServer?.url, service: 'echo3', replicas: REPLICAS });
+      byVariant = await startEchoes(variants, { redisUrl, natsUrl: natsServer?.url, service: 'echo3', replicas: REPLICAS, execArgv: cpuProfiles(settings, 'replicas') });
       // Every replica needs its own warm-up, and each gets a third of the caller's requests.
       for (const variant of variants) await prime(byVariant.get(variant.id)!.client, { ...settings, primeMs: settings.primeMs * 2 });
       for (let round = 0; round < settings.rounds; round++) {

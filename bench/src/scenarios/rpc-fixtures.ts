@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { freePort } from '@platform/testing';
 import { Fixture } from '../fixture-process.js';
 import { type FixtureTransport, WARMUP_TAG } from '../fixtures/echo.js';
@@ -101,6 +103,20 @@ export interface EchoOptions {
   service: string;
   replicas: number;
   execArgv?: (role: string) => string[];
+}
+
+/**
+ * With BENCH_CPU_PROF, the echo fixtures' node flags: a V8 CPU profile per process, under
+ * `<dir>/<scenario>-<role>/` (written when the fixture stops), as the platform stacks get theirs.
+ */
+export function cpuProfiles(settings: BenchSettings, scenario: string): EchoOptions['execArgv'] {
+  const { cpuProfDir } = settings;
+  if (!cpuProfDir) return undefined;
+  return (role) => {
+    const dir = join(cpuProfDir, `${scenario}-${role}`);
+    mkdirSync(dir, { recursive: true });
+    return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+  };
 }
 
 /** `replicas` echo servers and one caller, all on `transport`, for the service `service`. */

@@ -9,6 +9,7 @@ import { sideBySide } from '../side-by-side.js';
 import { ratio } from '../stats.js';
 import {
   brokerPid,
+  cpuProfiles,
   echoPattern,
   type LatencyFigures,
   NEST_NATS,
@@ -51,7 +52,7 @@ export const rpcScenario: Scenario = {
     try {
       const clients = new Map<string, Fixture>();
       const cpuPids = new Map<string, number[]>();
-      echoes = await startEchoes(variants, { redisUrl, natsUrl: natsServer?.url, service: SERVICE, replicas: 1 });
+      echoes = await startEchoes(variants, { redisUrl, natsUrl: natsServer?.url, service: SERVICE, replicas: 1, execArgv: cpuProfiles(settings, 'rpc') });
       for (const variant of variants) {
         const echo = echoes.get(variant.id)!;
         clients.set(variant.id, echo.client);

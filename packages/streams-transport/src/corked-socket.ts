@@ -9,8 +9,8 @@ export interface CorkableSocket {
 /**
  * The connection's socket, to cork while a batch of commands is issued so they leave in one
  * write (one system call), or undefined when there is none to cork (not connected yet).
- * ioredis' own auto-pipelining batches too, but holds even a lone command for a turn of the
- * event loop (setImmediate), which is latency on every call at one in flight. `stream` is the
+ * ioredis' own auto-pipelining batches too, but with a pipeline object per batch and per
+ * command, which costs more than it saves (see the README's "Fewer writes"). `stream` is the
  * socket ioredis writes to; it is not part of ioredis' typed API, hence the check.
  */
 export function corkableSocket(redis: Redis): CorkableSocket | undefined {

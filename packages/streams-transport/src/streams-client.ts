@@ -308,10 +308,13 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
   }
 
   /**
-   * Under load many sends (and emits) are issued in one tick (every caller woken by one pop
-   * of replies): the first corks the socket until the tick's microtasks are done, so they
-   * leave in one write. Unlike ioredis' auto-pipelining, which waits for the next turn of the event loop
-   * (setImmediate), a lone send is written in the same tick.
+   * Under load many sends (and emits) are issued in one turn of the event loop: every caller
+   * woken by one pop of replies, or every HTTP request a gateway read from its sockets in one
+   * poll. The first corks the socket until the loop's check phase (setImmediate), which runs
+   * once this turn's I/O callbacks are done, so they leave in one write. A lone send waits for
+   * nothing: with no other callback in its turn, the check phase follows at once. Uncorking at
+   * the end of the tick instead (process.nextTick) wrote each HTTP request's send on its own,
+   * since each socket's callback is a tick of its own: see the README's "Fewer writes".
    */
   private batchWrites(redis: Redis): void {
     if (this.corked) return;
@@ -319,7 +322,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     if (!socket) return;
     socket.cork();
     this.corked = true;
-    process.nextTick(() => {
+    setImmediate(() => {
       this.corked = false;
       socket.uncork();
     });

@@ -172,6 +172,39 @@ describe('request/response over Redis Streams', () => {
     expect(published).toEqual(['ping']);
   });
 
+  it('writes the sends of one turn of the event loop, each from a callback of its own, as one socket write', async () => {
+    // As a gateway's HTTP requests arrive: each in a socket callback of its own, one tick each.
+    const socket = (client as unknown as { connections: { command: { redis: { stream: Record<string, unknown> } } } }).connections.command.redis.stream;
+    // Node's socket writes everything through these two, one call per system call.
+    const writeMethods = ['_write', '_writev'];
+    let writes = 0;
+    for (const method of writeMethods) {
+      const original = socket[method] as (...args: unknown[]) => unknown;
+      socket[method] = function (this: unknown, ...args: unknown[]) {
+        writes++;
+        return original.apply(this, args);
+      };
+    }
+    try {
+      const replies = await new Promise<Array<Promise<unknown>>>((resolve) => {
+        const sent: Array<Promise<unknown>> = [];
+        for (let n = 0; n < 8; n++) {
+          // Timers due together run in one timers phase, each callback a tick of its own.
+          setTimeout(() => {
+            sent.push(lastValueFrom(client.send('work.do', { id: `turn-${n}` })));
+            if (sent.length === 8) resolve(sent);
+          }, 0);
+        }
+      });
+      const written = writes;
+      await expect(Promise.all(replies)).resolves.toHaveLength(8);
+      expect(written).toBe(0);
+      expect(writes).toBe(1);
+    } finally {
+      for (const method of writeMethods) delete socket[method];
+    }
+  });
+
   it('lets a running handler finish and answer when the server closes', async () => {
     const slowPrefix = 'drain';
     const server = await startServer({ redisUrl: redis.url, service: 'work', replica: 'drain', delayMs: 0 }, { keyPrefix: slowPrefix });
