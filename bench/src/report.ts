@@ -51,7 +51,7 @@ export function renderReport(results: RunResults): string {
     '',
     'Reproduce: `make bench` (about 15 minutes), `BENCH_QUICK=1 make bench` (about 2 minutes, one short round, written to ' +
       '`bench/.results-quick/`), `BENCH_ONLY=rpc,http make bench` for some scenarios, ' +
-      '`BENCH_CPU_PROF=/tmp/prof make bench` to write a V8 CPU profile of every service process ' +
+      '`BENCH_CPU_PROF=/tmp/prof make bench` to write a V8 CPU profile of every service process and RPC echo fixture ' +
       '(summarise one with `node bench/dist/tools/top-functions.js <file.cpuprofile>`).',
     '',
     '## Machine',

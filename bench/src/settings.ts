@@ -69,7 +69,7 @@ function truthy(value: string | undefined): boolean {
 /**
  * The run's settings from the environment: BENCH_QUICK=1 (a 1-2 minute run), BENCH_SMOKE=1
  * (the harness check), BENCH_ROUNDS, BENCH_ONLY=rpc,http,..., BENCH_OUT (where RESULTS.md and
- * results.json go), BENCH_CPU_PROF=<dir> (profile every service process).
+ * results.json go), BENCH_CPU_PROF=<dir> (profile every service process and RPC echo fixture).
  */
 export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): BenchSettings {
   const mode: BenchMode = truthy(env.BENCH_SMOKE) ? 'smoke' : truthy(env.BENCH_QUICK) ? 'quick' : 'full';
