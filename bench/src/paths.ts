@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { repoRoot } from '@platform/testing';
 
@@ -15,6 +16,16 @@ export function fixtureEntry(name: string): string {
 /** `--import=<url>` for a compiled preload (dist/preload/<name>.js), a node argument. */
 export function preloadFlag(name: string): string {
   return `--import=${pathToFileURL(`${distDir}preload/${name}.js`).href}`;
+}
+
+/**
+ * Node arguments that write a V8 CPU profile of the process into `<cpuProfDir>/<folder>/` when
+ * it exits (BENCH_CPU_PROF): for a platform stack's services and the RPC echo fixtures alike.
+ */
+export function cpuProfileFlags(cpuProfDir: string, folder: string): string[] {
+  const dir = join(cpuProfDir, folder);
+  mkdirSync(dir, { recursive: true });
+  return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
 }
 
 /** A file of a service's build, e.g. `serviceDist('notifications', 'email/mail-transport.js')`. */

@@ -1,7 +1,6 @@
-import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { freePort, ServiceProcess } from '@platform/testing';
-import { preloadFlag, serviceBuilt, serviceDist } from './paths.js';
+import { cpuProfileFlags, preloadFlag, serviceBuilt, serviceDist } from './paths.js';
 import type { ScenarioContext } from './scenario.js';
 
 export type PlatformService = 'gateway' | 'catalog' | 'accounts' | 'notifications' | 'legacy';
@@ -61,11 +60,7 @@ export class Stack {
     const services = new Map<PlatformService, ServiceProcess>();
     const start = async (spec: ServiceSpec) => {
       const nodeArgs = (spec.preloads ?? []).map(preloadFlag);
-      if (context.settings.cpuProfDir) {
-        const dir = join(context.settings.cpuProfDir, `${name}-${spec.name}`);
-        mkdirSync(dir, { recursive: true });
-        nodeArgs.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
-      }
+      if (context.settings.cpuProfDir) nodeArgs.push(...cpuProfileFlags(context.settings.cpuProfDir, `${name}-${spec.name}`));
       const service = await ServiceProcess.start(spec.name, {
         env: { ...common, BENCH_SERVICE_NAME: spec.name, ...(spec.name === 'legacy' ? { TCP_PORT: legacyTcpPort } : {}), ...spec.env },
         nodeArgs,

@@ -1,8 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { freePort } from '@platform/testing';
 import { Fixture } from '../fixture-process.js';
 import { type FixtureTransport, WARMUP_TAG } from '../fixtures/echo.js';
+import { cpuProfileFlags } from '../paths.js';
 import type { BenchSettings } from '../settings.js';
 
 export interface TransportVariant {
@@ -105,18 +104,10 @@ export interface EchoOptions {
   execArgv?: (role: string) => string[];
 }
 
-/**
- * With BENCH_CPU_PROF, the echo fixtures' node flags: a V8 CPU profile per process, under
- * `<dir>/<scenario>-<role>/` (written when the fixture stops), as the platform stacks get theirs.
- */
+/** With BENCH_CPU_PROF, the echo fixtures' node flags: a CPU profile per process, under `<dir>/<scenario>-<role>/`. */
 export function cpuProfiles(settings: BenchSettings, scenario: string): EchoOptions['execArgv'] {
   const { cpuProfDir } = settings;
-  if (!cpuProfDir) return undefined;
-  return (role) => {
-    const dir = join(cpuProfDir, `${scenario}-${role}`);
-    mkdirSync(dir, { recursive: true });
-    return ['--cpu-prof', `--cpu-prof-dir=${dir}`];
-  };
+  return cpuProfDir ? (role) => cpuProfileFlags(cpuProfDir, `${scenario}-${role}`) : undefined;
 }
 
 /** `replicas` echo servers and one caller, all on `transport`, for the service `service`. */
