@@ -28,8 +28,9 @@ export function currentOperation(): RunningOperation | undefined {
 export function callId(target: string): { id: string; keepReplyMs: number } | undefined {
   const operation = currentOperation();
   if (!operation) return undefined;
-  const n = (operation.calls.get(target) ?? 0) + 1;
-  operation.calls.set(target, n);
+  const calls = (operation.calls ??= new Map());
+  const n = (calls.get(target) ?? 0) + 1;
+  calls.set(target, n);
   return { id: digest(`${operation.key}\ncall\n${target}\n${n}`).toString('base64url'), keepReplyMs: operation.keepRepliesMs };
 }
 

@@ -11,14 +11,17 @@ export interface Operation {
   readonly keepRepliesMs: number;
 }
 
-/** An operation in progress: the calls it made so far, by target. */
+/**
+ * An operation in progress: the calls it made so far, by target. The map is made by the first
+ * call: most requests a service answers make none, and this runs for every one of them.
+ */
 export interface RunningOperation extends Operation {
-  readonly calls: Map<string, number>;
+  calls?: Map<string, number>;
 }
 
 /** The running form of `operation`, counting its calls from none. */
 export function startOperation(operation: Operation): RunningOperation {
-  return { key: operation.key, keepRepliesMs: operation.keepRepliesMs, calls: new Map() };
+  return { key: operation.key, keepRepliesMs: operation.keepRepliesMs, calls: undefined };
 }
 
 /**

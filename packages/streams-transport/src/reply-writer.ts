@@ -9,13 +9,19 @@ interface Queued {
   reject: (error: unknown) => void;
 }
 
+/** How a command merges: see MERGEABLE. */
+interface MergeRule {
+  fixed: number;
+  dedupe?: true;
+}
+
 /**
  * Commands that several replies of one batch may share: how many arguments name the target
  * (the rest are appended together), or `dedupe` when equal commands are sent once. Each one
  * touches one key, so the merged command fails exactly when each of its parts would have
  * (a wrong type, a missing group): merging changes no reply's outcome.
  */
-const MERGEABLE: Record<string, { fixed: number; dedupe?: true }> = {
+const MERGEABLE: Record<string, MergeRule> = {
   RPUSH: { fixed: 1 },
   XACK: { fixed: 2 },
   XDEL: { fixed: 1 },
@@ -90,29 +96,31 @@ export class ReplyWriter {
     this.queue = [];
     this.scheduled = false;
     const { commands, owners } = merge(batch);
-    let failures: Array<unknown>;
+    let failures: ReadonlyArray<Error | null | undefined>;
     try {
-      failures = commands.some(([name]) => name === 'EVAL') ? await this.transaction(commands) : await this.script(commands);
+      failures = commands.some((command) => command[0] === 'EVAL') ? await this.transaction(commands) : await this.script(commands);
     } catch (error) {
       for (const item of batch) item.reject(error);
       return;
     }
-    for (const [i, item] of batch.entries()) {
-      const failure = owners[i]!.map((index) => failures[index]).find(Boolean);
-      if (failure) item.reject(failure);
-      else item.resolve();
+    for (let i = 0; i < batch.length; i++) {
+      const failure = firstFailure(owners[i]!, failures);
+      if (failure) batch[i]!.reject(failure);
+      else batch[i]!.resolve();
     }
   }
 
   /** Runs `commands` in WRITE_BATCH; for each, undefined or the error it failed with. */
-  private async script(commands: RedisCommand[]): Promise<Array<Error | undefined>> {
-    const keys: string[] = [];
-    const argv: string[] = [];
-    for (const [name, key, ...args] of commands) {
-      keys.push(key!);
-      argv.push(name, String(args.length), ...args);
+  private async script(commands: readonly RedisCommand[]): Promise<Array<Error | undefined>> {
+    // The script's arguments, built in one array (this runs once per batch, on the hot path):
+    // the count of keys, the keys, then each command's name, its count of other arguments, and them.
+    const args: string[] = [String(commands.length)];
+    for (const command of commands) args.push(command[1]!);
+    for (const command of commands) {
+      args.push(command[0], String(command.length - 2));
+      for (let i = 2; i < command.length; i++) args.push(command[i]!);
     }
-    const results = await (this.redis as ScriptedRedis).streamsWriteBatch!(String(keys.length), ...keys, ...argv);
+    const results = await (this.redis as ScriptedRedis).streamsWriteBatch!(...args);
     return results.map((result) => (result === 0 ? undefined : new RedisReplyError(result)));
   }
 
@@ -129,31 +137,60 @@ export class ReplyWriter {
 /** ioredis' class for an error reply (redis-errors', untyped there): a failed command of either path is one. */
 const RedisReplyError = ReplyError as new (message: string) => Error;
 
-/** The batch's commands with the mergeable ones merged, and for each item the commands it depends on. */
+/** The first of `failures` at `indexes`, if any. */
+function firstFailure(indexes: readonly number[], failures: ReadonlyArray<Error | null | undefined>): Error | undefined {
+  for (const index of indexes) {
+    const failure = failures[index];
+    if (failure) return failure;
+  }
+  return undefined;
+}
+
+/**
+ * Whether `command` joins `target`, a command of the same name and key: their other fixed
+ * arguments match, and for a `dedupe` rule all of them (the command is then sent once).
+ */
+function joins(target: RedisCommand, command: RedisCommand, rule: MergeRule): boolean {
+  const end = rule.dedupe ? command.length : rule.fixed + 1;
+  if (rule.dedupe && target.length !== end) return false;
+  for (let i = 2; i < end; i++) if (target[i] !== command[i]) return false;
+  return true;
+}
+
+/**
+ * The batch's commands with the mergeable ones merged, and for each item the commands it
+ * depends on. Merge targets are found by name and key, then compared on their other fixed
+ * arguments: no key string is built per command (this runs for every reply). Only a command
+ * that others are appended to is copied; the rest are sent as given.
+ */
 export function merge(batch: ReadonlyArray<{ commands: RedisCommand[] }>): { commands: RedisCommand[]; owners: number[][] } {
   const commands: RedisCommand[] = [];
   const owners: number[][] = [];
-  const merged = new Map<string, number>();
+  // Per command name, per key: the index of the last command of its kind, which the next one may join.
+  const targets = new Map<string, Map<string, number>>();
   for (const item of batch) {
     const own: number[] = [];
     for (const command of item.commands) {
-      const rule = MERGEABLE[command[0]];
+      const name = command[0];
+      const rule = MERGEABLE[name];
       if (!rule) {
-        own.push(commands.push([...command]) - 1);
+        own.push(commands.push(command) - 1);
         continue;
       }
-      const key = command.slice(0, rule.dedupe ? undefined : rule.fixed + 1).join('\0');
-      const index = merged.get(key);
-      if (index === undefined) {
-        merged.set(key, commands.length);
-        own.push(commands.push([...command]) - 1);
+      const key = command[1]!;
+      let byKey = targets.get(name);
+      if (!byKey) targets.set(name, (byKey = new Map()));
+      const index = byKey.get(key);
+      if (index === undefined || !joins(commands[index]!, command, rule)) {
+        byKey.set(key, commands.length);
+        own.push(commands.push(rule.dedupe ? command : [...command]) - 1);
         continue;
       }
       if (!rule.dedupe) {
         const target = commands[index]!;
-        target.push(...command.slice(rule.fixed + 1));
+        for (let i = rule.fixed + 1; i < command.length; i++) target.push(command[i]!);
         // A full command is no longer a target: the next one of its kind starts a new command.
-        if (target.length > MAX_MERGED_ARGUMENTS) merged.delete(key);
+        if (target.length > MAX_MERGED_ARGUMENTS) byKey.delete(key);
       }
       if (own.at(-1) !== index) own.push(index);
     }

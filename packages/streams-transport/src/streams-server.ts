@@ -34,6 +34,8 @@ const LISTEN_WAIT_MS = 5_000;
 
 /** A reply list nobody reads any more (its client died) disappears this long after the last reply. */
 export const INBOX_TTL_MS = 5 * 60_000;
+/** INBOX_TTL_MS as PEXPIRE's argument, written once rather than for every reply. */
+const INBOX_TTL_ARGUMENT = String(INBOX_TTL_MS);
 
 interface Route {
   kind: 'request' | 'event';
@@ -391,13 +393,12 @@ export class StreamsServer extends Server<Record<string, Listener>, StreamsStatu
       // A caller of the previous version reads an inbox stream.
       return [
         ...replies.map((reply): RedisCommand => ['XADD', replyTo, 'MAXLEN', '~', String(INBOX_MAX_LENGTH), '*', ...replyEntry(id, reply)]),
-        ['PEXPIRE', replyTo, String(INBOX_TTL_MS)],
+        ['PEXPIRE', replyTo, INBOX_TTL_ARGUMENT],
       ];
     }
-    return [
-      ['RPUSH', replyTo, ...replies.map((reply) => replyElement(id, reply))],
-      ['PEXPIRE', replyTo, String(INBOX_TTL_MS)],
-    ];
+    const push: RedisCommand = ['RPUSH', replyTo];
+    for (const reply of replies) push.push(replyElement(id, reply));
+    return [push, ['PEXPIRE', replyTo, INBOX_TTL_ARGUMENT]];
   }
 
   /** Runs the event handlers; acknowledges on success, leaves the entry pending (to be retried) on failure. */

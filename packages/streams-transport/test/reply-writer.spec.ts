@@ -89,6 +89,29 @@ describe('ReplyWriter', () => {
     expect(['rpush', 'pexpire', 'xack', 'xdel'].map((name) => calls(after, name) - calls(before, name))).toEqual([2, 2, 1, 1]);
   });
 
+  it('merges only commands whose fixed arguments match: acks of two groups on one stream, expiries of two lengths', async () => {
+    const writer = new ReplyWriter(redis);
+    await redis.xadd('shared', '1-1', 'n', '1');
+    for (const group of ['one', 'two']) {
+      await redis.xgroup('CREATE', 'shared', group, '0');
+      await redis.xreadgroup('GROUP', group, 'c', 'STREAMS', 'shared', '>');
+    }
+    const before = await redis.info('commandstats');
+    await Promise.all([
+      writer.write([['XACK', 'shared', 'one', '1-1'], ['PEXPIRE', 'shared', '60000']]),
+      writer.write([['XACK', 'shared', 'two', '1-1'], ['PEXPIRE', 'shared', '120000']]),
+      writer.write([['XACK', 'shared', 'one', '1-1'], ['PEXPIRE', 'shared', '120000']]),
+    ]);
+    expect(await redis.xpending('shared', 'one')).toEqual([0, null, null, null]);
+    expect(await redis.xpending('shared', 'two')).toEqual([0, null, null, null]);
+    // The last expiry written wins: 120 s, not the first one's 60 s.
+    expect(await redis.pttl('shared')).toBeGreaterThan(60_000);
+    const after = await redis.info('commandstats');
+    // Neither the acks of the two groups nor the two expiries were merged into one command.
+    expect(calls(after, 'xack') - calls(before, 'xack')).toBeGreaterThanOrEqual(2);
+    expect(calls(after, 'pexpire') - calls(before, 'pexpire')).toBeGreaterThanOrEqual(2);
+  });
+
   it('fails only the reply whose command fails, the others of its batch are written', async () => {
     const writer = new ReplyWriter(redis);
     await redis.set('not-a-stream', 'x');
