@@ -23,6 +23,7 @@ interface Waiting {
 export class Fixture {
   readonly output = new OutputBuffer(200_000);
   private readonly waiting = new Map<number, Waiting>();
+  private readonly outputListeners = new Set<(text: string) => void>();
   private nextId = 1;
   private exited = false;
   private readonly exit: Promise<void>;
@@ -32,8 +33,12 @@ export class Fixture {
     private readonly child: ChildProcess,
   ) {
     running.add(child);
-    child.stdout?.on('data', (chunk: Buffer) => this.output.push(chunk));
-    child.stderr?.on('data', (chunk: Buffer) => this.output.push(chunk));
+    const received = (chunk: Buffer) => {
+      this.output.push(chunk);
+      for (const listener of this.outputListeners) listener(chunk.toString());
+    };
+    child.stdout?.on('data', received);
+    child.stderr?.on('data', received);
     child.on('message', (message: ReplyMessage | ReadyMessage) => {
       if ('ready' in message) return;
       const waiting = this.waiting.get(message.id);
@@ -81,6 +86,12 @@ export class Fixture {
 
   get pid(): number {
     return this.child.pid ?? -1;
+  }
+
+  /** Calls `listener` with what the process writes (stdout and stderr) from now on; returns its removal. */
+  onOutput(listener: (text: string) => void): () => void {
+    this.outputListeners.add(listener);
+    return () => this.outputListeners.delete(listener);
   }
 
   /** Runs `command` in the fixture and resolves with its result. */

@@ -189,11 +189,14 @@ describe('request/response over Redis Streams', () => {
       const replies = await new Promise<Array<Promise<unknown>>>((resolve) => {
         const sent: Array<Promise<unknown>> = [];
         for (let n = 0; n < 8; n++) {
-          // Timers due together run in one timers phase, each callback a tick of its own.
-          setTimeout(() => {
+          // Immediates queued together run in one check phase, each callback a tick of its own
+          // (the tick's queue and microtasks run in between), and one the client queues while
+          // they run waits for the next turn. Timers would not do: under load, eight timers of
+          // 0 ms may fall due on two turns, when the clock passes a millisecond between them.
+          setImmediate(() => {
             sent.push(lastValueFrom(client.send('work.do', { id: `turn-${n}` })));
             if (sent.length === 8) resolve(sent);
-          }, 0);
+          });
         }
       });
       const written = writes;
