@@ -20,7 +20,8 @@ export interface SinkMessage {
 export class SmtpSink {
   readonly messages: SinkMessage[] = [];
   private holding = false;
-  private readonly held: Array<() => void> = [];
+  /** Answers kept back, with the connection each belongs to. */
+  private readonly held: Array<{ socket: Socket; accept: () => void }> = [];
   private readonly sockets = new Set<Socket>();
 
   private constructor(
@@ -47,7 +48,7 @@ export class SmtpSink {
     return this.messages.filter((message) => message.accepted && message.to.includes(to));
   }
 
-  /** Messages received in full but not (yet) accepted. */
+  /** Messages received in full but not (yet) accepted, on connections still open. */
   get waiting(): number {
     return this.held.length;
   }
@@ -60,7 +61,7 @@ export class SmtpSink {
   /** Answers the held messages (250) and every later one at once. */
   release(): void {
     this.holding = false;
-    for (const accept of this.held.splice(0)) accept();
+    for (const { accept } of this.held.splice(0)) accept();
   }
 
   async stop(): Promise<void> {
@@ -70,7 +71,13 @@ export class SmtpSink {
 
   private serve(socket: Socket): void {
     this.sockets.add(socket);
-    socket.on('close', () => this.sockets.delete(socket));
+    socket.on('close', () => {
+      this.sockets.delete(socket);
+      // A held message whose sender hung up can no longer be accepted: the relay never took it.
+      // Until this event runs the socket still looks open, so a test that kills a sender waits
+      // for `waiting` to drop before it releases the others.
+      for (let i = this.held.length - 1; i >= 0; i--) if (this.held[i]!.socket === socket) this.held.splice(i, 1);
+    });
     socket.on('error', () => undefined);
     const reply = (line: string) => {
       if (!socket.destroyed) socket.write(`${line}\r\n`);
@@ -96,7 +103,7 @@ export class SmtpSink {
             message.accepted = true;
             reply('250 2.0.0 accepted');
           };
-          if (this.holding) this.held.push(accept);
+          if (this.holding) this.held.push({ socket, accept });
           else accept();
           continue;
         }

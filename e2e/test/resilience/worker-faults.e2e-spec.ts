@@ -89,6 +89,9 @@ describe('email worker faults (notifications, BullMQ, SMTP)', () => {
     await waitFor('the second worker to be mid-send', () => sink.messages.filter((m) => m.to.includes('killed@example.com')).length >= 1, { timeoutMs: 20_000 });
     await killed.kill();
     const killedAt = Date.now();
+    // The sink learns of the hang-up in an event of its own: releasing before it would answer
+    // 250 to a dead connection and count the interrupted attempt as accepted.
+    await waitFor('the sink to see both interrupted connections close', () => sink.waiting === 0, { timeoutMs: 10_000 });
 
     // 3. A healthy worker: its stalled-job check returns both jobs to the queue once their
     //    locks expire, and it sends each email once.
