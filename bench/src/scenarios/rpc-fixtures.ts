@@ -133,7 +133,7 @@ export async function startEcho(
 }
 
 /** Runs a variant's caller for `primeMs` before it is measured (see BenchSettings.primeMs). */
-export async function prime(client: Fixture, settings: BenchSettings): Promise<void> {
+export async function prime(client: Fixture, settings: Pick<BenchSettings, 'primeMs' | 'concurrency'>): Promise<void> {
   if (settings.primeMs <= 0) return;
   await client.call('throughput', { warmupMs: settings.primeMs, measureMs: 100, concurrency: settings.concurrency, tag: WARMUP_TAG });
 }

@@ -15,10 +15,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RedisServer } from '@platform/testing';
 import type { Fixture } from '../fixture-process.js';
-import { WARMUP_TAG } from '../fixtures/echo.js';
 import { LazyNatsServer, NatsServer } from '../nats-server.js';
 import { rotation } from '../results.js';
-import { NEST_NATS, STREAMS_RETRY_SAFE, startEcho, stopEchoes, type ThroughputFigures, TRANSPORTS, type TransportVariant } from '../scenarios/rpc-fixtures.js';
+import { NEST_NATS, prime, STREAMS_RETRY_SAFE, startEchoes, stopEchoes, type ThroughputFigures, TRANSPORTS, type TransportVariant } from '../scenarios/rpc-fixtures.js';
 import { median } from '../stats.js';
 
 export interface GcFigures {
@@ -149,22 +148,19 @@ async function probe(variants: readonly TransportVariant[], settings: ProbeSetti
   if (!withPerf) console.log('perf is not on the PATH: system calls are not counted');
   const redis = await RedisServer.start();
   const nats = new LazyNatsServer();
-  const echoes = new Map<string, { servers: Fixture[]; client: Fixture }>();
+  let echoes = new Map<string, { servers: Fixture[]; client: Fixture }>();
   try {
     const natsServer = variants.some((variant) => variant.transport === 'nats') ? await nats.get() : undefined;
     if (natsServer && !(natsServer instanceof NatsServer)) throw new Error(`${NEST_NATS.id} needs a nats-server: ${natsServer.missing}`);
-    for (const variant of variants) {
-      const echo = await startEcho(variant, {
-        redisUrl: redis.url,
-        natsUrl: natsServer?.url,
-        service: 'probe',
-        replicas: 1,
-        execArgv: (role) => (role.includes('-server-') ? ['--trace-gc-nvp'] : []),
-      });
-      echoes.set(variant.id, echo);
-      // Warm the JIT before anything is measured.
-      await echo.client.call('throughput', { warmupMs: 3_000, measureMs: 100, concurrency: settings.concurrency, tag: WARMUP_TAG });
-    }
+    echoes = await startEchoes(variants, {
+      redisUrl: redis.url,
+      natsUrl: natsServer?.url,
+      service: 'probe',
+      replicas: 1,
+      execArgv: (role) => (role.includes('-server-') ? ['--trace-gc-nvp'] : []),
+    });
+    // Warm the JIT before anything is measured.
+    for (const { client } of echoes.values()) await prime(client, { primeMs: 3_000, concurrency: settings.concurrency });
     const rounds = new Map<string, RoundFigures[]>(variants.map((variant) => [variant.id, []]));
     for (let round = 0; round < settings.rounds; round++) {
       for (const variant of rotation(variants, round)) {
