@@ -4,9 +4,9 @@
  * from an RpcException); these errors mean the handler's answer never arrived:
  * - `TIMEOUT`: no reply before the deadline (the request is dropped unhandled if still queued);
  * - `UNAVAILABLE`: Redis is not reachable now, so nothing was sent (safe to retry);
- * - `UNKNOWN_OUTCOME`: the request was handed to Redis and the connection failed before Redis
- *   confirmed it: it may have been stored and handled (retry only with the same request id,
- *   or check first);
+ * - `UNKNOWN_OUTCOME`: the request or event was handed to Redis and the connection failed
+ *   before Redis confirmed it: it may have been stored and handled (retry a request only with
+ *   the same request id, or check first; an event retried may be delivered twice);
  * - `CLOSED`: the client was closed while the call was waiting;
  * - `TOO_LARGE`: the encoded request or event exceeds `maxEntryBytes`, so it was not sent;
  * - `IN_PROGRESS`: this client still waits for a call under the same request id, so the new

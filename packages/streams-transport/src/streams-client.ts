@@ -223,6 +223,9 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     try {
       await command.call('XADD', this.keys.event(pattern), ...trimArguments(this.options.trim), '*', ...fields);
     } catch (error) {
+      // As for requests (see request()): once written, the event may be in the stream, and
+      // "not stored" would invite a retry that publishes it twice.
+      if (commandFailure(error) === 'unknown') throw unknownOutcome(`event ${pattern}`, 'stored', error);
       throw unavailable(`event ${pattern} was not stored`, error);
     }
     return undefined as T;
@@ -268,7 +271,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     const failed = (error: unknown) => {
       // Only a command ioredis never wrote certainly stored nothing; after any other failure
       // Redis may hold the request, and a 503 "nothing was sent" would be a lie.
-      this.settle(id, { err: commandFailure(error) === 'not-sent' ? unavailable(`request ${pattern} was not sent`, error) : unknownOutcome(pattern, id, error) });
+      this.settle(id, { err: commandFailure(error) === 'not-sent' ? unavailable(`request ${pattern} was not sent`, error) : unknownOutcome(`request ${pattern} (${id})`, 'handled', error) });
     };
     if (!remembered) {
       command.call('XADD', stream, ...entry).then(() => this.markStored(id), failed);
@@ -352,7 +355,7 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
    */
   private failUnconfirmed(): void {
     for (const [id, call] of this.calls) {
-      if (!call.stored) this.settle(id, { err: unknownOutcome(call.pattern, id, new Error('the connection closed before Redis answered')) });
+      if (!call.stored) this.settle(id, { err: unknownOutcome(`request ${call.pattern} (${id})`, 'handled', new Error('the connection closed before Redis answered')) });
     }
   }
 
@@ -414,13 +417,10 @@ function invalidCall(pattern: unknown, data: unknown, options: SendOptions): Err
   return undefined;
 }
 
-function unknownOutcome(pattern: string, id: string, cause: unknown): StreamsTransportError {
+/** `what` (a request, an event) was written to Redis, which never confirmed it: it may have been `outcome`. */
+function unknownOutcome(what: string, outcome: 'handled' | 'stored', cause: unknown): StreamsTransportError {
   const reason = cause instanceof Error ? ` (${cause.message})` : '';
-  return new StreamsTransportError(
-    'UNKNOWN_OUTCOME',
-    `request ${pattern} (${id}) was handed to Redis, which did not confirm it${reason}: it may have been handled`,
-    { cause },
-  );
+  return new StreamsTransportError('UNKNOWN_OUTCOME', `${what} was handed to Redis, which did not confirm it${reason}: it may have been ${outcome}`, { cause });
 }
 
 function unavailable(what: string, cause?: unknown): StreamsTransportError {

@@ -4,7 +4,7 @@ import type { INestMicroservice } from '@nestjs/common';
 import { RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { isStreamsTransportError, StreamsClient } from '../src/index.js';
-import { handledKey } from './fixtures/work.controller.js';
+import { eventsKey, handledKey } from './fixtures/work.controller.js';
 import { outcome, startServer } from './support/harness.js';
 
 /** The command timeout of a `command` connection (@platform/redis). */
@@ -111,5 +111,19 @@ describe('a request whose answer from Redis was lost with the connection', () =>
     expect(await outcome(client.send('work.do', { id: 'after' }))).toMatchObject({ ok: true });
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(await probe.hget(handledKey, 'lost-answer')).toBe('1');
+  });
+
+  it('fails an event that Redis stored but did not confirm with an unknown outcome, not "not stored"', async () => {
+    expect(await outcome(client.emit('work.happened', { id: 'warm-up-event' }))).toMatchObject({ ok: true });
+    proxy.swallowAnswers();
+    const published = outcome(client.emit('work.happened', { id: 'lost-event-answer' }));
+    // Redis stored it and the server handled it; the client heard nothing back.
+    await waitFor('the event to be handled', async () => (await probe.hget(eventsKey('work'), 'lost-event-answer')) ?? undefined);
+    proxy.dropConnections();
+    const result = await published;
+    // UNAVAILABLE would tell the caller that nothing was stored, and a retry would publish it twice.
+    expect(result.ok === false && isStreamsTransportError(result.error, 'UNKNOWN_OUTCOME')).toBe(true);
+    const [command] = client.unwrap<[Redis, Redis]>();
+    await waitFor('the client to reconnect', () => command.status === 'ready');
   });
 });
