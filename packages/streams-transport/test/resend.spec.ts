@@ -68,7 +68,7 @@ class AnswerEatingProxy {
   }
 }
 
-describe('a request whose answer from Redis was lost with the connection', () => {
+describe('a request or an event whose answer from Redis was lost with the connection', () => {
   let redis: RedisServer;
   let probe: Redis;
   let app: INestMicroservice;
