@@ -23,6 +23,18 @@ async function postInTwoChunks(url: string, headers: Record<string, string>, bod
   });
 }
 
+/** GETs `url` on a connection of its own, and resolves once the response has ended. */
+async function getOnNewConnection(url: string, headers: Record<string, string> = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    httpRequest(url, { agent: false, headers }, (response) => {
+      response.resume();
+      response.on('end', resolve);
+    })
+      .on('error', reject)
+      .end();
+  });
+}
+
 /** The trace context a handler runs in, as it answers it. */
 function activeTrace() {
   const active = trace.getSpanContext(context.active());
@@ -38,6 +50,8 @@ describe('HTTP server spans, sampled once at the edge', () => {
   let app: FastifyInstance;
   let url: string;
   const respondedIn = new Map<string, ReturnType<typeof activeTrace>>();
+  /** The own keys of the socket each request to /socket was answered on, by its x-probe header. */
+  const socketKeys = new Map<string, string[]>();
 
   beforeAll(async () => {
     tracing = startInMemoryTracing(sampler);
@@ -51,9 +65,12 @@ describe('HTTP server spans, sampled once at the edge', () => {
     app.post('/items', (request) => ({ body: request.body, trace: activeTrace() }));
     app.get('/broken', (_request, reply) => reply.code(503).send({ error: 'down' }));
     app.get('/health/live', () => activeTrace());
+    app.get('/socket', () => ({ ok: true }));
     // Where a request's log line is written (packages/bootstrap's request log).
     app.addHook('onResponse', (request, _reply, done) => {
       respondedIn.set(request.url, activeTrace());
+      const probe = request.headers['x-probe'];
+      if (typeof probe === 'string') socketKeys.set(probe, Reflect.ownKeys(request.raw.socket).map(String).sort());
       done();
     });
     url = await app.listen({ port: 0, host: '127.0.0.1' });
@@ -126,6 +143,20 @@ describe('HTTP server spans, sampled once at the edge', () => {
     // One decision at the edge: @fastify/otel started nothing for it.
     expect(sampler.asked).toEqual(['POST']);
     expect(exporter.getFinishedSpans()).toEqual([]);
+  });
+
+  it('leaves a connection in the same shape whether its request was sampled or not', async () => {
+    // A property that only sampled requests add to their socket gives the server's sockets
+    // two hidden classes once some requests are sampled and some not, which makes Node's
+    // HTTP path megamorphic (peerOf in http-server-spans.ts).
+    await getOnNewConnection(`${url}/socket`, { 'x-probe': 'sampled' });
+    await getOnNewConnection(`${url}/socket`, { 'x-probe': 'unsampled', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' });
+    await getOnNewConnection(`${url}/health/live`, { 'x-probe': 'untraced' });
+
+    await waitFor('the three responses', () => socketKeys.size === 3);
+    expect(exporter.getFinishedSpans().filter((span) => span.kind === SpanKind.SERVER)).toHaveLength(1);
+    expect(socketKeys.get('unsampled')).toEqual(socketKeys.get('sampled'));
+    expect(socketKeys.get('untraced')).toEqual(socketKeys.get('sampled'));
   });
 
   it('traces nothing on an untraced path', async () => {
