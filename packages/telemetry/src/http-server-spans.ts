@@ -50,27 +50,8 @@ function firstHeader(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** The address and port of the connection a request came on. */
-interface Peer {
-  address: string | undefined;
-  port: number | undefined;
-}
-
-/**
- * The peer of `request`'s connection, read for every request, sampled or not. Node caches it on
- * the socket the first time it is read (`_peername`), which gives the socket another hidden
- * class: read only for sampled requests, a server's sockets came in two shapes, some read and
- * some not, and V8 turned the property loads of Node's HTTP path (net, streams, _http_outgoing)
- * megamorphic with 10% of requests sampled: 72 of the 112 sites `--log-ic` found megamorphic in
- * the gateway under `/test1` then, and not with nothing sampled (bench/analysis.md). Read
- * always, each socket changes shape once, on its first request, whatever the sampler decides.
- */
-function peerOf(request: IncomingMessage): Peer {
-  return { address: request.socket.remoteAddress, port: request.socket.remotePort };
-}
-
 /** The stable HTTP server attributes known when the request arrives (semantic conventions 1.2x). */
-function requestAttributes(request: IncomingMessage, peer: Peer, path: string, query: string | undefined): Attributes {
+function requestAttributes(request: IncomingMessage, peerAddress: string | undefined, path: string, query: string | undefined): Attributes {
   const host = firstHeader(request.headers['x-forwarded-host']) ?? request.headers.host;
   const [serverAddress, serverPort] = host ? host.split(':') : [];
   const forwardedFor = firstHeader(request.headers['x-forwarded-for'])?.split(',')[0]?.trim();
@@ -83,9 +64,9 @@ function requestAttributes(request: IncomingMessage, peer: Peer, path: string, q
   if (query !== undefined) attributes[ATTR_URL_QUERY] = redactedQuery(query);
   if (serverAddress) attributes[ATTR_SERVER_ADDRESS] = serverAddress;
   if (serverPort) attributes[ATTR_SERVER_PORT] = Number(serverPort);
-  if (peer.address) attributes[ATTR_NETWORK_PEER_ADDRESS] = peer.address;
-  if (peer.port !== undefined) attributes[ATTR_NETWORK_PEER_PORT] = peer.port;
-  const clientAddress = forwardedFor || peer.address;
+  if (peerAddress) attributes[ATTR_NETWORK_PEER_ADDRESS] = peerAddress;
+  if (request.socket.remotePort !== undefined) attributes[ATTR_NETWORK_PEER_PORT] = request.socket.remotePort;
+  const clientAddress = forwardedFor || peerAddress;
   if (clientAddress) attributes[ATTR_CLIENT_ADDRESS] = clientAddress;
   const userAgent = request.headers['user-agent'];
   if (userAgent) attributes[ATTR_USER_AGENT_ORIGINAL] = userAgent;
@@ -113,7 +94,14 @@ export function traceHttpServers(tracer: Tracer, untracedPaths: readonly string[
     if (event !== 'request') return original.call(this, event, ...args);
     const request = args[0] as IncomingMessage;
     const response = args[1] as ServerResponse;
-    const peer = peerOf(request);
+    // Read for every request, sampled or not, though only a sampled one records it. Node caches
+    // the peer on the socket the first time it is read (`_peername`), which gives the socket
+    // another hidden class: read for sampled requests only, a server's sockets came in two
+    // shapes, and V8 turned the property loads of Node's HTTP path (net, streams,
+    // _http_outgoing) megamorphic with 10% of requests sampled: 72 of the 112 sites `--log-ic`
+    // found megamorphic in the gateway under `/test1` then, and not with nothing sampled
+    // (bench/analysis.md). Read always, each socket changes shape once, on its first request.
+    const peerAddress = request.socket.remoteAddress;
     const { path, query } = splitUrl(request.url);
     if (untraced.has(path)) return context.with(suppressTracing(ROOT_CONTEXT), () => original.call(this, event, ...args));
 
@@ -122,7 +110,7 @@ export function traceHttpServers(tracer: Tracer, untracedPaths: readonly string[
     const span = tracer.startSpan(method, { kind: SpanKind.SERVER }, parent);
     let requestContext = trace.setSpan(parent, span);
     if (span.isRecording()) {
-      span.setAttributes(requestAttributes(request, peer, path, query));
+      span.setAttributes(requestAttributes(request, peerAddress, path, query));
       // The route template, once the framework has routed the request (see the doc comment).
       requestContext = setRPCMetadata(requestContext, { type: RPCType.HTTP, span });
       let failed = false;

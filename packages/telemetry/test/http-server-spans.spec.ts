@@ -148,7 +148,7 @@ describe('HTTP server spans, sampled once at the edge', () => {
   it('leaves a connection in the same shape whether its request was sampled or not', async () => {
     // A property that only sampled requests add to their socket gives the server's sockets
     // two hidden classes once some requests are sampled and some not, which makes Node's
-    // HTTP path megamorphic (peerOf in http-server-spans.ts).
+    // HTTP path megamorphic (the peer read in traceHttpServers).
     await getOnNewConnection(`${url}/socket`, { 'x-probe': 'sampled' });
     await getOnNewConnection(`${url}/socket`, { 'x-probe': 'unsampled', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00' });
     await getOnNewConnection(`${url}/health/live`, { 'x-probe': 'untraced' });
