@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
 import { defaultResource, resourceFromAttributes } from '@opentelemetry/resources';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
@@ -9,6 +8,7 @@ import { traceHttpServers } from './http-server-spans.js';
 import { subscribeIoredisTracing } from './ioredis-tracing.js';
 import { NoInternalRootSampler, samplerFromEnv } from './sampler.js';
 import { tracer } from './tracer.js';
+import { WorkerSpanExporter } from './worker-span-exporter.js';
 
 export interface SdkOptions {
   serviceName: string;
@@ -34,8 +34,9 @@ export function startSdk(options: SdkOptions): { shutdown: () => Promise<void> }
     ...(options.spanProcessors
       ? { spanProcessors: options.spanProcessors }
       : // Endpoint, headers, timeout and compression come from the OTEL_EXPORTER_OTLP_* variables,
-        // batch sizes and delays from OTEL_BSP_*.
-        { traceExporter: new OTLPTraceExporter() }),
+        // batch sizes and delays from OTEL_BSP_*; the sending runs on a worker thread (see
+        // WorkerSpanExporter for why).
+        { traceExporter: new WorkerSpanExporter() }),
     sampler: new NoInternalRootSampler(samplerFromEnv(process.env)),
     // Traces only: metrics are prom-client's and logs are pino's. Left unset, the SDK would
     // start OTLP metric and log exporters of its own.
