@@ -17,12 +17,12 @@ export type ExporterReply = { id: number; ok: true } | { id: number; ok: false; 
  * Why a thread: V8 keeps type feedback per isolate. Run on the main thread, the exporter's HTTP
  * client (ClientRequest, its socket, the response stream) goes through the same functions of
  * Node's net, streams and events modules as the server's requests and the Redis connections, and
- * brings them objects of new shapes. `--log-ic` showed ~80 property-load sites on that shared
- * path (Socket._read, Readable.push, Writable.cork, destroy, EventEmitter.emit, ...) turn
- * megamorphic in the gateway and ~45 in catalog once any request was sampled, and none with
- * nothing sampled: every request then paid for the lookups, however few were exported
- * (bench/analysis.md, "The thirteenth run"). A worker has its own isolate, so the export's
- * feedback stays there. The spans are encoded here (the worker cannot read ReadableSpan
+ * brings them objects of new shapes. With `--log-ic`, 79 property-load sites of that shared
+ * path (Socket._read, Readable.push, Writable.cork, destroy, EventEmitter.emit, ...) turned
+ * megamorphic in the gateway and 49 in catalog with 10% and with 100% sampled, and not with
+ * nothing sampled: every request paid for the slower lookups, however few were exported. A
+ * worker has its own isolate, so the export's feedback stays there: 54 and 22 sites are left,
+ * none of them the client's (bench/analysis.md, "The thirteenth run"). The spans are encoded here (the worker cannot read ReadableSpan
  * objects) and the bytes cross over; the sending, its retries and timeouts are the OTLP
  * exporter's own (span-export-worker.ts), configured from the same OTEL_EXPORTER_OTLP_* env.
  *
@@ -40,11 +40,16 @@ export class WorkerSpanExporter implements SpanExporter {
 
   export(spans: ReadableSpan[], resultCallback: (result: ExportResult) => void): void {
     if (this.stopped) return resultCallback(failed('the span exporter is shut down'));
-    const bytes = ProtobufTraceSerializer.serializeRequest(spans);
-    if (!bytes) return resultCallback(failed('the spans could not be encoded as OTLP protobuf'));
-    this.request({ type: 'export', bytes, spans: spans.length }).then((reply) =>
-      resultCallback(reply.ok ? { code: ExportResultCode.SUCCESS } : failed(reply.error)),
-    );
+    let reply: Promise<ExporterReply>;
+    try {
+      const bytes = ProtobufTraceSerializer.serializeRequest(spans);
+      if (!bytes) return resultCallback(failed('the spans could not be encoded as OTLP protobuf'));
+      reply = this.request({ type: 'export', bytes, spans: spans.length });
+    } catch (error) {
+      // The batch span processor expects an answer, not a throw (a worker that cannot start).
+      return resultCallback(failed(error instanceof Error ? error.message : String(error)));
+    }
+    void reply.then((answer) => resultCallback(answer.ok ? { code: ExportResultCode.SUCCESS } : failed(answer.error)));
   }
 
   /** Waits for the exports the worker is still sending. */

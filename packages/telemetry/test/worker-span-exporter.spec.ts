@@ -75,6 +75,17 @@ describe('WorkerSpanExporter', () => {
     expect(receiver.spans.map(({ name }) => name)).not.toContain('GET /refused');
   });
 
+  it('fails the export with the reason when its worker cannot run, and keeps answering', async () => {
+    process.env.OTEL_EXPORTER_OTLP_ENDPOINT = receiver.url;
+    const exporter = new WorkerSpanExporter(new URL('../dist/no-such-worker.js', import.meta.url));
+    for (const name of ['GET /first', 'GET /second']) {
+      const result = await exportSpans(exporter, endedSpans(name));
+      expect(result.code).toBe(ExportResultCode.FAILED);
+      expect(result.error?.message).toMatch(/^the span export worker stopped \(.*no-such-worker/);
+    }
+    await exporter.shutdown();
+  });
+
   it('does not keep the process alive once its exports are answered, without a shutdown', async () => {
     const script = `
       import { WorkerSpanExporter } from ${JSON.stringify(builtExporter.href)};
