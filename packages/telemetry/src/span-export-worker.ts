@@ -2,8 +2,8 @@
  * The worker thread that sends the spans WorkerSpanExporter has encoded (see its doc comment for
  * why it is a thread of its own). It sends them with the OTLP exporter's own HTTP transport, so
  * endpoint, headers, timeout, compression, retries and the bound on concurrent exports come from
- * the OTEL_EXPORTER_OTLP_* variables exactly as for OTLPTraceExporter (a worker starts with a
- * copy of the process's env).
+ * the OTEL_EXPORTER_OTLP_* variables exactly as for OTLPTraceExporter (the worker is given the
+ * process's env when it starts).
  */
 import { parentPort } from 'node:worker_threads';
 import { ExportResultCode } from '@opentelemetry/core';

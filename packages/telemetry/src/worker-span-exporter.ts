@@ -22,9 +22,10 @@ export type ExporterReply = { id: number; ok: true } | { id: number; ok: false; 
  * megamorphic in the gateway and 49 in catalog with 10% and with 100% sampled, and not with
  * nothing sampled: every request paid for the slower lookups, however few were exported. A
  * worker has its own isolate, so the export's feedback stays there: 54 and 22 sites are left,
- * none of them the client's (bench/analysis.md, "The thirteenth run"). The spans are encoded here (the worker cannot read ReadableSpan
- * objects) and the bytes cross over; the sending, its retries and timeouts are the OTLP
- * exporter's own (span-export-worker.ts), configured from the same OTEL_EXPORTER_OTLP_* env.
+ * none of them the client's (bench/analysis.md, "The thirteenth run"). The spans are encoded
+ * here (the worker cannot read ReadableSpan objects) and the bytes cross over; the sending, its
+ * retries and timeouts are the OTLP exporter's own (span-export-worker.ts), configured from the
+ * same OTEL_EXPORTER_OTLP_* env.
  *
  * The worker starts on the first export and is unref'd while no request is outstanding, so an
  * idle exporter never keeps the process alive; shutdown() flushes and stops it.
