@@ -43,18 +43,17 @@ function failure(id: number, error: unknown): ExporterReply {
   return { id, ok: false, error: error instanceof Error ? error.message : String(error) };
 }
 
+/** Answers request `id` once `done` settles. */
+function answerWhen(id: number, done: Promise<void>): void {
+  done.then(() => reply({ id, ok: true }), (error: unknown) => reply(failure(id, error)));
+}
+
 port.on('message', (request: ExporterRequest) => {
-  switch (request.type) {
-    case 'export':
-      exporter.export({ bytes: request.bytes, spans: request.spans }, (result) =>
-        reply(result.code === ExportResultCode.SUCCESS ? { id: request.id, ok: true } : failure(request.id, result.error ?? 'export failed')),
-      );
-      break;
-    case 'flush':
-      exporter.forceFlush().then(() => reply({ id: request.id, ok: true }), (error: unknown) => reply(failure(request.id, error)));
-      break;
-    case 'shutdown':
-      exporter.shutdown().then(() => reply({ id: request.id, ok: true }), (error: unknown) => reply(failure(request.id, error)));
-      break;
+  if (request.type === 'export') {
+    exporter.export({ bytes: request.bytes, spans: request.spans }, (result) =>
+      reply(result.code === ExportResultCode.SUCCESS ? { id: request.id, ok: true } : failure(request.id, result.error ?? 'export failed')),
+    );
+  } else {
+    answerWhen(request.id, request.type === 'flush' ? exporter.forceFlush() : exporter.shutdown());
   }
 });
