@@ -36,8 +36,10 @@ RUN npx --yes "turbo@${TURBO_VERSION}" prune "${SERVICE}" --docker --out-dir out
 
 FROM base AS builder
 ARG SERVICE
-# The dependency layer only changes when a package.json or the lockfile does.
+# The dependency layer only changes when a package.json, the lockfile or a patch does. npm ci
+# applies patches/ (the root package's postinstall, patch-package): see patches/README.md.
 COPY --from=pruner /app/out/json/ ./
+COPY --from=pruner /app/patches/ ./patches/
 RUN npm ci
 COPY --from=pruner /app/out/full/ ./
 RUN npx --no-install turbo run build --filter="${SERVICE}..."

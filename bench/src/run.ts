@@ -19,6 +19,7 @@ import { idempotencyScenario } from './scenarios/idempotency.js'; // @example
 import { loginScenario } from './scenarios/login.js'; // @example
 import { observabilityScenario } from './scenarios/observability.js'; // @example
 import { queuesScenario } from './scenarios/queues.js'; // @example
+import { redisDecoderScenario } from './scenarios/redis-decoder.js';
 import { replicasScenario } from './scenarios/replicas.js';
 import { rpcScenario } from './scenarios/rpc.js';
 import { settingsFromEnv } from './settings.js';
@@ -28,6 +29,7 @@ const SCENARIOS: Scenario[] = [
   rpcScenario,
   replicasScenario,
   countersScenario,
+  redisDecoderScenario,
   // @example-begin
   httpScenario,
   queuesScenario,

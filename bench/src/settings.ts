@@ -5,6 +5,7 @@ export const SCENARIOS = [
   'rpc',
   'replicas',
   'counters',
+  'redis-decoder',
   // @example-begin: the example domain's scenarios (the services, end to end)
   'http',
   'queues',

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort, ManagedProcess, RedisServer, waitFor } from '@platform/testing';
+import { freePort, ManagedProcess, RedisServer, repoRoot, waitFor } from '@platform/testing';
 import { rehearse, type Stage } from '../src/dockerfile.js';
 import { type BuildContext, dockerfile, hostEnv, makeBuildContext } from './build-context.js';
 
@@ -14,6 +14,13 @@ import { type BuildContext, dockerfile, hostEnv, makeBuildContext } from './buil
  * `make image-check` runs that before the real build (which then does the same steps in a
  * container). The prune stage of every service and the static checks are dockerfile.spec.ts.
  */
+/** The files the patches in `dir` change (`+++ b/node_modules/...` of each patch-package diff). */
+function patchedFiles(dir: string): string[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.patch'))
+    .flatMap((name) => [...readFileSync(join(dir, name), 'utf8').matchAll(/^\+\+\+ b\/(node_modules\/\S+)$/gm)].map((match) => match[1]!));
+}
+
 describe('rehearsing the image build', () => {
   let buildContext: BuildContext;
   let gateway: Stage;
@@ -39,6 +46,13 @@ describe('rehearsing the image build', () => {
     for (const devOnly of ['typescript', 'jest', 'turbo', 'oxlint']) expect(existsSync(join(app, 'node_modules', devOnly))).toBe(false);
     // Only the service being built.
     expect(readdirSync(join(app, 'services'))).toEqual(['gateway']);
+    // What patches/ changes in node_modules (npm ci applies it) reaches the image as it is on this
+    // machine, where npm ci applied the same patches: byte for byte, after the prune.
+    const patched = patchedFiles(join(repoRoot, 'patches'));
+    expect(patched.length).toBeGreaterThan(0);
+    for (const file of patched) {
+      expect({ file, same: readFileSync(join(app, file), 'utf8') === readFileSync(join(repoRoot, file), 'utf8') }).toEqual({ file, same: true });
+    }
   }, 300_000);
 
   it('starts the built gateway with its CMD, and it answers /health/live', async () => {

@@ -44,5 +44,7 @@ export async function measureHttp(
   recorder.add(variant, 'p99', figures.p99, 'ms');
   recorder.add(variant, 'failed', figures.non2xx + figures.errors + figures.timeouts, 'requests');
   if (args.cpuPids) recorder.add(variant, 'cpuUsPerRequest', figures.cpuUsPerRequest, 'µs');
+  // `cpuUs:<i>`: the share of the i-th of `cpuPids`, to tell which process a cost sits in.
+  figures.cpuUsPerRequestByProcess.forEach((us, i) => recorder.add(variant, `cpuUs:${i}`, us, 'µs'));
   return figures;
 }

@@ -85,6 +85,11 @@ export const rpcScenario: Scenario = {
           });
           recorder.add(variant.id, 'rps', figures.rps, 'req/s');
           recorder.add(variant.id, 'cpuUsPerRequest', figures.cpuUsPerRequest, 'µs');
+          // Caller, server, broker: which side a transport's cost sits on.
+          const [callerUs, serverUs, brokerUs] = figures.cpuUsPerRequestByProcess;
+          recorder.add(variant.id, 'callerCpuUs', callerUs ?? Number.NaN, 'µs');
+          recorder.add(variant.id, 'serverCpuUs', serverUs ?? Number.NaN, 'µs');
+          recorder.add(variant.id, 'brokerCpuUs', brokerUs ?? Number.NaN, 'µs');
           recorder.add(variant.id, 'redisCommandsPerRequest', figures.redisCommandsPerRequest ?? Number.NaN, 'commands');
           errors[variant.id] = (errors[variant.id] ?? 0) + figures.errors;
           if (variant.transport === 'redis-streams') {
@@ -173,6 +178,13 @@ export const rpcScenario: Scenario = {
           ],
         },
         ...natsTable,
+        {
+          title: `CPU per request at ${settings.concurrency} in flight, by process (µs)`,
+          columns: ['transport', 'caller', 'server', 'broker (redis-server; nats-server for NATS)', 'all'],
+          rows: variants.map((variant) =>
+            [variant.label].concat((['callerCpuUs', 'serverCpuUs', 'brokerCpuUs', 'cpuUsPerRequest'] as const).map((name) => rate(recorder.median(variant.id, name)))),
+          ),
+        },
         requestMemoryTable(recorder, settings.concurrency),
       ],
       notes: [
