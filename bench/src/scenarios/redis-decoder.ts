@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { repoRoot } from '@platform/testing';
 import { benchDir } from '../paths.js';
 import { rate, Recorder, rotation, times } from '../results.js';
@@ -52,17 +52,19 @@ const REPLIES = { full: 50_000, quick: 10_000, smoke: 1_000 } as const;
 /**
  * The stock decoder, for the comparison: the patch of `patchFile` undone on a copy of
  * ioredis/built/resp/ (under bench/.runs/, so the copy resolves ioredis' dependencies from the
- * repository's node_modules). Undefined when the installed decoder is not the patched one.
+ * repository's node_modules); or why it could not be undone (the installed decoder is not the
+ * patched one, or there is no git).
  */
-function stockDecoderFile(patchFile: string): string | undefined {
+function stockDecoderFile(patchFile: string): { file: string } | { failed: string } {
   // git apply outside any repository, where it applies paths as written in the patch.
   const scratch = mkdtempSync(join(tmpdir(), 'stock-ioredis-'));
   try {
     cpSync(installedResp, join(scratch, dirname(DECODER_PATCH_PATH)), { recursive: true });
     try {
       execFileSync('git', ['apply', '--reverse', `--include=${DECODER_PATCH_PATH}`, patchFile], { cwd: scratch, stdio: 'pipe' });
-    } catch {
-      return undefined;
+    } catch (error) {
+      const output = (error as { stderr?: Buffer }).stderr?.toString().trim().split('\n')[0];
+      return { failed: `git apply --reverse ${basename(patchFile)} failed (${output || (error as Error).message}): is it applied (npm ci applies patches/)?` };
     }
     const copy = join(benchDir, '.runs', 'stock-ioredis-resp');
     rmSync(copy, { recursive: true, force: true });
@@ -70,7 +72,7 @@ function stockDecoderFile(patchFile: string): string | undefined {
     cpSync(join(scratch, dirname(DECODER_PATCH_PATH)), copy, { recursive: true });
     // ioredis' files are CommonJS; bench/'s package.json says ESM.
     writeFileSync(join(copy, 'package.json'), '{ "type": "commonjs" }\n');
-    return join(copy, 'decoder.js');
+    return { file: join(copy, 'decoder.js') };
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -101,15 +103,15 @@ export const redisDecoderScenario: Scenario = {
     const patches = join(repoRoot, 'patches');
     const patchFile = existsSync(patches) ? readdirSync(patches).find((name) => name.startsWith('ioredis+')) : undefined;
     if (!patchFile) return skipped('no ioredis patch in patches/');
-    const stockFile = stockDecoderFile(join(patches, patchFile));
-    if (!stockFile) return skipped(`${patchFile} is not applied to node_modules/ioredis (run npm ci, which applies patches/)`);
+    const stock = stockDecoderFile(join(patches, patchFile));
+    if ('failed' in stock) return skipped(stock.failed);
     let decoded = 0;
     const count = () => {
       decoded++;
     };
     const variants = [
       { id: 'patched', label: 'installed (patched: ES2022)', decoder: newDecoder((require(join(installedResp, 'decoder.js')) as { Decoder: DecoderClass }).Decoder, count) },
-      { id: 'stock', label: 'stock ioredis 6.0 build (ES2021)', decoder: newDecoder((require(stockFile) as { Decoder: DecoderClass }).Decoder, count) },
+      { id: 'stock', label: 'stock ioredis 6.0 build (ES2021)', decoder: newDecoder((require(stock.file) as { Decoder: DecoderClass }).Decoder, count) },
     ];
     const replies = REPLIES[settings.mode];
     const recorder = new Recorder();
