@@ -4,16 +4,6 @@ import { freePort, ManagedProcess, RedisServer, repoRoot, waitFor } from '@platf
 import { rehearse, type Stage } from '../src/dockerfile.js';
 import { type BuildContext, dockerfile, hostEnv, makeBuildContext } from './build-context.js';
 
-/**
- * The image build, rehearsed without Docker: the real Dockerfile's stages run in temp folders
- * (see src/dockerfile.ts) on the build context .dockerignore lets through. gateway (the
- * service with the most dependencies) goes through every stage: prune, npm ci, build, prune
- * to production dependencies; the result starts and answers /health/live.
- *
- * Minutes of npm ci and build, so not part of `make test`: `npm run test:image` runs it, and
- * `make image-check` runs that before the real build (which then does the same steps in a
- * container). The prune stage of every service and the static checks are dockerfile.spec.ts.
- */
 /** The files the patches in `dir` change (`+++ b/node_modules/...` of each patch-package diff). */
 function patchedFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -21,6 +11,17 @@ function patchedFiles(dir: string): string[] {
     .flatMap((name) => [...readFileSync(join(dir, name), 'utf8').matchAll(/^\+\+\+ b\/(node_modules\/\S+)$/gm)].map((match) => match[1]!));
 }
 
+/**
+ * The image build, rehearsed without Docker: the real Dockerfile's stages run in temp folders
+ * (see src/dockerfile.ts) on the build context .dockerignore lets through. gateway (the
+ * service with the most dependencies) goes through every stage: prune, npm ci (which applies
+ * patches/), build, prune to production dependencies; the patched files are in the result, and
+ * it starts and answers /health/live.
+ *
+ * Minutes of npm ci and build, so not part of `make test`: `npm run test:image` runs it, and
+ * `make image-check` runs that before the real build (which then does the same steps in a
+ * container). The prune stage of every service and the static checks are dockerfile.spec.ts.
+ */
 describe('rehearsing the image build', () => {
   let buildContext: BuildContext;
   let gateway: Stage;

@@ -14,11 +14,6 @@ const VARIANTS = [
   { id: 'gateway-health', label: '(split) gateway GET /health/live (the gateway’s HTTP stack, no hop)' },
 ] as const;
 
-/**
- * Issue 8 §3: autocannon against the gateway's /test1 (a full hop to catalog and back, with
- * the platform's logging, metrics, validation and error handling) and against two bare
- * hello worlds, interleaved.
- */
 /** The processes whose CPU time each variant counts, in the order their pids are passed. */
 const PROCESSES: Record<(typeof VARIANTS)[number]['id'], readonly string[]> = {
   gateway: ['gateway', 'catalog', 'redis-server'],
@@ -34,6 +29,11 @@ function byProcess(recorder: Recorder, id: (typeof VARIANTS)[number]['id']): str
   return names.length < 2 ? '' : names.map((name, i) => `${name} ${rate(recorder.median(id, `cpuUs:${i}`))}`).join(', ');
 }
 
+/**
+ * Issue 8 §3: autocannon against the gateway's /test1 (a full hop to catalog and back, with
+ * the platform's logging, metrics, validation and error handling) and against two bare
+ * hello worlds, interleaved.
+ */
 export const httpScenario: Scenario = {
   id: 'http',
   title: 'HTTP end to end',
