@@ -3,7 +3,7 @@ import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type CounterContract, defineCounter } from '@platform/contracts';
 import { RedisModule } from '@platform/redis';
-import { RedisServer, waitFor } from '@platform/testing';
+import { BLOCK_PAST_COMMAND_TIMEOUT_MS, RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import {
   ANSWERED_MARKER_TTL_SECONDS,
@@ -193,7 +193,7 @@ describe('counters against a real Redis', () => {
     const app = await startService(redis, 60_000);
     const counters = app.get(Counters);
     // Redis is blocked for longer than the command connection's timeout (2 s).
-    const busy = redis.block(2_500);
+    const busy = redis.block(BLOCK_PAST_COMMAND_TIMEOUT_MS);
     await sleep(200);
     counters.increment(TestCounters.logins, { result: 'success' });
     const started = Date.now();

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RedisServer } from '@platform/testing';
+import { BLOCK_PAST_COMMAND_TIMEOUT_MS, RedisServer } from '@platform/testing';
 import { Redis } from 'ioredis';
 import { closeRedis, createRedis } from '../src/create-redis.js';
 import { commandFailure } from '../src/command-failure.js';
@@ -29,7 +29,7 @@ describe('what a failed command tells about its fate (real ioredis, real Redis)'
     const connection = createRedis({ url: redis.url }, 'command', 'spec');
     try {
       await connection.ping();
-      const stall = redis.block(2_500);
+      const stall = redis.block(BLOCK_PAST_COMMAND_TIMEOUT_MS);
       // The blocking script is sent over a connection of its own, opened first.
       await sleep(200);
       const timedOut = await failureOf(() => connection.set('written-maybe', '1'));

@@ -9,7 +9,7 @@ export { type Exit, ManagedProcess, OutputBuffer } from './processes.js';
 export { PrometheusServer, type PrometheusSample, RedisExporter } from './prometheus-server.js';
 export { SeededRandom } from './random.js';
 export { type MonitoredCommand, parseMonitorLine, RedisMonitor } from './redis-monitor.js';
-export { RedisServer, type RedisServerOptions } from './redis-server.js';
+export { BLOCK_PAST_COMMAND_TIMEOUT_MS, RedisServer, type RedisServerOptions } from './redis-server.js';
 export { routeTableOf } from './route-table.js';
 export { type Sentinel, SentinelCluster, type SentinelClusterOptions } from './sentinel-cluster.js';
 export { repoRoot, ServiceGroup, ServiceProcess, type ServiceProcessOptions } from './service-process.js';

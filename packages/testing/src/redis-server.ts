@@ -31,10 +31,6 @@ function redisServerBinary(): string {
   return binary;
 }
 
-/**
- * A real redis-server on its own free port and temp directory, which a test can stop, kill
- * and start again on the same port and data (to test outages and recovery).
- */
 /** Spins for ARGV[1] ms inside Redis (see RedisServer.block). */
 const BUSY_SCRIPT = `
 local function now() local t = redis.call('TIME') return t[1] * 1000 + math.floor(t[2] / 1000) end
@@ -42,6 +38,20 @@ local deadline = now() + tonumber(ARGV[1])
 while now() < deadline do end
 return 1
 `;
+
+/**
+ * A block (RedisServer.block) that outlasts the platform's command timeout (2 s) even when the
+ * command under test goes out late: 2 s are left for sending it after the block began, and the
+ * whole stays under Redis' busy-reply-threshold (5 s). With 2.5 s, a run beside other
+ * workspaces' tests (as `make test` runs them) sent its command 690 ms after the block began (a
+ * 200 ms sleep in between), and Redis answered it before it could time out.
+ */
+export const BLOCK_PAST_COMMAND_TIMEOUT_MS = 4_000;
+
+/**
+ * A real redis-server on its own free port and temp directory, which a test can stop, kill
+ * and start again on the same port and data (to test outages and recovery).
+ */
 
 export class RedisServer {
   private process: ManagedProcess | undefined;

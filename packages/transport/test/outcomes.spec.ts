@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { HttpException } from '@nestjs/common';
 import { defineRpc } from '@platform/contracts';
-import { waitFor } from '@platform/testing';
+import { BLOCK_PAST_COMMAND_TIMEOUT_MS, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { unansweredCaller } from './unanswered-caller.js';
@@ -25,7 +25,7 @@ describe('what a failed call says happened', () => {
 
   it('answers 504 "outcome unknown", not 503, when Redis took the request but did not confirm it in time', async () => {
     // Redis stalls longer than the command timeout (2 s): the XADD is written, unanswered.
-    const busy = caller.redis.block(2_800);
+    const busy = caller.redis.block(BLOCK_PAST_COMMAND_TIMEOUT_MS);
     await sleep(100);
     const outcome = await failure(caller.client.call(Create, { name: 'lamp' }));
     expect(outcome).toEqual({ status: 504, message: expect.stringMatching(/did not confirm shop.create: outcome unknown/) });

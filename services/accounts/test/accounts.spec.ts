@@ -6,7 +6,7 @@ import { LiveConfig, LiveConfigModule, LiveConfigStore } from '@platform/live-co
 import { QueueInspector } from '@platform/queues';
 import { AuthSettings } from '../src/auth-settings.js';
 import { RedisModule } from '@platform/redis';
-import { RedisServer, waitFor } from '@platform/testing';
+import { BLOCK_PAST_COMMAND_TIMEOUT_MS, RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { AuthModule } from '../src/auth/auth.module.js';
 import { AuthService } from '../src/auth/auth.service.js';
@@ -183,7 +183,7 @@ describe('accounts against a real Redis (the modules, without transport)', () =>
       const token = await requestToken();
       // Redis stalls longer than the connection's command timeout (2 s) as the confirm starts:
       // the confirm fails, and Redis runs what it was sent once the stall ends.
-      const stall = redis.block(2_500);
+      const stall = redis.block(BLOCK_PAST_COMMAND_TIMEOUT_MS);
       await new Promise((resolve) => setTimeout(resolve, 100));
       await expect(resets.confirm({ token, password: 'a password after the stall' })).rejects.toThrow(/timed out/i);
       await stall;
