@@ -52,7 +52,6 @@ export const BLOCK_PAST_COMMAND_TIMEOUT_MS = 4_000;
  * A real redis-server on its own free port and temp directory, which a test can stop, kill
  * and start again on the same port and data (to test outages and recovery).
  */
-
 export class RedisServer {
   private process: ManagedProcess | undefined;
   private readonly binary = redisServerBinary();
