@@ -79,6 +79,9 @@ describe('stream entry codec', () => {
       thrown = error;
     }
     expect(isStreamsTransportError(thrown, 'TOO_LARGE')).toBe(true);
+    // In bytes, as on decoding: the same 490 characters are 890 bytes.
+    expect(() => encodeRequest({ ...request, data: 'é'.repeat(400) }, 889, 'request')).toThrow(/request is 890 bytes encoded/);
+    expect(encodeRequest({ ...request, data: 'é'.repeat(400) }, 890, 'request')).toContain(JSON.stringify('é'.repeat(400)));
   });
 
   it('turns a reply it cannot send into an error reply the caller still receives', () => {
