@@ -3,6 +3,7 @@ import type { ClientProxy, ReadPacket } from '@nestjs/microservices';
 import { Observable } from 'rxjs';
 import { patternName, type RpcMessageKind, rpcAttributes, rpcSpanName } from './rpc-attributes.js';
 import { recordSpanError } from './span-errors.js';
+import { isTracingEnabled } from './start-telemetry.js';
 import { inUnsampledTrace, tracer } from './tracer.js';
 
 export interface TraceRpcClientOptions {
@@ -130,4 +131,13 @@ export function traceRpcClient<T extends TraceableClient>(client: T, options: Tr
     return published;
   };
   return client;
+}
+
+/**
+ * traceRpcClient with tracing on (startTelemetry ran before the clients were made); `client` as
+ * it is with tracing off, where the wrapper would make a no-op span and a context object per
+ * call for nothing.
+ */
+export function traceRpcClientWhenEnabled<T extends TraceableClient>(client: T, options: TraceRpcClientOptions = {}): T {
+  return isTracingEnabled() ? traceRpcClient(client, options) : client;
 }
