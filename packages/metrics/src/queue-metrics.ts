@@ -23,11 +23,6 @@ function seconds(job: JobLike): number {
 }
 
 /**
- * Records every finished job in `queue_job_duration_seconds{queue, job, outcome}`: outcome
- * is `completed`, `retried` (failed, another attempt is scheduled) or `failed` (no attempts
- * left: the job is dead-lettered). Labels are the queue and job names only, never job ids.
- */
-/**
  * Whether a failed attempt was the job's last: BullMQ's UnrecoverableError skips the
  * remaining attempts, so the job is dead-lettered (left in the failed set) now.
  */
@@ -35,6 +30,11 @@ export function isDeadLettered(job: JobLike, error: Error): boolean {
   return error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
 }
 
+/**
+ * Records every finished job in `queue_job_duration_seconds{queue, job, outcome}`: outcome
+ * is `completed`, `retried` (failed, another attempt is scheduled) or `failed` (no attempts
+ * left: the job is dead-lettered). Labels are the queue and job names only, never job ids.
+ */
 export function instrumentWorker(worker: WorkerLike, metrics: MetricsService): void {
   const duration = metrics.histogram({
     name: 'queue_job_duration_seconds',

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { batchWritesPerTurn } from './batched-writes.js';
 import { type RedisRole, type RedisSettings, redisOptions } from './redis-options.js';
 
 export interface CreateRedisOptions {
@@ -12,6 +13,12 @@ export interface CreateRedisOptions {
    */
   autoPipelining?: boolean;
   /**
+   * Send the commands issued in one turn of the event loop as one socket write, by corking the
+   * socket (batchWritesPerTurn): what auto-pipelining is for, at a fraction of its cost. Saves
+   * CPU, adds latency under load: see batchWritesPerTurn for where it paid and where it did not.
+   */
+  batchWrites?: boolean;
+  /**
    * Resend the commands a dropped connection left unanswered, once it is back (default true).
    * Off where sending a command twice would do its work twice: such a command then fails
    * ("Connection is closed", or its timeout), its outcome unknown.
@@ -24,7 +31,7 @@ export function createRedis(
   settings: RedisSettings,
   role: RedisRole,
   clientName: string,
-  { onError, lazyConnect = false, autoPipelining = false, resendUnanswered = true }: CreateRedisOptions = {},
+  { onError, lazyConnect = false, autoPipelining = false, batchWrites = false, resendUnanswered = true }: CreateRedisOptions = {},
 ): Redis {
   const client = new Redis({
     ...redisOptions(settings, role, clientName),
@@ -34,7 +41,7 @@ export function createRedis(
   });
   // Without an 'error' listener ioredis logs every failed reconnect itself, unstructured.
   client.on('error', onError ?? (() => undefined));
-  return client;
+  return batchWrites ? batchWritesPerTurn(client) : client;
 }
 
 /** Whether the connection can take commands now (not connecting, reconnecting or closed). */

@@ -1,3 +1,4 @@
+export { batchWritesPerTurn, type CorkableSocket, corkableSocket } from './batched-writes.js';
 export { closeRedis, createRedis, type CreateRedisOptions, isRedisReady, warnOnNewError } from './create-redis.js';
 export {
   connectionOptionsFromUrl,

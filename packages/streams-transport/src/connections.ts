@@ -22,13 +22,14 @@ export function openConnection(
   role: RedisRole,
   purpose: string,
   logger: LoggerService,
-  { autoPipelining = false, resendUnanswered = true }: { autoPipelining?: boolean; resendUnanswered?: boolean } = {},
+  { autoPipelining = false, batchWrites = false, resendUnanswered = true }: { autoPipelining?: boolean; batchWrites?: boolean; resendUnanswered?: boolean } = {},
 ): Connection {
   // A random tag keeps names unique when one process runs several servers or clients.
   const clientName = `${purpose}:${randomBytes(3).toString('hex')}`;
   let lastLogged = 0;
   const redis = createRedis(settings, role, clientName, {
     autoPipelining,
+    batchWrites,
     resendUnanswered,
     onError: (error) => {
       const now = Date.now();

@@ -1,8 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
-import { isRedisReady } from '@platform/redis';
+import { corkableSocket, isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { takeUpTo, waitForNewEntries } from './bounded-take.js';
-import { corkableSocket } from './corked-socket.js';
 import type { InFlight } from './in-flight.js';
 import { planRead } from './read-plan.js';
 import { parseReadReply, redisErrorCode, type StreamBatch, type StreamEntry } from './redis-replies.js';

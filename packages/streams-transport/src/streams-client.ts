@@ -7,7 +7,6 @@ import { closeRedis, commandFailure, isRedisReady } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { EmptyError, Observable, throwError } from 'rxjs';
 import { type Connection, openConnection, type StreamsStatus } from './connections.js';
-import { corkableSocket } from './corked-socket.js';
 import { decodeReply, encodeEvent, encodeRequest, replyElement } from './envelope.js';
 import { StreamsTransportError } from './errors.js';
 import { type StreamKeys, streamKeys } from './keys.js';
@@ -86,8 +85,6 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
   private readonly listeners: Array<[string, Listener]> = [];
   private readonly repeatListeners: Array<(pattern: string, answer: RepeatAnswer) => void> = [];
   private connections: Connections | undefined;
-  /** Whether the command socket is corked until the end of this tick (see batchWrites). */
-  private corked = false;
 
   constructor(options: StreamsClientOptions) {
     super();
@@ -219,7 +216,6 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       this.options.maxEntryBytes,
       `event ${pattern}`,
     );
-    this.batchWrites(command);
     try {
       await command.call('XADD', this.keys.event(pattern), ...trimArguments(this.options.trim), '*', ...fields);
     } catch (error) {
@@ -265,7 +261,6 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       this.settle(id, { err: new StreamsTransportError('TIMEOUT', `no reply to ${pattern} within ${timeoutMs} ms (request ${id})`) });
     }, timeoutMs);
     this.calls.set(id, { pattern, callback, timer, stored: false });
-    this.batchWrites(command);
     const stream = this.keys.request(pattern);
     const entry = [...trimArguments(this.options.trim), '*', ...fields];
     const failed = (error: unknown) => {
@@ -308,27 +303,6 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
       case 'in-progress':
         this.settle(id, { err: stillInProgress(pattern, id), isDisposed: true });
     }
-  }
-
-  /**
-   * Under load many sends (and emits) are issued in one turn of the event loop: every caller
-   * woken by one pop of replies, or every HTTP request a gateway read from its sockets in one
-   * poll. The first corks the socket until the loop's check phase (setImmediate), which runs
-   * once this turn's I/O callbacks are done, so they leave in one write. A lone send waits for
-   * nothing: with no other callback in its turn, the check phase follows at once. Uncorking at
-   * the end of the tick instead (process.nextTick) wrote each HTTP request's send on its own,
-   * since each socket's callback is a tick of its own: see the README's "Fewer writes".
-   */
-  private batchWrites(redis: Redis): void {
-    if (this.corked) return;
-    const socket = corkableSocket(redis);
-    if (!socket) return;
-    socket.cork();
-    this.corked = true;
-    setImmediate(() => {
-      this.corked = false;
-      socket.uncork();
-    });
   }
 
   /** Hands a reply (or a transport failure) to its call; the last one also forgets the call. */
@@ -382,11 +356,14 @@ export class StreamsClient extends ClientProxy<Record<string, Listener>, Streams
     const { redis, name } = this.options;
     const purpose = `${name}:streams-client`;
     // Role `command`: a send while Redis is down fails in milliseconds, not at the timeout.
-    // Sends are batched by corking the socket (see batchWrites), not by ioredis' auto-pipelining.
+    // Under load many sends (and emits) are issued in one turn of the event loop: every caller
+    // woken by one pop of replies, every HTTP request a gateway read in one poll. They leave in
+    // one write (batchWrites: the socket corked until the loop's check phase), not by ioredis'
+    // auto-pipelining (see the README's "Fewer writes").
     // Nothing is resent after a reconnect: an XADD Redis may have executed would be appended
     // twice, and a random request id is not remembered (see request()). The call fails with
     // UNKNOWN_OUTCOME instead, which a caller retries under a chosen id.
-    const command = openConnection(redis, 'command', purpose, this.logger, { resendUnanswered: false });
+    const command = openConnection(redis, 'command', purpose, this.logger, { batchWrites: true, resendUnanswered: false });
     const replyReader = openConnection(redis, 'blocking', `${purpose}-replies`, this.logger);
     const repliesKey = this.keys.replies(`${name}:${hostname()}-${process.pid}:${randomBytes(6).toString('hex')}`);
     const replies = new ReplyReader({
