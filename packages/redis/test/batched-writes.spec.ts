@@ -1,4 +1,3 @@
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { RedisServer } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import { closeRedis, createRedis, isRedisReady } from '../src/index.js';
@@ -59,8 +58,10 @@ describe('a connection with batchWrites against a real server', () => {
     expect(replies).toEqual(keys.map((_, i) => String(i)));
     expect(batchedWrites.writes).toBeLessThanOrEqual(2);
 
+    // The control: without the option each command is a write of its own (Node merges writes
+    // only while one is still in progress, which a loaded machine can cause now and then).
     await Promise.all(keys.map((key) => plain.get(key)));
-    expect(plainWrites.writes).toBe(keys.length);
+    expect(plainWrites.writes).toBeGreaterThan(2);
   });
 
   it('sends a lone command without waiting for anything but the turn it is in', async () => {
@@ -75,9 +76,10 @@ describe('a connection with batchWrites against a real server', () => {
     const batched = await connected(true);
     const id = await batched.client('ID');
     const killer = await connected(false);
+    // Listening before the kill: the old socket's close can come turns later on a loaded machine.
+    const reconnected = new Promise<void>((resolve) => batched.once('close', () => batched.once('ready', () => resolve())));
     await killer.client('KILL', 'ID', String(id));
-    await nextTurn();
-    await ready(batched);
+    await reconnected;
     const writes = countSocketWrites(batched);
     expect(await Promise.all(Array.from({ length: 5 }, () => batched.ping()))).toEqual(Array(5).fill('PONG'));
     expect(writes.writes).toBe(1);
