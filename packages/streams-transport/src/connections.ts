@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { LoggerService } from '@nestjs/common';
-import { createRedis, type RedisRole, type RedisSettings } from '@platform/redis';
+import { createRedis, type CreateRedisOptions, type RedisRole, type RedisSettings } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import { untraced } from './trace.js';
 
@@ -16,21 +16,22 @@ export interface Connection {
   name: string;
 }
 
-/** A connection from @platform/redis (URL auth, TLS, Sentinel, reconnect), with throttled error logs. */
+/**
+ * A connection from @platform/redis (URL auth, TLS, Sentinel, reconnect), with throttled error
+ * logs; `options` are createRedis' own (write batching, resending unanswered commands).
+ */
 export function openConnection(
   settings: RedisSettings,
   role: RedisRole,
   purpose: string,
   logger: LoggerService,
-  { autoPipelining = false, batchWrites = false, resendUnanswered = true }: { autoPipelining?: boolean; batchWrites?: boolean; resendUnanswered?: boolean } = {},
+  options: Pick<CreateRedisOptions, 'batchWrites' | 'resendUnanswered'> = {},
 ): Connection {
   // A random tag keeps names unique when one process runs several servers or clients.
   const clientName = `${purpose}:${randomBytes(3).toString('hex')}`;
   let lastLogged = 0;
   const redis = createRedis(settings, role, clientName, {
-    autoPipelining,
-    batchWrites,
-    resendUnanswered,
+    ...options,
     onError: (error) => {
       const now = Date.now();
       if (now - lastLogged < ERROR_LOG_INTERVAL_MS) return;
