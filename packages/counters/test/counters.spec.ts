@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { type CounterContract, defineCounter } from '@platform/contracts';
-import { RedisModule } from '@platform/redis';
+import { REDIS, RedisModule } from '@platform/redis';
 import { BLOCK_PAST_COMMAND_TIMEOUT_MS, RedisServer, waitFor } from '@platform/testing';
 import type { Redis } from 'ioredis';
 import {
@@ -193,6 +193,9 @@ describe('counters against a real Redis', () => {
   it('counts an increment once when Redis applies its batch but the reply times out, and the batch is sent again', async () => {
     const app = await startService(redis, 60_000);
     const counters = app.get(Counters);
+    // The service's connection is up before Redis blocks: one still connecting then (a loaded
+    // machine's start-up) would queue the batch until after the block instead of sending it.
+    await app.get<Redis>(REDIS).ping();
     // Redis is blocked for longer than the command connection's timeout (2 s).
     const busy = redis.block(BLOCK_PAST_COMMAND_TIMEOUT_MS);
     let blockOver = false;
