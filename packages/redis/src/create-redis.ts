@@ -63,14 +63,28 @@ export async function closeRedis(client: Redis): Promise<void> {
   }
 }
 
+/** Where logConnectionTrouble writes: a Nest Logger, or anything with these two methods. */
+export interface ConnectionLogger {
+  warn(message: string): void;
+  log(message: string): void;
+}
+
 /**
- * An `onError` for createRedis: ioredis repeats a connection error on every reconnect
- * attempt, so each new message is logged once, prefixed with what the connection is for.
+ * Logs a connection's outages, prefixed with what the connection is for: each new error message
+ * once (ioredis repeats the error on every reconnect attempt), then the recovery, after which
+ * the next outage is logged again. Returns the client.
  */
-export function warnOnNewError(logger: { warn(message: string): void }, label: string): (error: Error) => void {
+export function logConnectionTrouble(client: Redis, logger: ConnectionLogger, label: string): Redis {
   let lastError = '';
-  return (error) => {
-    if (error.message !== lastError) logger.warn(`${label}: ${error.message}`);
+  client.on('error', (error: Error) => {
+    if (error.message === lastError) return;
     lastError = error.message;
-  };
+    logger.warn(`${label}: ${error.message}`);
+  });
+  client.on('ready', () => {
+    if (!lastError) return;
+    lastError = '';
+    logger.log(`${label}: connection restored`);
+  });
+  return client;
 }

@@ -1,5 +1,5 @@
 export { batchWritesPerTurn, type CorkableSocket, corkableSocket } from './batched-writes.js';
-export { closeRedis, createRedis, type CreateRedisOptions, isRedisReady, warnOnNewError } from './create-redis.js';
+export { closeRedis, type ConnectionLogger, createRedis, type CreateRedisOptions, isRedisReady, logConnectionTrouble } from './create-redis.js';
 export {
   connectionOptionsFromUrl,
   reconnectDelay,

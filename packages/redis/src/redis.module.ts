@@ -1,6 +1,6 @@
 import { type DynamicModule, Global, Inject, Injectable, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { closeRedis, createRedis } from './create-redis.js';
+import { closeRedis, createRedis, logConnectionTrouble } from './create-redis.js';
 import type { RedisSettings } from './redis-options.js';
 
 /** Injection token of the service's own request-path connection (role `command`). */
@@ -24,28 +24,12 @@ class RedisCloser implements OnApplicationShutdown {
 export class RedisModule {
   /** Provides REDIS: one shared connection for the whole service, reused by health checks. */
   static forRoot({ settings, clientName }: { settings: RedisSettings; clientName: string }): DynamicModule {
-    const logger = new Logger('Redis');
-    let lastError = '';
     return {
       module: RedisModule,
       providers: [
         {
           provide: REDIS,
-          useFactory: () => {
-            const client = createRedis(settings, 'command', clientName, {
-              // ioredis repeats the error on every reconnect attempt; log each new one once.
-              onError: (error) => {
-                if (error.message === lastError) return;
-                lastError = error.message;
-                logger.warn(`Redis connection error: ${error.message}`);
-              },
-            });
-            client.on('ready', () => {
-              if (lastError) logger.log('Redis connection restored');
-              lastError = '';
-            });
-            return client;
-          },
+          useFactory: () => logConnectionTrouble(createRedis(settings, 'command', clientName), new Logger('Redis'), 'Redis connection'),
         },
         RedisCloser,
       ],

@@ -1,5 +1,10 @@
 import { RedisServer } from '@platform/testing';
-import { closeRedis, createRedis, isRedisReady } from '../src/index.js';
+import type { Redis } from 'ioredis';
+import { closeRedis, createRedis, isRedisReady, logConnectionTrouble } from '../src/index.js';
+
+function whenReady(client: Redis): Promise<void> {
+  return isRedisReady(client) ? Promise.resolve() : new Promise((resolve) => client.once('ready', () => resolve()));
+}
 
 describe('createRedis against a real server', () => {
   let server: RedisServer;
@@ -29,8 +34,30 @@ describe('createRedis against a real server', () => {
 
     await server.start();
     // The client may have reconnected while start() waited for the server: then 'ready' is past.
-    if (!isRedisReady(client)) await new Promise<void>((resolve) => client.once('ready', () => resolve()));
+    await whenReady(client);
     expect(await client.ping()).toBe('PONG');
+    await closeRedis(client);
+  });
+
+  it('logs an outage once however often the reconnects fail, its end, and the next outage again', async () => {
+    const lines: string[] = [];
+    const logger = { warn: (line: string) => lines.push(`warn ${line}`), log: (line: string) => lines.push(`log ${line}`) };
+    const client = logConnectionTrouble(createRedis({ url: server.url }, 'command', 'logged'), logger, 'cache Redis');
+    await client.ping();
+    const errors: Error[] = [];
+    client.on('error', (error: Error) => errors.push(error));
+    for (const outage of [1, 2]) {
+      await server.kill();
+      // Several failed reconnects, each emitting the same error.
+      while (errors.filter((error) => /ECONNREFUSED/.test(error.message)).length < 3 * outage) await new Promise((resolve) => setTimeout(resolve, 20));
+      await server.start();
+      await whenReady(client);
+    }
+    expect(lines.filter((line) => line.startsWith('warn')).map((line) => line.replace(/ECONNREFUSED.*/, 'ECONNREFUSED'))).toEqual([
+      'warn cache Redis: connect ECONNREFUSED',
+      'warn cache Redis: connect ECONNREFUSED',
+    ]);
+    expect(lines.filter((line) => line.startsWith('log'))).toEqual(['log cache Redis: connection restored', 'log cache Redis: connection restored']);
     await closeRedis(client);
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type Provider } from '@nestjs/common';
-import { closeRedis, createRedis, REDIS, warnOnNewError } from '@platform/redis';
+import { closeRedis, createRedis, logConnectionTrouble, REDIS } from '@platform/redis';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../gateway.constants.js';
@@ -14,9 +14,7 @@ export const cacheRedisProvider: Provider = {
   inject: [GATEWAY_CONFIG, REDIS],
   useFactory: (config: GatewayConfig, shared: Redis): Redis => {
     if (!config.cacheRedis) return shared;
-    return createRedis(config.cacheRedis, 'command', 'gateway:cache', {
-      onError: warnOnNewError(new Logger('CacheRedis'), 'cache Redis'),
-    });
+    return logConnectionTrouble(createRedis(config.cacheRedis, 'command', 'gateway:cache'), new Logger('CacheRedis'), 'cache Redis');
   },
 };
 

@@ -1,5 +1,5 @@
 import { Logger, Module } from '@nestjs/common';
-import { createRedis, warnOnNewError } from '@platform/redis';
+import { createRedis, logConnectionTrouble } from '@platform/redis';
 import type { NotificationsConfig } from '../config.js';
 import { NOTIFICATIONS_CONFIG } from '../notifications.constants.js';
 import { EMAIL_WORKER_REDIS } from './email.constants.js';
@@ -16,9 +16,11 @@ import { EMAIL_WORKER_REDIS } from './email.constants.js';
       provide: EMAIL_WORKER_REDIS,
       inject: [NOTIFICATIONS_CONFIG],
       useFactory: (config: NotificationsConfig) =>
-        createRedis(config.redis, 'blocking', 'notifications:email-worker', {
-          onError: warnOnNewError(new Logger('EmailWorkerRedis'), 'email worker connection'),
-        }),
+        logConnectionTrouble(
+          createRedis(config.redis, 'blocking', 'notifications:email-worker'),
+          new Logger('EmailWorkerRedis'),
+          'email worker connection',
+        ),
     },
   ],
   exports: [EMAIL_WORKER_REDIS],
