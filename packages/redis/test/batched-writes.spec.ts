@@ -1,6 +1,7 @@
 import { RedisServer } from '@platform/testing';
 import type { Redis } from 'ioredis';
-import { closeRedis, createRedis, isRedisReady } from '../src/index.js';
+import { closeRedis, createRedis } from '../src/index.js';
+import { whenReady } from './when-ready.js';
 
 /** Node's Writable hands a socket's data to the system through these: one call, one write. */
 const WRITE_METHODS = ['_write', '_writev'] as const;
@@ -20,10 +21,6 @@ function countSocketWrites(redis: Redis): { writes: number } {
   return counted;
 }
 
-async function ready(redis: Redis): Promise<void> {
-  if (!isRedisReady(redis)) await new Promise<void>((resolve) => redis.once('ready', () => resolve()));
-}
-
 describe('a connection with batchWrites against a real server', () => {
   let server: RedisServer;
   const clients: Redis[] = [];
@@ -41,7 +38,7 @@ describe('a connection with batchWrites against a real server', () => {
   async function connected(batchWrites: boolean): Promise<Redis> {
     const client = createRedis({ url: server.url }, 'command', 'batched', { batchWrites });
     clients.push(client);
-    await ready(client);
+    await whenReady(client);
     return client;
   }
 

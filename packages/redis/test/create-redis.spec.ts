@@ -1,10 +1,6 @@
-import { RedisServer } from '@platform/testing';
-import type { Redis } from 'ioredis';
+import { RedisServer, waitFor } from '@platform/testing';
 import { closeRedis, createRedis, isRedisReady, logConnectionTrouble } from '../src/index.js';
-
-function whenReady(client: Redis): Promise<void> {
-  return isRedisReady(client) ? Promise.resolve() : new Promise((resolve) => client.once('ready', () => resolve()));
-}
+import { whenReady } from './when-ready.js';
 
 describe('createRedis against a real server', () => {
   let server: RedisServer;
@@ -49,7 +45,7 @@ describe('createRedis against a real server', () => {
     for (const outage of [1, 2]) {
       await server.kill();
       // Several failed reconnects, each emitting the same error.
-      while (errors.filter((error) => /ECONNREFUSED/.test(error.message)).length < 3 * outage) await new Promise((resolve) => setTimeout(resolve, 20));
+      await waitFor('failed reconnects', () => errors.filter((error) => error.message.includes('ECONNREFUSED')).length >= 3 * outage, { intervalMs: 20 });
       await server.start();
       await whenReady(client);
     }
